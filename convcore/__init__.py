@@ -1,0 +1,15 @@
+"""convcore: fast, scipy-compatible N-D convolution.
+
+The signal functions are drop-ins for their ``scipy.signal`` namesakes;
+``convcore.nn`` holds the channels-first deep-learning layer ops.
+"""
+__version__ = "0.1.0"
+
+from ._config import show_config
+from ._signal import convolve, convolve2d, correlate, correlate2d
+from ._threads import get_num_threads, set_num_threads, threads
+
+__all__ = [
+    "convolve", "correlate", "convolve2d", "correlate2d",
+    "set_num_threads", "get_num_threads", "threads", "show_config",
+]

@@ -1,0 +1,59 @@
+"""The direct method: windows of the full convolution by the direct kernel.
+
+Every mode of every signal function is a window of the full linear
+convolution ``p * q`` (for correlation ``q`` is ``in2`` reversed and
+conjugated): its start and length per axis come from the mode, and the
+direct kernel computes ``out[o] = sum_t x[o + offset + t] * w[t]`` with ``x``
+one operand and ``w`` the other one reversed.
+"""
+import numpy as np
+
+from . import _direct, _dispatch, _validate
+from ._threads import get_num_threads
+from ._validate import reverse
+
+
+def same_start_centered(n2):
+    """'same' window start of convolve, correlate and convolve2d."""
+    return (n2 - 1) // 2
+
+
+def same_start_corr2d(n2):
+    """'same' window start of correlate2d, which centres even kernels the
+    other way."""
+    return n2 // 2
+
+
+def window(mode, shape1, shape2, same_start=same_start_centered):
+    """(output shape, start in the full convolution) of ``mode``."""
+    if mode == "full":
+        return (tuple(max(a + b - 1, 0) for a, b in zip(shape1, shape2)),
+                (0,) * len(shape1))
+    if mode == "same":
+        return tuple(shape1), tuple(same_start(b) for b in shape2)
+    return (tuple(abs(a - b) + 1 for a, b in zip(shape1, shape2)),
+            tuple(min(a, b) - 1 for a, b in zip(shape1, shape2)))
+
+
+def correlate_offsets(x, w, out_shape, offset, result):
+    """The one compiled call: ``out[o] = sum_t x[o + offset + t] * w[t]``,
+    computed in the kernels' dtype and returned in ``result``'s."""
+    compute, code = _validate.compute_dtype(result)
+    x = _validate.as_signal(x, compute)
+    w = np.ascontiguousarray(w, dtype=compute)
+    out = np.empty(out_shape, compute)
+    _direct.correlate(x, w, out, offset, code, _dispatch.isa_level, get_num_threads())
+    return out if compute == result else out.astype(result)
+
+
+def convolve_direct(p, q, mode, same_start=same_start_centered):
+    """``mode`` window of the full convolution ``p * q`` (same rank, >= 1).
+
+    Convolution commutes, so the operand longer along the last axis plays
+    the signal: the SIMD kernel then covers most of each row."""
+    result = _validate.result_dtype(p, q)
+    out_shape, start = window(mode, p.shape, q.shape, same_start)
+    if q.shape[-1] > p.shape[-1]:
+        p, q = q, p
+    offset = tuple(s - (k - 1) for s, k in zip(start, q.shape))
+    return correlate_offsets(p, reverse(q), out_shape, offset, result)

@@ -1,0 +1,144 @@
+"""scipy.signal-compatible convolution and correlation: validate, then
+dispatch to a method (``_methods.py``)."""
+import numpy as np
+
+from . import _validate
+from ._directconv import (convolve_direct, correlate_offsets, same_start_centered,
+                          same_start_corr2d, window)
+from ._methods import run_method
+from ._validate import conj, reverse
+
+__all__ = ["convolve", "correlate", "convolve2d", "correlate2d"]
+
+
+def _prepare(in1, in2, names):
+    in1 = np.asarray(in1)
+    in2 = np.asarray(in2)
+    if in1.ndim and in2.ndim:
+        _validate.check_same_rank(in1, in2, names)
+    return in1, in2
+
+
+def _check_nonempty_1d(in1, in2):
+    """NumPy's 1-D convolution refuses empty inputs; scipy inherits that."""
+    if in1.ndim == 1:
+        for name, a in (("in1", in1), ("in2", in2)):
+            if a.size == 0:
+                raise ValueError(f"{name} cannot be empty; got {name}.shape={a.shape}")
+
+
+def convolve(in1, in2, mode="full", method="auto"):
+    """Convolve two N-dimensional arrays, as ``scipy.signal.convolve``.
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        Inputs of the same rank (two 0-d inputs are multiplied).
+    mode : {'full', 'valid', 'same'}
+        Output size, as scipy: the full convolution, the part computed
+        without zero padding, or the size of ``in1`` centred on the full
+        output.
+    method : {'auto', 'direct'}
+        Algorithm; ``'auto'`` picks among the methods available.
+
+    Returns
+    -------
+    ndarray
+        scipy's result dtype: ``np.result_type(in1, in2)``; integer inputs
+        give exact integer results (with wrap-around).
+    """
+    in1, in2 = _prepare(in1, in2, ("volume", "kernel"))
+    if in1.ndim == 0 and in2.ndim == 0:
+        return in1 * in2
+    if in1.ndim != in2.ndim:
+        _validate.check_same_rank(in1, in2, ("volume", "kernel"))
+    _validate.check_mode(mode)
+    _validate.inputs_swap_needed(mode, in1.shape, in2.shape)
+    _check_nonempty_1d(in1, in2)
+    return run_method(method, in1, in2, mode)
+
+
+def correlate(in1, in2, mode="full", method="auto"):
+    """Cross-correlate two N-dimensional arrays, as ``scipy.signal.correlate``.
+
+    ``z[k] = sum_l in1[l + k - K] * conj(in2[l])``: ``in2`` is conjugated for
+    complex inputs.  Parameters and result dtype as :func:`convolve`.
+    """
+    in1, in2 = _prepare(in1, in2, ("in1", "in2"))
+    if in1.ndim == 0 and in2.ndim == 0:
+        return in1 * conj(in2)
+    _validate.check_mode(mode)
+    _validate.inputs_swap_needed(mode, in1.shape, in2.shape)
+    _check_nonempty_1d(in1, in2)
+    return run_method(method, in1, conj(reverse(in2)), mode)
+
+
+def _check_2d(in1, in2, name):
+    in1 = np.asarray(in1)
+    in2 = np.asarray(in2)
+    if not in1.ndim == in2.ndim == 2:
+        raise ValueError(f"{name} inputs must both be 2-D arrays; got in1.ndim={in1.ndim} "
+                         f"and in2.ndim={in2.ndim}")
+    return in1, in2
+
+
+def _check_fillvalue(fillvalue, result):
+    fill = np.asarray(fillvalue)
+    if fill.size != 1:
+        raise ValueError("`fillvalue` must be scalar or an array with one element; "
+                         f"got fillvalue with shape {fill.shape}")
+    if fill.dtype.kind == "c" and result.kind != "c":
+        if fill.imag.any():
+            raise ValueError("could not cast `fillvalue` directly to the output type; "
+                             f"got complex fillvalue={fillvalue!r} for {result} inputs")
+        fill = fill.real
+    return fill.reshape(()).astype(result)
+
+
+def _conv2d(in1, in2, mode, boundary, fillvalue, same_start):
+    """The 2-D window of ``in1 * in2`` with ``in1`` extended by ``boundary``."""
+    boundary = _validate.check_boundary(boundary)
+    result = _validate.result_dtype(in1, in2)
+    fill = _check_fillvalue(fillvalue, result)
+    if mode == "valid" or (boundary == "fill" and fill == 0):
+        return convolve_direct(in1, in2, mode, same_start)
+    out_shape, start = window(mode, in1.shape, in2.shape, same_start)
+    offset = [s - (k - 1) for s, k in zip(start, in2.shape)]
+    pads = [(max(0, -o), max(0, o + n_out + k - 1 - n)) for o, n_out, k, n
+            in zip(offset, out_shape, in2.shape, in1.shape)]
+    if in1.size == 0:
+        padded = np.full([n + a + b for n, (a, b) in zip(in1.shape, pads)], fill, result)
+    elif boundary == "fill":
+        padded = np.pad(in1.astype(result), pads, mode="constant", constant_values=fill)
+    else:
+        padded = np.pad(in1, pads, mode="wrap" if boundary == "wrap" else "symmetric")
+    offset = tuple(o + a for o, (a, _) in zip(offset, pads))
+    return correlate_offsets(padded, reverse(in2), out_shape, offset, result)
+
+
+def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
+    """Convolve two 2-D arrays, as ``scipy.signal.convolve2d``.
+
+    ``boundary`` extends ``in1`` beyond its edges: ``'fill'`` (or ``'pad'``)
+    with ``fillvalue``, ``'wrap'`` (or ``'circular'``) periodically,
+    ``'symm'`` (or ``'symmetric'``) by mirroring with the edge repeated.
+    """
+    in1, in2 = _check_2d(in1, in2, "convolve2d")
+    _validate.check_mode(mode)
+    _validate.inputs_swap_needed(mode, in1.shape, in2.shape)
+    return _conv2d(in1, in2, mode, boundary, fillvalue, same_start_centered)
+
+
+def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
+    """Cross-correlate two 2-D arrays, as ``scipy.signal.correlate2d``.
+
+    As scipy, 'same' centres even kernels one sample later than
+    :func:`correlate` does, and when ``in2`` is the larger input in 'valid'
+    mode the result is conjugated (scipy swaps the inputs and reverses the
+    result without conjugating it back).
+    """
+    in1, in2 = _check_2d(in1, in2, "correlate2d")
+    _validate.check_mode(mode)
+    swapped = _validate.inputs_swap_needed(mode, in1.shape, in2.shape)
+    out = _conv2d(in1, conj(reverse(in2)), mode, boundary, fillvalue, same_start_corr2d)
+    return conj(out) if swapped else out

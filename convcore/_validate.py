@@ -1,0 +1,98 @@
+"""Argument checks, shape maths and input coercion shared by the public
+functions.  Messages name the argument and its value; exception types are
+the ones scipy raises for the same mistake."""
+import numpy as np
+
+from . import _direct
+
+MODES = ("full", "same", "valid")
+BOUNDARIES = {"fill": "fill", "pad": "fill", "wrap": "wrap", "circular": "wrap",
+              "symm": "symm", "symmetric": "symm"}
+
+_CODE = {name: i for i, name in enumerate(_direct.DTYPE_CODES)}
+_INT_CODE = {1: _CODE["u8"], 2: _CODE["u16"], 4: _CODE["u32"], 8: _CODE["u64"]}
+
+
+def check_mode(mode):
+    if not isinstance(mode, str) or mode not in MODES:
+        raise ValueError("Acceptable mode flags are 'valid', 'same', or 'full'; "
+                         f"got mode={mode!r}")
+    return mode
+
+
+def check_boundary(boundary):
+    if not isinstance(boundary, str) or boundary not in BOUNDARIES:
+        raise ValueError("Acceptable boundary flags are 'fill', 'circular' (or 'wrap'), "
+                         f"and 'symmetric' (or 'symm'); got boundary={boundary!r}")
+    return BOUNDARIES[boundary]
+
+
+def check_same_rank(in1, in2, names=("in1", "in2")):
+    if in1.ndim != in2.ndim:
+        raise ValueError(f"{names[0]} and {names[1]} should have the same dimensionality; "
+                         f"got {names[0]}.ndim={in1.ndim} and {names[1]}.ndim={in2.ndim}")
+
+
+def inputs_swap_needed(mode, shape1, shape2):
+    """True when 'valid' mode needs in2 as the larger input (scipy's rule);
+    raises when neither input is at least as large as the other."""
+    if mode != "valid" or not shape1:
+        return False
+    ok1 = all(a >= b for a, b in zip(shape1, shape2))
+    ok2 = all(b >= a for a, b in zip(shape1, shape2))
+    if not (ok1 or ok2):
+        raise ValueError("For 'valid' mode, one must be at least as large as the other "
+                         f"in every dimension; got shapes {tuple(shape1)} and {tuple(shape2)}")
+    return not ok1
+
+
+def result_dtype(in1, in2):
+    """scipy's result dtype for two inputs, or ValueError for non-numeric ones."""
+    for name, a in (("in1", in1), ("in2", in2)):
+        if a.dtype.kind not in "biufc":
+            raise ValueError(f"{name} must be numeric (bool, integer, floating or "
+                             f"complex); got {name}.dtype={a.dtype}")
+    return np.result_type(in1, in2).newbyteorder("=")
+
+
+def compute_dtype(dtype):
+    """(dtype the kernels run in, its kernel code).  float16 runs in float32
+    and is rounded once at the end, as NumPy's float16 dot does."""
+    kind, size = dtype.kind, dtype.itemsize
+    if kind == "b":
+        return dtype, _CODE["b"]
+    if kind in "iu":
+        return dtype, _INT_CODE[size]
+    if kind == "f":
+        if size <= 4:
+            return np.dtype(np.float32), _CODE["f32"]
+        if size == 8:
+            return dtype, _CODE["f64"]
+        return dtype, _CODE["ld"]
+    if size == 8:
+        return dtype, _CODE["c64"]
+    if size == 16:
+        return dtype, _CODE["c128"]
+    return dtype, _CODE["cld"]
+
+
+def as_signal(a, dtype):
+    """``a`` in ``dtype`` as the kernels read a signal: native byte order,
+    aligned, strides in whole elements, contiguous along the last axis.
+    Copies only when ``a`` is not already so."""
+    a = np.asarray(a, dtype=dtype)
+    itemsize = a.itemsize
+    if (a.flags.aligned
+            and (a.shape[-1] <= 1 or a.strides[-1] == itemsize)
+            and all(s % itemsize == 0 for s in a.strides)):
+        return a
+    return np.ascontiguousarray(a)
+
+
+def conj(a):
+    """Complex conjugate for complex arrays; every other array unchanged."""
+    return np.conj(a) if a.dtype.kind == "c" else a
+
+
+def reverse(a):
+    return a[(slice(None, None, -1),) * a.ndim]

@@ -1,0 +1,86 @@
+/* Direct N-D correlation: the contract every variant of the family meets.
+ *
+ *   out[o] = sum over every kernel index t of  x[o + offset + t] * w[t]
+ *
+ * per axis, with x taken as zero outside its shape (the zeros are never read
+ * or multiplied: out-of-range taps are skipped).  Every mode of
+ * scipy.signal.convolve/correlate is this with a per-axis offset; flipping
+ * and conjugating the kernel is the caller's job.
+ *
+ * The driver (direct_op.c) walks output rows (every axis but the last),
+ * gathers the input rows that meet each one, handles the columns that hang
+ * over the input's edges with a scalar loop, and hands the interior to a row
+ * micro-kernel.  The micro-kernels are the only ISA-specific code.
+ */
+#ifndef CC_DIRECT_H
+#define CC_DIRECT_H
+
+#include "cc_common.h"
+#include "cc_cpu.h"
+
+/* Element types.  Signed integers run on the unsigned kernel of their
+ * width: two's-complement wrap-around is exactly unsigned arithmetic. */
+typedef enum {
+    CC_DT_B = 0,  /* numpy bool: out = OR over (x AND w) */
+    CC_DT_U8, CC_DT_U16, CC_DT_U32, CC_DT_U64,
+    CC_DT_F32, CC_DT_F64, CC_DT_LD,
+    CC_DT_C64, CC_DT_C128, CC_DT_CLD,
+    CC_DT_COUNT
+} cc_dtype;
+
+typedef struct { float re, im; } cc_c64;
+typedef struct { double re, im; } cc_c128;
+typedef struct { long double re, im; } cc_cld;
+
+#include "dtype_list.h"
+
+typedef struct {
+    int ndim;                       /* >= 1 */
+    const cc_index_t *x_shape;      /* [ndim] */
+    const cc_index_t *x_strides;    /* [ndim] in elements; x_strides[ndim-1] == 1 */
+    const cc_index_t *w_shape;      /* [ndim]; w is C-contiguous */
+    const cc_index_t *out_shape;    /* [ndim]; out is C-contiguous */
+    const cc_index_t *offset;       /* [ndim]; may be negative */
+} cc_corr_problem;
+
+/* Row micro-kernel contract, for element type T, with row r of the input at
+ * x + xoff[r] and its kernel row at w + woff[r] (offsets in elements):
+ *   out[i] = sum_{r < nrows} sum_{j < k} w[woff[r] + j] * x[xoff[r] + col + i + j]
+ * for 0 <= i < n.  Every element read is inside the input.  Writes out,
+ * never reads it; nrows == 0 writes zeros. */
+#define CC_CORR_ROW_SIGNATURE(T) \
+    (cc_index_t nrows, const T *x, const cc_index_t *xoff, const T *w, \
+     const cc_index_t *woff, cc_index_t k, cc_index_t col, cc_index_t n, T *out)
+
+/* X-macro list of the SIMD row micro-kernels: (isa, dtype code, C type,
+ * name).  The scalar reference of every dtype lives in direct_ref.c. */
+#define CC_CORR_ROW_SIMD_VARIANTS(X) \
+    X(CC_ISA_AVX2,   CC_DT_F32, float,  cc_corr_row_f32__avx2)   \
+    X(CC_ISA_AVX2,   CC_DT_F64, double, cc_corr_row_f64__avx2)   \
+    X(CC_ISA_AVX512, CC_DT_F32, float,  cc_corr_row_f32__avx512) \
+    X(CC_ISA_AVX512, CC_DT_F64, double, cc_corr_row_f64__avx512)
+
+#if CC_HAVE_X86_KERNELS
+#define CC_DECLARE_ROW(isa, dt, T, name) void name CC_CORR_ROW_SIGNATURE(T);
+CC_CORR_ROW_SIMD_VARIANTS(CC_DECLARE_ROW)
+#undef CC_DECLARE_ROW
+#endif
+
+/* Scalar reference row kernels, one per dtype (direct_ref.c):
+ * cc_corr_row_<suffix>__ref for every suffix of dtype_list.h. */
+#define CC_DECLARE_REF_ROW(code, sfx, T, zero, mac) \
+    void cc_corr_row_##sfx##__ref CC_CORR_ROW_SIGNATURE(T);
+CC_DIRECT_DTYPES(CC_DECLARE_REF_ROW)
+#undef CC_DECLARE_REF_ROW
+
+/* Config: the row kernel for a dtype at the highest level <= isa that has
+ * one, and the level it really is.  Never NULL. */
+typedef void (*cc_fnptr)(void);  /* any function; cast back before calling */
+cc_fnptr cc_corr_row_select(cc_dtype dt, cc_isa isa, cc_isa *chosen);
+
+/* The operator.  isa caps the kernel level; num_threads >= 1.
+ * Returns CC_OK, CC_ENOMEM or CC_EINVAL. */
+int cc_correlate(cc_dtype dt, const cc_corr_problem *p, const void *x,
+                 const void *w, void *out, cc_isa isa, int num_threads);
+
+#endif
