@@ -98,6 +98,8 @@ def family_extension(name, c_sources, cflags, ldflags):
         f"convcore.{name}",
         sources=[f"csrc/{name}.pyx", "csrc/cc_cpu.c", *sorted(c_sources)],
         include_dirs=["csrc", np.get_include()],
+        depends=sorted(glob.glob("csrc/**/*.h", recursive=True)
+                       + glob.glob("csrc/**/*.inc", recursive=True)),
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION")],
         extra_compile_args=cflags,
         extra_link_args=ldflags,
