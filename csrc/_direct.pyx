@@ -7,7 +7,8 @@ from cc_direct cimport (CC_DT_COUNT, CC_ENOMEM, CC_OK, cc_corr_problem,
 
 cnp.import_array()
 
-DEF MAX_NDIM = 64
+cdef enum:
+    MAX_NDIM = 64  # NumPy's own limit
 
 #: Element-type codes of the C kernels, in the order of cc_dtype.
 DTYPE_CODES = ("b", "u8", "u16", "u32", "u64", "f32", "f64", "ld", "c64", "c128", "cld")
@@ -44,7 +45,7 @@ def correlate(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, offset,
 
     if not 0 <= dtype_code < CC_DT_COUNT:
         raise ValueError(f"dtype_code must be in [0, {CC_DT_COUNT}), got {dtype_code}")
-    if nd < 1 or w.ndim != nd or out.ndim != nd or len(offset) != nd:
+    if nd < 1 or nd > MAX_NDIM or w.ndim != nd or out.ndim != nd or len(offset) != nd:
         raise ValueError("x, w, out and offset must share one rank >= 1")
     if w.itemsize != itemsize or out.itemsize != itemsize:
         raise ValueError("x, w and out must share one element size")
