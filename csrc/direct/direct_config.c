@@ -18,21 +18,13 @@ static const cc_row_variant simd_rows[] = {CC_CORR_ROW_SIMD_VARIANTS(CC_SIMD_ENT
 #define CC_N_SIMD_ROWS (sizeof simd_rows / sizeof simd_rows[0])
 #endif
 
-static cc_isa cpu_isa(void)
-{
-    /* Detected once; a racing first call stores the same value. */
-    static int detected = -1;
-    if (detected < 0)
-        detected = (int)cc_cpu_best_isa();
-    return (cc_isa)detected;
-}
-
 cc_fnptr cc_corr_row_select(cc_dtype dt, cc_isa isa, cc_isa *chosen)
 {
     cc_fnptr fn = ref_rows[dt];
     cc_isa level = CC_ISA_SCALAR;
-    /* Never above what the CPU has, whatever the caller asks. */
-    isa = CC_MIN(isa, cpu_isa());
+    /* Never above what the CPU has, whatever the caller asks.  The check
+     * reads libgcc's feature flags: a few nanoseconds, no shared state. */
+    isa = CC_MIN(isa, cc_cpu_best_isa());
 #if CC_HAVE_X86_KERNELS
     for (size_t i = 0; i < CC_N_SIMD_ROWS; ++i) {
         const cc_row_variant *v = &simd_rows[i];
