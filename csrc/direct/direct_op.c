@@ -13,7 +13,9 @@
 #include "direct.h"
 
 /* Columns per work item.  Fixed by the problem alone, never by the thread
- * count, so every output is computed the same way whatever the threads. */
+ * count, so every output is computed the same way whatever the threads, and
+ * items can be handed out dynamically: on a shared machine a thread that is
+ * preempted then delays only the items it holds, not a static share. */
 #define CC_COL_CHUNK 4096
 /* Below this many multiply-adds a call stays on the calling thread: waking
  * the team costs more than the work (a 64x64 image with a 3x3 kernel is
@@ -165,7 +167,7 @@ int cc_correlate(cc_dtype dt, const cc_corr_problem *p, const void *x,
             status = CC_ENOMEM;
         }
         /* Every thread reaches the loop, even one whose allocation failed. */
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic)
         for (cc_index_t it = 0; it < items; ++it) {
             if (!off)
                 continue;
