@@ -1,0 +1,688 @@
+"""Timing, statistics, arithmetic and formatting for convcore's benchmarks.
+
+How a case is timed
+-------------------
+All competitors of a case run side by side in one process:
+
+1. *Set-up.*  ``case.setup()`` builds the inputs once and returns the
+   competitors, ``{label: zero-arg callable}``; a peer whose package is
+   missing is a :class:`Missing` instead of a callable.
+2. *Warm-up and check.*  Each callable is called once.  Its result is
+   compared with the subject's (``np.allclose`` with a tolerance scaled by
+   dtype and magnitude), so a peer computing other numbers is flagged before
+   anything is timed.  A callable that raises is reported, never fatal.
+3. *Calibration*, once per callable: the inner loop count ``n`` is the
+   number of back-to-back calls that together take at least ``min_time``
+   (about 2 ms).
+4. *Rounds*, interleaved round-robin (A, B, C, A, B, C, ...): one *sample*
+   of a callable is one untimed call, then the median of the ``n`` per-call
+   times of its inner loop.  A callable takes at most ``rounds`` samples,
+   fewer if its samples would exceed the per-case ``budget`` (never fewer
+   than ``min_rounds``) or the case's ``max_rounds[label]``.  The garbage
+   collector is off inside an inner loop.
+   Before each sample the runner waits until the process is quiet
+   (:func:`quiesce`): after a call, the worker threads of OpenMP (convcore,
+   torch), cv2 and OpenBLAS keep spinning for 10 to 100+ ms, and on a
+   2-core machine a spinning thread of the previous library takes a core
+   from the next one.  The untimed call then wakes the callable's own
+   threads and warms its caches, so every competitor is timed in the same
+   state: hot caches, its own threads awake, nobody else's spinning.
+5. *Report.*  Each callable's time is the median of its samples; its spread
+   is the inter-quartile range over the median.  ``ratio = peer median /
+   subject median``.
+
+A reference copy, ``np.copyto`` between two buffers of the size of the case's
+input, is timed as one more interleaved competitor (``copy(a)``: the cache
+state the case sees); the DRAM copy of :mod:`_machine` (``copy(b)``) is
+measured once per run.
+
+Arithmetic (all decimal: 1 GB = 1e9 bytes)
+-----------------------------------------
+- GFLOPS = ``case.flops / time / 1e9``; ``flops`` counts 2 per multiply-add
+  of the direct algorithm (products whose both operands lie inside the
+  arrays: :func:`direct_flops`).  Peers get the same count ("effective").
+- GB/s = ``case.bytes / time / 1e9``; ``bytes`` is every input read once
+  plus the output written once (:func:`bytes_moved`).
+- Copy bandwidth = ``2 * nbytes / time / 1e9`` (read + write).
+- % peak = GFLOPS / matmul GFLOPS of the case's dtype; % copy = GB/s / copy
+  GB/s.
+- Targets: a peer target ``t`` passes when ``ratio >= t``; the bandwidth
+  target ``f`` passes when the subject's GB/s >= ``f`` * copy(a) GB/s.
+
+Cases are data
+--------------
+A :class:`Case` holds a name, a section, a ``setup`` returning the
+competitors, the ``subject`` label (``"convcore"``), ``flops``, ``bytes``,
+the ``dtype`` whose peak applies, ``input_nbytes`` (size of copy(a)),
+``targets`` ``{peer label: minimum ratio}`` (peers without one are shown for
+information) and optionally ``bandwidth_target`` and ``max_rounds``.
+
+Adding a section
+----------------
+Create ``benchmarks/cases_<section>.py`` defining ``CASES``, a list of
+:class:`Case` whose ``section`` is ``"<section>"``.  That is the whole
+registration: ``run.py`` discovers every ``cases_*.py`` next to it
+(:func:`discover_sections`), lists it under ``--section``, and imports a
+section's module only when that section runs.  A module may set
+``ORDER = <int>`` to place its section in the run (default 100; ``signal``
+is 0).  Example::
+
+    # benchmarks/cases_pool.py
+    import numpy as np
+    from _runner import Case, Missing, optional_import
+
+    def _setup():                      # runs once, when the case runs
+        import convcore.nn as nn
+        x = np.random.default_rng(0).random((8, 64, 112, 112), np.float32)
+        peers = {"convcore": lambda: nn.max_pool2d(x, 3, 2)}
+        torch = optional_import("torch")   # a Missing when not installed
+        if isinstance(torch, Missing):
+            peers["torch max_pool2d"] = torch
+        else:
+            t = torch.from_numpy(x)
+            peers["torch max_pool2d"] = lambda: torch.nn.functional.max_pool2d(t, 3, 2)
+        return peers
+
+    CASES = [Case(name="maxpool2d_f32", section="pool", setup=_setup,
+                  flops=..., bytes=..., dtype="float32",
+                  input_nbytes=8 * 64 * 112 * 112 * 4,
+                  targets={"torch max_pool2d": 2.0})]
+"""
+import dataclasses
+import gc
+import importlib.util
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+__all__ = [
+    "Case", "Missing", "Settings", "Timing", "Row", "CaseResult",
+    "median", "quantile", "spread", "calibrate", "sample", "time_interleaved",
+    "quiesce", "settler",
+    "gflops", "gbps", "copy_gbps", "ratio", "verdict", "direct_flops",
+    "conv_output_shape", "bytes_moved", "outputs_match", "default_rtol",
+    "make_copy_reference", "run_case", "format_bytes",
+    "discover_sections", "load_section", "optional_import", "format_case",
+    "format_time", "SUBJECT", "COPY_LABEL",
+]
+
+SUBJECT = "convcore"
+COPY_LABEL = "np.copyto [copy(a)]"
+
+
+# --------------------------------------------------------------------------
+# Data
+
+
+@dataclass(frozen=True)
+class Missing:
+    """Stands for a peer that cannot run (package not installed, ...)."""
+    reason: str = "not installed"
+
+
+@dataclass
+class Case:
+    """One benchmark case: data, not code (see the module docstring)."""
+    name: str
+    section: str
+    setup: Callable[[], Mapping[str, Any]]
+    flops: float
+    bytes: float
+    dtype: str
+    input_nbytes: int
+    targets: Mapping[str, float] = field(default_factory=dict)
+    subject: str = SUBJECT
+    title: str = ""
+    bandwidth_target: float | None = None
+    max_rounds: Mapping[str, int] = field(default_factory=dict)
+    rtol: float | None = None
+    note: str = ""
+
+
+@dataclass
+class Settings:
+    """How hard to measure.  ``quick()`` is the README's command."""
+    rounds: int = 21
+    min_rounds: int = 3
+    min_time: float = 2e-3          # seconds per sample (inner loop)
+    budget: float = 6.0             # seconds of samples per callable per case
+    max_inner: int = 100_000
+    settle: bool = True             # quiesce() before each sample
+    settle_max: float = 0.3         # seconds quiesce() waits at most
+    wait_idle: float = 30.0         # seconds to wait for a busy machine, per case
+    peak_rounds: int = 7
+    peak_n: int = 2048
+    dram_rounds: int = 11
+    dram_nbytes: int = 256 << 20
+    mode: str = "full"
+
+    @classmethod
+    def quick(cls):
+        return cls(rounds=7, budget=1.0, wait_idle=5.0, peak_rounds=3, dram_rounds=5,
+                   mode="quick")
+
+
+@dataclass
+class Timing:
+    """Samples (seconds per call) of one callable and its inner loop count."""
+    samples: list
+    inner: int
+
+    @property
+    def median(self):
+        return median(self.samples)
+
+    @property
+    def spread(self):
+        return spread(self.samples)
+
+
+@dataclass
+class Row:
+    """One competitor's line of a case's table."""
+    label: str
+    status: str = "ok"              # "ok", "not installed", "error: ..."
+    timing: Timing | None = None
+    gflops: float | None = None
+    gbps: float | None = None
+    pct_peak: float | None = None
+    pct_copy_a: float | None = None
+    pct_copy_b: float | None = None
+    ratio: float | None = None
+    target: float | None = None
+    verdict: str = ""
+    matches: bool | None = None
+    role: str = "peer"              # "subject", "peer", "reference"
+
+
+@dataclass
+class CaseResult:
+    case: Case
+    rows: list
+    warnings: list = field(default_factory=list)
+    bandwidth_ratio: float | None = None
+    bandwidth_verdict: str = ""
+    threads: int | None = None
+    other_cpus: float | None = None     # CPUs other processes used meanwhile
+    steal_cpus: float | None = None     # CPUs the hypervisor stole meanwhile
+
+    def row(self, label):
+        for r in self.rows:
+            if r.label == label:
+                return r
+        raise KeyError(label)
+
+    def verdicts(self):
+        """Every PASS/FAIL of the case as ``[(what, verdict)]``."""
+        out = [(r.label, r.verdict) for r in self.rows if r.verdict in ("PASS", "FAIL")]
+        if self.bandwidth_verdict in ("PASS", "FAIL"):
+            out.append(("bandwidth vs copy(a)", self.bandwidth_verdict))
+        return out
+
+    def to_dict(self):
+        c = self.case
+        d = {"name": c.name, "section": c.section, "title": c.title, "dtype": c.dtype,
+             "flops": c.flops, "bytes": c.bytes, "input_nbytes": c.input_nbytes,
+             "subject": c.subject, "threads": self.threads, "warnings": self.warnings,
+             "other_cpus": self.other_cpus, "steal_cpus": self.steal_cpus,
+             "bandwidth_target": c.bandwidth_target, "bandwidth_ratio": self.bandwidth_ratio,
+             "bandwidth_verdict": self.bandwidth_verdict, "competitors": {}}
+        for r in self.rows:
+            e = dataclasses.asdict(r)
+            e.pop("label")
+            t = e.pop("timing")
+            if r.timing is not None:
+                e.update(median_s=r.timing.median, spread=r.timing.spread,
+                         inner=t["inner"], samples_s=t["samples"])
+            d["competitors"][r.label] = e
+        return d
+
+
+# --------------------------------------------------------------------------
+# Statistics
+
+
+def quantile(values, q):
+    """The ``q``-quantile with linear interpolation (NumPy's default)."""
+    xs = sorted(values)
+    if not xs:
+        raise ValueError("quantile of no values")
+    pos = q * (len(xs) - 1)
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def median(values):
+    return quantile(values, 0.5)
+
+
+def spread(values):
+    """Inter-quartile range over the median (0 for one value)."""
+    m = median(values)
+    if m == 0:
+        return 0.0
+    return (quantile(values, 0.75) - quantile(values, 0.25)) / m
+
+
+# --------------------------------------------------------------------------
+# Timing
+
+
+def _per_call_times(fn, n, timer):
+    """Time ``n`` back-to-back calls of ``fn`` one by one (gc off)."""
+    times = []
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(n):
+            t0 = timer()
+            fn()
+            times.append(timer() - t0)
+    finally:
+        if enabled:
+            gc.enable()
+    return times
+
+
+def quiesce(chunk=5e-3, max_wait=0.3, cpu=time.process_time, sleep=time.sleep):
+    """Sleep in ``chunk`` steps until this process's threads stop using CPU
+    (less than half a chunk of CPU time in a chunk), at most ``max_wait``
+    seconds.  Returns the seconds waited."""
+    waited = 0.0
+    while True:
+        c0 = cpu()
+        sleep(chunk)
+        waited += chunk
+        if cpu() - c0 < chunk / 2 or waited >= max_wait:
+            return waited
+
+
+def calibrate(fn, min_time=2e-3, timer=time.perf_counter, max_inner=100_000):
+    """Inner loop count: calls that together take at least ``min_time``.
+
+    Returns ``(n, seconds per call)``.
+    """
+    n = 1
+    while True:
+        total = sum(_per_call_times(fn, n, timer))
+        if total >= min_time or n >= max_inner:
+            return n, total / n
+        per_call = max(total / n, 1e-9)
+        n = min(max_inner, max(2 * n, math.ceil(1.2 * min_time / per_call)))
+
+
+def sample(fn, n, timer=time.perf_counter, warm=True):
+    """One sample: an untimed call (``warm``), then the median per-call time
+    of an inner loop of ``n`` calls."""
+    if warm:
+        fn()
+    return median(_per_call_times(fn, n, timer))
+
+
+def time_interleaved(competitors, rounds, *, min_time=2e-3, budget=math.inf,
+                     min_rounds=3, max_rounds=None, max_inner=100_000,
+                     settle=None, warm=True, timer=time.perf_counter):
+    """Time ``{label: callable}`` round-robin; returns ``{label: Timing}``.
+
+    Callables are calibrated once each (in order), then sampled A, B, C, A,
+    B, C, ...  A callable stops after ``min(rounds, max_rounds[label],
+    max(min_rounds, budget // sample time))`` samples.  ``settle``, a
+    zero-arg callable (:func:`quiesce`), runs before each calibration and
+    sample.
+    """
+    max_rounds = max_rounds or {}
+    inner, limit = {}, {}
+    for label, fn in competitors.items():
+        if settle:
+            settle()
+        n, per_call = calibrate(fn, min_time, timer, max_inner)
+        inner[label] = n
+        sample_time = max((n + warm) * per_call, 1e-12)
+        by_budget = max(min_rounds, int(budget // sample_time)) if budget < math.inf else rounds
+        limit[label] = max(1, min(rounds, by_budget, max_rounds.get(label, rounds)))
+    samples = {label: [] for label in competitors}
+    for _ in range(rounds):
+        for label, fn in competitors.items():
+            if len(samples[label]) < limit[label]:
+                if settle:
+                    settle()
+                samples[label].append(sample(fn, inner[label], timer, warm))
+    return {label: Timing(samples[label], inner[label]) for label in competitors}
+
+
+# --------------------------------------------------------------------------
+# Arithmetic
+
+
+def _div(a, b):
+    if a is None or b is None or b == 0 or not math.isfinite(b):
+        return None
+    return a / b
+
+
+def gflops(flops, seconds):
+    return _div(flops / 1e9, seconds)
+
+
+def gbps(nbytes, seconds):
+    """Effective bandwidth of an operation moving ``nbytes`` in total."""
+    return _div(nbytes / 1e9, seconds)
+
+
+def copy_gbps(nbytes, seconds):
+    """Bandwidth of copying an ``nbytes`` array: read once + written once."""
+    return _div(2 * nbytes / 1e9, seconds)
+
+
+def ratio(peer_seconds, subject_seconds):
+    """How many times faster the subject is: ``peer / subject``."""
+    return _div(peer_seconds, subject_seconds)
+
+
+def verdict(value, target):
+    """``'PASS'`` when ``value >= target``, ``'FAIL'`` below, ``'info'``
+    without a target, ``''`` without a value."""
+    if target is None:
+        return "info"
+    if value is None:
+        return ""
+    return "PASS" if value >= target else "FAIL"
+
+
+def conv_output_shape(in_shape, k_shape, mode):
+    """Output shape of scipy's ``convolve(in1, in2, mode)``."""
+    if mode == "full":
+        return tuple(n + k - 1 for n, k in zip(in_shape, k_shape))
+    if mode == "same":
+        return tuple(in_shape)
+    if mode == "valid":
+        return tuple(max(n, k) - min(n, k) + 1 for n, k in zip(in_shape, k_shape))
+    raise ValueError(f"unknown mode {mode!r}")
+
+
+def _axis_products(n, k, mode):
+    """Multiply-adds along one axis: pairs (input i, kernel j) whose full
+    output index ``i + j`` falls inside the ``mode`` window."""
+    full = n + k - 1
+    out = conv_output_shape((n,), (k,), mode)[0]
+    start = {"full": 0, "same": (full - out) // 2, "valid": min(n, k) - 1}[mode]
+    count = 0
+    for j in range(k):
+        count += max(0, min(n, start + out - j) - max(0, start - j))
+    return count
+
+
+def direct_flops(in_shape, k_shape, mode):
+    """2 x the multiply-adds of the direct algorithm (zero padding skipped)."""
+    return 2 * math.prod(_axis_products(n, k, mode) for n, k in zip(in_shape, k_shape))
+
+
+def bytes_moved(in_shape, k_shape, mode, itemsize):
+    """Both inputs read once + the output written once, in bytes."""
+    out = conv_output_shape(in_shape, k_shape, mode)
+    return itemsize * (math.prod(in_shape) + math.prod(k_shape) + math.prod(out))
+
+
+def default_rtol(dtype):
+    return 1e-4 if np.dtype(dtype).itemsize <= 4 else 1e-8
+
+
+def outputs_match(out, ref, rtol):
+    """``(ok, why)``: ``out`` holds the numbers of ``ref`` (tolerance scaled
+    by the largest magnitude of ``ref``)."""
+    out = np.asarray(out)
+    ref = np.asarray(ref)
+    if out.shape != ref.shape:
+        if out.size != ref.size:
+            return False, f"shape {out.shape} != {ref.shape}"
+        out = out.reshape(ref.shape)
+    scale = float(np.max(np.abs(ref))) if ref.size else 0.0
+    if np.allclose(out, ref, rtol=rtol, atol=rtol * scale):
+        return True, ""
+    err = float(np.max(np.abs(out.astype(np.float64) - ref.astype(np.float64))))
+    return False, f"max |difference| {err:.3g} (max |value| {scale:.3g})"
+
+
+# --------------------------------------------------------------------------
+# Running a case
+
+
+def make_copy_reference(nbytes):
+    """``np.copyto`` between two touched buffers of ``nbytes`` bytes."""
+    src = np.ones(max(int(nbytes), 1), dtype=np.uint8)
+    dst = np.zeros_like(src)
+    return lambda: np.copyto(dst, src)
+
+
+def settler(settings):
+    """The ``settle`` callable of ``settings`` (``None`` when off)."""
+    if not settings.settle:
+        return None
+    return lambda: quiesce(max_wait=settings.settle_max)
+
+
+_FROM_SETTINGS = object()
+
+
+def run_case(case, settings, machine=None, *, timer=time.perf_counter,
+             settle=_FROM_SETTINGS, make_copy=make_copy_reference, threads=None):
+    """Set up, check and time one case; returns a :class:`CaseResult`.
+
+    ``machine`` supplies ``peak_gflops`` (``{dtype: GFLOPS}``) and
+    ``dram_gbps`` for the percentages (``None`` leaves them blank);
+    ``settle`` defaults to :func:`settler` of ``settings``.
+    """
+    competitors = dict(case.setup())
+    rows = {label: Row(label, role="peer", target=case.targets.get(label))
+            for label in competitors}
+    if case.subject in rows:
+        rows[case.subject] = Row(case.subject, role="subject")
+    result = CaseResult(case, [], threads=threads)
+    runnable = {}
+    for label, fn in competitors.items():
+        if isinstance(fn, Missing):
+            rows[label].status = fn.reason
+        else:
+            runnable[label] = fn
+
+    # Warm-up and check against the subject.
+    outputs = {}
+    for label in list(runnable):
+        try:
+            outputs[label] = runnable[label]()
+        except Exception as exc:  # a peer failing is a result, not a crash
+            rows[label].status = f"error: {type(exc).__name__}: {exc}"[:200]
+            del runnable[label]
+    rtol = case.rtol or default_rtol(case.dtype)
+    ref = outputs.get(case.subject)
+    if ref is not None:
+        for label, out in outputs.items():
+            if label == case.subject:
+                continue
+            ok, why = outputs_match(out, ref, rtol)
+            rows[label].matches = ok
+            if not ok:
+                result.warnings.append(f"{label} computes different numbers from "
+                                       f"{case.subject}: {why}")
+            dt = getattr(out, "dtype", None)
+            if dt is not None and str(dt).split(".")[-1] != str(ref.dtype):
+                result.warnings.append(f"{label} returns {dt}, {case.subject} {ref.dtype}")
+    else:
+        why = rows[case.subject].status if case.subject in rows else "not among the competitors"
+        result.warnings.append(f"subject {case.subject} did not run: {why}")
+    outputs.clear()
+
+    if make_copy is not None and case.input_nbytes:
+        runnable[COPY_LABEL] = make_copy(case.input_nbytes)
+        rows[COPY_LABEL] = Row(COPY_LABEL, role="reference")
+
+    timings = time_interleaved(
+        runnable, settings.rounds, min_time=settings.min_time, budget=settings.budget,
+        min_rounds=settings.min_rounds, max_rounds=case.max_rounds,
+        max_inner=settings.max_inner, timer=timer,
+        settle=settler(settings) if settle is _FROM_SETTINGS else settle)
+
+    peak = (getattr(machine, "peak_gflops", None) or {}).get(case.dtype)
+    dram = getattr(machine, "dram_gbps", None)
+    copy_a = None
+    if COPY_LABEL in timings:
+        copy_a = copy_gbps(case.input_nbytes, timings[COPY_LABEL].median)
+    subject_t = timings[case.subject].median if case.subject in timings else None
+    for label, t in timings.items():
+        r = rows[label]
+        r.timing = t
+        if r.role == "reference":
+            r.gbps = copy_a
+            r.pct_copy_b = _div(copy_a, dram)
+            continue
+        r.gflops = gflops(case.flops, t.median)
+        r.gbps = gbps(case.bytes, t.median)
+        r.pct_peak = _div(r.gflops, peak)
+        r.pct_copy_a = _div(r.gbps, copy_a)
+        r.pct_copy_b = _div(r.gbps, dram)
+        if r.role == "peer":
+            r.ratio = ratio(t.median, subject_t)
+            r.verdict = verdict(r.ratio, r.target)
+    if case.bandwidth_target is not None and case.subject in timings:
+        result.bandwidth_ratio = rows[case.subject].pct_copy_a
+        result.bandwidth_verdict = verdict(result.bandwidth_ratio, case.bandwidth_target)
+    order = {"subject": 0, "peer": 1, "reference": 2}
+    result.rows = sorted(rows.values(), key=lambda r: order[r.role])
+    return result
+
+
+# --------------------------------------------------------------------------
+# Sections
+
+
+def discover_sections(directory):
+    """``{section: path}`` for every ``cases_<section>.py`` in ``directory``,
+    in run order (module ``ORDER`` is read only when loaded, so the order
+    here is by name; :func:`load_section` returns it)."""
+    found = {}
+    for fname in sorted(os.listdir(directory)):
+        if fname.startswith("cases_") and fname.endswith(".py"):
+            found[fname[len("cases_"):-3]] = os.path.join(directory, fname)
+    return found
+
+
+def load_section(section, path):
+    """Import ``cases_<section>.py``; returns ``(order, [Case])``."""
+    modname = f"cases_{section}"
+    module = sys.modules.get(modname)
+    if module is None or os.path.abspath(getattr(module, "__file__", "")) != os.path.abspath(path):
+        spec = importlib.util.spec_from_file_location(modname, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[modname] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[modname]
+            raise
+    cases = list(getattr(module, "CASES"))
+    for case in cases:
+        if not isinstance(case, Case):
+            raise TypeError(f"{path}: CASES holds {type(case).__name__}, not Case")
+        if case.section != section:
+            raise ValueError(f"{path}: case {case.name!r} has section {case.section!r}, "
+                             f"expected {section!r}")
+    return getattr(module, "ORDER", 100), cases
+
+
+def optional_import(name):
+    """The module, or a :class:`Missing` when it is not installed."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        missing = Missing("not installed")
+        if not isinstance(exc, ModuleNotFoundError):
+            missing = Missing(f"not importable: {exc}"[:120])
+        return missing
+
+
+# --------------------------------------------------------------------------
+# Formatting
+
+
+def format_time(seconds):
+    if seconds is None:
+        return "-"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.1f} us"
+    if seconds < 1:
+        return f"{seconds * 1e3:.3f} ms"
+    return f"{seconds:.3f} s"
+
+
+def format_bytes(n):
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{int(n)} B"
+
+
+def _num(x, fmt):
+    return "-" if x is None else format(x, fmt)
+
+
+def _pct(x):
+    return "-" if x is None else f"{100 * x:.0f}%"
+
+
+_COLUMNS = (("competitor", 30, "<"), ("time", 11, ">"), ("spread", 7, ">"),
+            ("n", 6, ">"), ("GFLOPS", 8, ">"), ("%peak", 6, ">"), ("GB/s", 7, ">"),
+            ("%copy(a)", 9, ">"), ("%copy(b)", 9, ">"), ("ratio", 9, ">"),
+            ("target", 8, ">"), ("result", 7, "<"))
+
+
+def _line(cells):
+    return "  " + " ".join(format(str(c)[:w] if a == "<" else str(c), f"{a}{w}")
+                           for c, (_, w, a) in zip(cells, _COLUMNS)).rstrip()
+
+
+def format_case(res):
+    """The table of one case as text."""
+    c = res.case
+    head = f"[{c.section}] {c.name}"
+    if c.title:
+        head += f": {c.title}"
+    lines = [head,
+             f"  {c.flops / 1e6:.1f} MFLOP (direct), {format_bytes(c.bytes)} moved, "
+             f"copy(a) = {format_bytes(c.input_nbytes)}, "
+             f"{res.threads if res.threads else '?'} convcore threads"
+             + (f"; {c.note}" if c.note else ""),
+             _line([name for name, _, _ in _COLUMNS])]
+    for r in res.rows:
+        if r.timing is None:
+            lines.append(_line([r.label, r.status, "", "", "", "", "", "", "", "",
+                                _target(r.target), ""]))
+            continue
+        mark = "*" if r.matches is False else ""
+        lines.append(_line([
+            r.label + mark, format_time(r.timing.median), _pct(r.timing.spread),
+            f"{r.timing.inner}x{len(r.timing.samples)}",
+            _num(r.gflops, ".2f"), _pct(r.pct_peak), _num(r.gbps, ".1f"),
+            _pct(r.pct_copy_a), _pct(r.pct_copy_b),
+            "-" if r.ratio is None else f"{r.ratio:.2f}x",
+            _target(r.target) if r.role == "peer" else "", r.verdict + mark]))
+    if c.bandwidth_target is not None:
+        lines.append(_line([f"{c.subject} GB/s / copy(a) GB/s", "", "", "", "", "", "", "",
+                            "", "-" if res.bandwidth_ratio is None
+                            else f"{100 * res.bandwidth_ratio:.0f}%",
+                            f">={100 * c.bandwidth_target:.0f}%", res.bandwidth_verdict]))
+    if res.other_cpus is not None:
+        lines.append(f"  load: other processes used {res.other_cpus:.2f} CPUs, the hypervisor "
+                     f"stole {res.steal_cpus:.2f} CPUs (averages over the case)")
+    for w in res.warnings:
+        lines.append(f"  WARNING: {w}")
+    return "\n".join(lines)
+
+
+def _target(t):
+    return "" if t is None else f">={t:g}x"

@@ -1,0 +1,196 @@
+"""convcore benchmarks: convcore against its peers, interleaved in one process.
+
+Usage (from the repository root)::
+
+    python benchmarks/run.py --quick              # the README's command, ~1 minute
+    python benchmarks/run.py                      # more rounds
+    python benchmarks/run.py --section signal     # some sections only
+    python benchmarks/run.py --case 512 --json out.json
+    python benchmarks/run.py --list
+
+Sections are the ``cases_<section>.py`` files next to this script (see
+``_runner.py`` for the timing method and how to add a section).  convcore is
+imported as installed; when that fails (a build in place, not installed), the
+repository root is added to the end of ``sys.path`` and the import retried.
+"""
+import argparse
+import importlib
+import json
+import os
+import sys
+import time
+
+import _runner
+from _runner import Settings
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def import_convcore(name="convcore", root=ROOT, retries=5, delay=2.0, log=None):
+    """Import convcore as installed, else from ``root`` (built in place).
+
+    An import failing while the package is being rebuilt in place is retried
+    ``retries`` times, ``delay`` seconds apart.
+    """
+    attempt = 0
+    while True:
+        try:
+            module = importlib.import_module(name)
+            importlib.import_module(f"{name}._config")
+            return module
+        except ImportError as exc:
+            for mod in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+                del sys.modules[mod]
+            if root not in sys.path:
+                sys.path.append(root)   # after site-packages: never shadows an install
+                importlib.invalidate_caches()
+                continue
+            if attempt >= retries:
+                raise ImportError(f"cannot import {name} (installed or from {root}): "
+                                  f"{exc}") from exc
+            attempt += 1
+            if log:
+                log(f"import {name} failed ({exc}); retry {attempt}/{retries} in {delay:g} s")
+            time.sleep(delay)
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="fewer rounds (~1 minute)")
+    p.add_argument("--section", action="append", default=[],
+                   help="section(s) to run, repeatable or comma-separated (default: all)")
+    p.add_argument("--case", action="append", default=[],
+                   help="run only cases whose name contains this text (repeatable)")
+    p.add_argument("--rounds", type=int, help="override the number of interleaved rounds")
+    p.add_argument("--wait-idle", type=float, metavar="S",
+                   help="before each case, wait up to S seconds while other processes "
+                        "keep the CPUs busy (default 5 with --quick, else 30)")
+    p.add_argument("--threads", type=int, metavar="N",
+                   help="convcore threads (and cv2's, torch's); default: convcore's default")
+    p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    p.add_argument("--list", action="store_true", help="list sections and cases, then exit")
+    p.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
+    return p.parse_args(argv)
+
+
+def select_cases(args, directory=HERE):
+    """``[(section, [Case])]`` in run order, after ``--section``/``--case``."""
+    found = _runner.discover_sections(directory)
+    wanted = [s for arg in args.section for s in arg.split(",") if s]
+    unknown = [s for s in wanted if s not in found]
+    if unknown:
+        raise SystemExit(f"unknown section(s) {', '.join(unknown)}; "
+                         f"available: {', '.join(found) or 'none'}")
+    loaded = []
+    for section, path in found.items():
+        if wanted and section not in wanted:
+            continue
+        try:
+            order, cases = _runner.load_section(section, path)
+        except Exception as exc:   # one broken section must not stop the others
+            print(f"section {section} skipped: {os.path.basename(path)} failed to load: "
+                  f"{type(exc).__name__}: {exc}", file=sys.stderr)
+            continue
+        if args.case:
+            cases = [c for c in cases if any(s in c.name for s in args.case)]
+        if cases:
+            loaded.append((order, section, cases))
+    loaded.sort(key=lambda t: (t[0], t[1]))
+    return [(section, cases) for _, section, cases in loaded]
+
+
+BUSY = 0.25     # CPUs used by other processes above which a case is flagged
+
+
+def run_one(case, settings, machine, convcore, _machine):
+    """Wait for a quiet machine (bounded), run the case, record the load."""
+    if settings.wait_idle > 0:
+        waited, other = _machine.wait_quiet(settings.wait_idle, BUSY)
+        if waited > 1:
+            print(f"(waited {waited:.0f} s for other processes to quiet down"
+                  + (f"; they still use {other:.2f} CPUs)" if other > BUSY else ")"))
+    meter = _machine.LoadMeter().start()
+    res = _runner.run_case(case, settings, machine, threads=convcore.get_num_threads())
+    res.other_cpus, res.steal_cpus = meter.stop()
+    if res.other_cpus is not None and res.other_cpus > BUSY:
+        res.warnings.append(f"the machine was busy ({res.other_cpus:.2f} CPUs used by other "
+                            "processes): multi-threaded timings are unreliable")
+    return res
+
+
+def summary(results, seconds):
+    """The closing lines: verdict counts, failures, what did not run."""
+    verdicts = [(r.case.name, what, v) for r in results for what, v in r.verdicts()]
+    fails = [(name, what) for name, what, v in verdicts if v == "FAIL"]
+    lines = [f"summary: {len(verdicts) - len(fails)} PASS, {len(fails)} FAIL ({seconds:.0f} s)"]
+    lines += [f"  FAIL {name}: {what}" for name, what in fails]
+    missing = sorted({f"{r.label} ({r.status})" for res in results for r in res.rows
+                      if r.timing is None and r.status != "ok"})
+    if missing:
+        lines.append(f"  not run: {', '.join(missing)}")
+    if any(r.matches is False for res in results for r in res.rows):
+        lines.append("  * computes different numbers from convcore (see WARNING lines)")
+    busy = [res.case.name for res in results
+            if res.other_cpus is not None and res.other_cpus > BUSY]
+    if busy:
+        lines.append(f"  busy machine during {', '.join(busy)}: rerun when it is quiet")
+    lines.append("  ratio = peer time / convcore time; PASS when ratio >= target")
+    return "\n".join(lines), fails
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    settings = Settings.quick() if args.quick else Settings()
+    if args.rounds:
+        settings.rounds = args.rounds
+    if args.wait_idle is not None:
+        settings.wait_idle = args.wait_idle
+    convcore = import_convcore(log=lambda msg: print(msg, file=sys.stderr))
+    if args.threads:
+        convcore.set_num_threads(args.threads)
+    import _machine
+
+    sections = select_cases(args)
+    if args.list:
+        for section, cases in sections:
+            print(section)
+            for c in cases:
+                print(f"  {c.name:32s} {c.title}")
+        return 0
+    if not sections:
+        raise SystemExit("no case selected")
+
+    t_start = time.perf_counter()
+    print(f"convcore benchmarks ({settings.mode}: up to {settings.rounds} interleaved rounds, "
+          f"samples >= {settings.min_time * 1e3:g} ms, medians; spread = IQR/median)")
+    meter = _machine.LoadMeter().start()
+    machine = _machine.measure(convcore, settings)
+    other, steal = meter.stop()
+    print(_machine.format_machine(machine))
+    print("  peers      scipy single-threaded; cv2 and torch set to convcore's thread count")
+    if other is not None:
+        print(f"  load       other processes used {other:.2f} CPUs, the hypervisor stole "
+              f"{steal:.2f} CPUs while these were measured")
+
+    results = []
+    for section, cases in sections:
+        for case in cases:
+            print()
+            res = run_one(case, settings, machine, convcore, _machine)
+            print(_runner.format_case(res), flush=True)
+            results.append(res)
+
+    text, fails = summary(results, time.perf_counter() - t_start)
+    print()
+    print(text)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"settings": vars(settings), "machine": vars(machine),
+                       "cases": [r.to_dict() for r in results]}, f, indent=1, default=str)
+        print(f"results written to {args.json}")
+    return 1 if (args.strict and fails) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

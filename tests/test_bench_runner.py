@@ -1,0 +1,388 @@
+"""The benchmark runner's maths on fake clocks and callables (benchmarks/).
+
+Nothing here times real code: every duration comes from a fake clock that
+the fake competitors advance, so the tests are exact and fast.
+"""
+import importlib.util
+import json
+import math
+import os
+import sys
+
+import numpy as np
+import pytest
+from scipy import signal
+
+BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks")
+if BENCH not in sys.path:
+    sys.path.insert(0, BENCH)
+
+import _runner  # noqa: E402
+from _runner import Case, Missing, Settings  # noqa: E402
+
+
+def _load_run():
+    path = os.path.join(BENCH, "run.py")
+    spec = importlib.util.spec_from_file_location("convcore_bench_run", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+run = _load_run()
+
+
+class FakeClock:
+    """A timer; ``work(seconds)`` is a competitor that advances it."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.log = []
+
+    def __call__(self):
+        return self.now
+
+    def work(self, seconds, label=None, result=None):
+        durations = iter(seconds) if isinstance(seconds, (list, tuple)) else None
+
+        def fn():
+            self.now += next(durations) if durations else seconds
+            if label is not None:
+                self.log.append(label)
+            return result
+        return fn
+
+
+def fake_settings(**kw):
+    kw.setdefault("rounds", 5)
+    kw.setdefault("settle", False)
+    return Settings(**kw)
+
+
+# ---------------------------------------------------------------- statistics
+
+def test_median_odd_even_and_unsorted():
+    assert _runner.median([3.0]) == 3.0
+    assert _runner.median([5, 1, 3]) == 3
+    assert _runner.median([4, 1, 3, 2]) == 2.5
+
+
+@pytest.mark.parametrize("q", [0, 0.1, 0.25, 0.5, 0.75, 0.9, 1])
+def test_quantile_matches_numpy(q):
+    xs = [0.3, 7.0, 1.5, 2.25, 9.0, 4.0]
+    assert _runner.quantile(xs, q) == pytest.approx(np.quantile(xs, q))
+
+
+def test_spread_is_iqr_over_median():
+    xs = [1.0, 2.0, 3.0, 4.0, 5.0]           # q1 2, q3 4, median 3
+    assert _runner.spread(xs) == pytest.approx(2 / 3)
+    assert _runner.spread([2.0]) == 0.0
+
+
+def test_quantile_of_nothing_raises():
+    with pytest.raises(ValueError):
+        _runner.quantile([], 0.5)
+
+
+# ------------------------------------------------------------------- timing
+
+def test_calibrate_reaches_min_time():
+    clock = FakeClock()
+    n, per_call = _runner.calibrate(clock.work(0.5e-3), min_time=2e-3, timer=clock)
+    assert n * per_call >= 2e-3
+    assert per_call == pytest.approx(0.5e-3)
+    assert n == 4 or n == 5     # 1 call, then enough for 1.2 x min_time
+
+
+def test_calibrate_slow_callable_is_one_call():
+    clock = FakeClock()
+    assert _runner.calibrate(clock.work(0.1), min_time=2e-3, timer=clock) == (1, 0.1)
+
+
+def test_calibrate_respects_max_inner():
+    clock = FakeClock()
+    n, _ = _runner.calibrate(clock.work(1e-9), min_time=2e-3, timer=clock, max_inner=64)
+    assert n == 64
+
+
+def test_sample_is_median_of_inner_loop_after_untimed_call():
+    clock = FakeClock()
+    # first (untimed warm-up) call is slow, then 1, 9, 2 ms: median 2 ms
+    fn = clock.work([50e-3, 1e-3, 9e-3, 2e-3])
+    assert _runner.sample(fn, 3, timer=clock) == pytest.approx(2e-3)
+    fn = clock.work([1e-3, 9e-3, 2e-3])
+    assert _runner.sample(fn, 3, timer=clock, warm=False) == pytest.approx(2e-3)
+
+
+def test_interleaving_is_round_robin():
+    clock = FakeClock()
+    comps = {"A": clock.work(1e-3, "A"), "B": clock.work(4e-3, "B"), "C": clock.work(3e-3, "C")}
+    timings = _runner.time_interleaved(comps, 3, min_time=2e-3, timer=clock, warm=False)
+    # A: 1 call (1 ms < 2 ms), then ceil(1.2 x 2 ms / 1 ms) = 3 calls; B, C: 1 call
+    assert {k: t.inner for k, t in timings.items()} == {"A": 3, "B": 1, "C": 1}
+    calibration = ["A"] * 4 + ["B", "C"]
+    rounds = (["A", "A", "A", "B", "C"]) * 3
+    assert clock.log == calibration + rounds
+    assert all(len(t.samples) == 3 for t in timings.values())
+    assert timings["B"].median == pytest.approx(4e-3)
+
+
+def test_settle_runs_before_every_calibration_and_sample():
+    clock = FakeClock()
+    calls = []
+    comps = {"A": clock.work(3e-3, "A"), "B": clock.work(3e-3, "B")}
+    _runner.time_interleaved(comps, 2, timer=clock, settle=lambda: calls.append(len(clock.log)),
+                             warm=False)
+    # before A's and B's calibration, then before each of the 4 samples
+    assert calls == [0, 1, 2, 3, 4, 5]
+
+
+def test_slow_competitor_limited_by_budget_and_max_rounds():
+    clock = FakeClock()
+    comps = {"fast": clock.work(3e-3), "slow": clock.work(0.5), "capped": clock.work(3e-3)}
+    t = _runner.time_interleaved(comps, 10, budget=1.0, min_rounds=3,
+                                 max_rounds={"capped": 4}, timer=clock, warm=False)
+    assert len(t["fast"].samples) == 10
+    assert len(t["slow"].samples) == 3          # budget allows 2: min_rounds wins
+    assert len(t["capped"].samples) == 4
+
+
+def test_quiesce_waits_while_cpu_is_used():
+    cpu_per_chunk = iter([5e-3, 4e-3, 0.0, 5e-3])   # spinning, spinning, quiet
+    state = {"cpu": 0.0}
+
+    def sleep(dt):
+        state["cpu"] += next(cpu_per_chunk)
+    waited = _runner.quiesce(chunk=5e-3, max_wait=1, cpu=lambda: state["cpu"], sleep=sleep)
+    assert waited == pytest.approx(15e-3)
+    busy = _runner.quiesce(chunk=5e-3, max_wait=20e-3, cpu=lambda: state["cpu"],
+                           sleep=lambda dt: state.__setitem__("cpu", state["cpu"] + dt))
+    assert busy == pytest.approx(20e-3)
+
+
+# --------------------------------------------------------------- arithmetic
+
+def test_ratio_gflops_and_bandwidth():
+    assert _runner.ratio(30e-3, 2e-3) == pytest.approx(15.0)
+    assert _runner.gflops(2e9, 0.5) == pytest.approx(4.0)
+    assert _runner.gbps(3e9, 1.5) == pytest.approx(2.0)
+    assert _runner.copy_gbps(1e9, 1.0) == pytest.approx(2.0)   # read + write
+    assert _runner.ratio(1.0, 0.0) is None
+    assert _runner.gflops(1.0, None) is None
+
+
+def test_verdict():
+    assert _runner.verdict(10.0, 10) == "PASS"
+    assert _runner.verdict(9.99, 10) == "FAIL"
+    assert _runner.verdict(3.0, None) == "info"
+    assert _runner.verdict(None, 2.0) == ""
+
+
+@pytest.mark.parametrize("mode, expected", [("full", 4 * 3), ("same", 10), ("valid", 2 * 3)])
+def test_direct_flops_1d(mode, expected):
+    assert _runner.direct_flops((4,), (3,), mode) == 2 * expected
+
+
+def test_direct_flops_matches_brute_force():
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        shape = tuple(rng.integers(1, 7, size=2))
+        kshape = tuple(rng.integers(1, 5, size=2))
+        for mode in ("full", "same", "valid"):
+            if mode == "valid" and not all(n >= k for n, k in zip(shape, kshape)):
+                continue
+            # products of the direct algorithm: one full output of ones per tap
+            x = np.ones(shape)
+            count = 0
+            for j in np.ndindex(*kshape):
+                k = np.zeros(kshape)
+                k[j] = 1
+                count += signal.convolve(x, k, mode=mode, method="direct").sum()
+            assert _runner.direct_flops(shape, kshape, mode) == 2 * count
+
+
+def test_bytes_moved_and_output_shape():
+    assert _runner.conv_output_shape((10, 8), (3, 5), "full") == (12, 12)
+    assert _runner.conv_output_shape((10, 8), (3, 5), "same") == (10, 8)
+    assert _runner.conv_output_shape((10, 8), (3, 5), "valid") == (8, 4)
+    assert _runner.bytes_moved((512, 512), (5, 5), "same", 8) == 8 * (2 * 512 * 512 + 25)
+    assert _runner.bytes_moved((100,), (31,), "full", 4) == 4 * (100 + 31 + 130)
+
+
+def test_outputs_match():
+    ref = np.arange(12.0).reshape(3, 4)
+    assert _runner.outputs_match(ref + 1e-12, ref, 1e-8) == (True, "")
+    assert _runner.outputs_match(ref.reshape(1, 1, 3, 4), ref, 1e-8)[0]   # torch's (N, C, ...)
+    ok, why = _runner.outputs_match(ref[:, ::-1], ref, 1e-8)
+    assert not ok and "difference" in why
+    ok, why = _runner.outputs_match(ref[:2], ref, 1e-8)
+    assert not ok and "shape" in why
+
+
+# ---------------------------------------------------------------- run_case
+
+class FakeMachine:
+    peak_gflops = {"float64": 100.0, "float32": 200.0}
+    dram_gbps = 10.0
+
+
+def _fake_case(clock, **kw):
+    out = np.ones(4)
+
+    def setup():
+        return {"convcore": clock.work(1e-3, "convcore", out),
+                "fast peer": clock.work(4e-3, "fast peer", out),
+                "slow peer": clock.work(20e-3, "slow peer", out),
+                "info peer": clock.work(2e-3, "info peer", out),
+                "wrong peer": clock.work(3e-3, "wrong peer", -out),
+                "absent": Missing(),
+                "broken": lambda: 1 / 0}
+    base = dict(name="fake", section="fake", setup=setup, flops=4e6, bytes=8e6,
+                dtype="float64", input_nbytes=1_000_000,
+                targets={"fast peer": 5, "slow peer": 5, "wrong peer": 2, "absent": 3})
+    base.update(kw)
+    return Case(**base)
+
+
+def test_run_case_arithmetic_and_verdicts():
+    clock = FakeClock()
+    case = _fake_case(clock, bandwidth_target=0.95)
+    res = _runner.run_case(case, fake_settings(), FakeMachine(), timer=clock,
+                           make_copy=lambda nbytes: clock.work(nbytes * 2 / 4e9), threads=2)
+    cc = res.row("convcore")
+    assert cc.role == "subject" and cc.timing.median == pytest.approx(1e-3)
+    assert cc.gflops == pytest.approx(4.0)                    # 4e6 flop / 1 ms
+    assert cc.pct_peak == pytest.approx(0.04)                 # of the float64 peak
+    assert cc.gbps == pytest.approx(8.0)                      # 8e6 B / 1 ms
+    copy = res.row(_runner.COPY_LABEL)
+    assert copy.gbps == pytest.approx(4.0) and copy.role == "reference"
+    assert cc.pct_copy_a == pytest.approx(2.0)
+    assert cc.pct_copy_b == pytest.approx(0.8)
+    assert res.bandwidth_ratio == pytest.approx(2.0) and res.bandwidth_verdict == "PASS"
+
+    fast, slow, info = res.row("fast peer"), res.row("slow peer"), res.row("info peer")
+    assert fast.ratio == pytest.approx(4.0) and fast.verdict == "FAIL"
+    assert slow.ratio == pytest.approx(20.0) and slow.verdict == "PASS"
+    assert info.ratio == pytest.approx(2.0) and info.verdict == "info"
+    assert fast.gflops == pytest.approx(1.0)
+
+    wrong = res.row("wrong peer")
+    assert wrong.matches is False and fast.matches is True
+    assert any("wrong peer computes different numbers" in w for w in res.warnings)
+    assert res.row("absent").status == "not installed" and res.row("absent").timing is None
+    assert res.row("broken").status.startswith("error: ZeroDivisionError")
+    assert sorted(res.verdicts()) == sorted([("fast peer", "FAIL"), ("slow peer", "PASS"),
+                                             ("wrong peer", "PASS"),
+                                             ("bandwidth vs copy(a)", "PASS")])
+
+    text = _runner.format_case(res)
+    for needle in ("convcore", "not installed", "FAIL", "PASS", "info", "20.00x", ">=5x",
+                   "WARNING", "wrong peer*", "error: ZeroDivisionError"):
+        assert needle in text
+    json.dumps(res.to_dict())                                 # serialisable
+
+
+def test_run_case_interleaves_all_competitors():
+    clock = FakeClock()
+    case = _fake_case(clock)
+    _runner.run_case(case, fake_settings(rounds=2, min_time=1e-3), timer=clock, make_copy=None)
+    # warm-up + calibration first, then per round: each competitor once
+    # (a 1 ms sample is one call; warm=True adds one untimed call)
+    round_order = ["convcore", "convcore", "fast peer", "fast peer", "slow peer", "slow peer",
+                   "info peer", "info peer", "wrong peer", "wrong peer"]
+    assert clock.log[-2 * len(round_order):] == round_order * 2
+
+
+def test_run_case_without_subject_has_no_ratios():
+    clock = FakeClock()
+    case = _fake_case(clock, subject="missing subject")
+    res = _runner.run_case(case, fake_settings(), FakeMachine(), timer=clock, make_copy=None)
+    assert all(r.ratio is None for r in res.rows)
+    assert any("missing subject did not run" in w for w in res.warnings)
+
+
+# ------------------------------------------------------------ registration
+
+CASES_FOO = '''
+from _runner import Case
+ORDER = 5
+CASES = [Case(name="foo_small", section="foo", setup=lambda: {}, flops=1, bytes=1,
+              dtype="float32", input_nbytes=1)]
+'''
+
+
+def test_discover_and_load_section(tmp_path):
+    (tmp_path / "cases_foo.py").write_text(CASES_FOO)
+    (tmp_path / "cases_bar.py").write_text(CASES_FOO.replace('"foo"', '"bar"'))
+    (tmp_path / "helpers.py").write_text("")
+    found = _runner.discover_sections(str(tmp_path))
+    assert list(found) == ["bar", "foo"]
+    order, cases = _runner.load_section("foo", found["foo"])
+    assert order == 5 and [c.name for c in cases] == ["foo_small"]
+
+
+def test_load_section_rejects_wrong_section(tmp_path):
+    path = tmp_path / "cases_baz.py"
+    path.write_text(CASES_FOO)          # declares section "foo"
+    with pytest.raises(ValueError, match="expected 'baz'"):
+        _runner.load_section("baz", str(path))
+
+
+def test_run_select_cases(tmp_path):
+    (tmp_path / "cases_foo.py").write_text(CASES_FOO)
+    (tmp_path / "cases_zed.py").write_text(
+        CASES_FOO.replace('"foo"', '"zed"').replace("ORDER = 5", "ORDER = 1"))
+    args = run.parse_args([])
+    assert [s for s, _ in run.select_cases(args, str(tmp_path))] == ["zed", "foo"]  # by ORDER
+    args = run.parse_args(["--section", "foo"])
+    assert [s for s, _ in run.select_cases(args, str(tmp_path))] == ["foo"]
+    args = run.parse_args(["--case", "nomatch"])
+    assert run.select_cases(args, str(tmp_path)) == []
+    with pytest.raises(SystemExit):
+        run.select_cases(run.parse_args(["--section", "nope"]), str(tmp_path))
+
+
+def test_signal_section_is_registered():
+    found = _runner.discover_sections(BENCH)
+    assert "signal" in found
+
+
+def test_optional_import_missing():
+    assert isinstance(_runner.optional_import("no_such_module_for_convcore_bench"), Missing)
+    assert _runner.optional_import("math") is math
+
+
+def test_import_convcore_falls_back_to_root(tmp_path, monkeypatch):
+    pkg = tmp_path / "fakeconvpkg_bench"
+    (pkg / "_config").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("VALUE = 7\n")
+    (pkg / "_config" / "__init__.py").write_text("")
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p != str(tmp_path)])
+    module = run.import_convcore("fakeconvpkg_bench", root=str(tmp_path), retries=0)
+    try:
+        assert module.VALUE == 7 and sys.path[-1] == str(tmp_path)
+    finally:
+        for name in [m for m in sys.modules if m.startswith("fakeconvpkg_bench")]:
+            del sys.modules[name]
+    with pytest.raises(ImportError):
+        run.import_convcore("no_such_pkg_bench", root=str(tmp_path), retries=0)
+
+
+# ---------------------------------------------------------------- formatting
+
+def test_format_time_units():
+    assert _runner.format_time(26.4e-6) == "26.4 us"
+    assert _runner.format_time(0.41e-3) == "410.0 us"
+    assert _runner.format_time(19.98e-3) == "19.980 ms"
+    assert _runner.format_time(1.5) == "1.500 s"
+
+
+def test_summary_lists_failures_and_missing():
+    clock = FakeClock()
+    res = _runner.run_case(_fake_case(clock), fake_settings(), FakeMachine(), timer=clock,
+                           make_copy=None)
+    res.other_cpus = 1.0
+    text, fails = run.summary([res], 3.0)
+    assert fails == [("fake", "fast peer")]
+    assert "1 FAIL" in text and "absent (not installed)" in text
+    assert "busy machine" in text and "different numbers" in text
