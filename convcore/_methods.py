@@ -1,10 +1,13 @@
 """The method registry of the signal API: every name runs exactly its own
 algorithm, and ``'auto'`` chooses only among the names registered here."""
 from ._directconv import convolve_direct
+from ._fftconv import method_fft, method_oa
 
 # name -> f(p, q, mode): the `mode` window of the full convolution p * q.
 METHODS = {
     "direct": lambda p, q, mode: convolve_direct(p, q, mode),
+    "fft": method_fft,
+    "oa": method_oa,
 }
 
 
