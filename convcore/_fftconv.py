@@ -25,6 +25,7 @@ import warnings
 
 import numpy as np
 import scipy.fft as sp_fft
+from scipy.special import lambertw
 
 from . import _dispatch, _fft
 from ._threads import get_num_threads
@@ -252,6 +253,11 @@ def block_candidates(n_long, n_short, real):
     k = n_short
     plain = _fast_len(n_long + k - 1, real)
     cands = {plain}
+    if k > 2:
+        # scipy's choice (_calc_oa_lens: the optimum of N*log2(2N)/(N-K+1)),
+        # so the minimum over the candidates can only be at least as good.
+        opt = -(k - 1) * lambertw(-1 / (2 * math.e * (k - 1)), k=-1).real
+        cands.add(_fast_len(math.ceil(opt), real))
     n = max(2 * k - 2, 2)
     while n < plain:
         cands.add(_fast_len(n, real))
