@@ -9,9 +9,12 @@
 
 /* Complex values per work item: 32 KiB of each operand at complex128. */
 #define CC_SPEC_BLOCK 2048
-/* Below this many complex values a call stays on the calling thread: the
- * kernel streams ~1 value per ns, waking the team costs ~10 us. */
-#define CC_SPEC_PARALLEL_MIN 65536
+/* Below this many complex values a call stays on the calling thread.  The
+ * product is memory-bound (AVX2, one thread: 546k complex128 in 0.38 ms on
+ * the Zen 3 dev box) and a second thread on a busy machine made the same
+ * call 10x slower (a barrier waiting on a descheduled thread); only
+ * products past ~16 MB gain enough bandwidth to risk it. */
+#define CC_SPEC_PARALLEL_MIN (1 << 20)
 
 typedef void (*cc_spec_fn_f32) CC_SPEC_SIGNATURE(float);
 typedef void (*cc_spec_fn_f64) CC_SPEC_SIGNATURE(double);
