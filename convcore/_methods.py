@@ -18,7 +18,8 @@ METHODS = {
 # Provisional cost model of 'auto' (the calibrated one replaces this table
 # and choose_method).  Seconds per unit, fitted by hand on the development
 # machine (AMD EPYC Zen 3, 2 cores, AVX2+FMA, 2 threads, float64, medians
-# of 5 runs; /tmp/meas.py in the FFT session's notes):
+# of 5 runs of convolve(method=...) on the shapes below, machine loaded by
+# other jobs, so rough):
 #   direct: per multiply-add of the direct kernel (1-D 20000x500 and
 #           1e6x16: 0.066-0.084 ns; 2-D 512^2x7^2 .. 256^2x31^2:
 #           0.07-0.11 ns; complex128 runs the scalar kernel: 1.45 ns)
