@@ -27,7 +27,6 @@ METHODS = {
 #           transforms cost about twice a real one)
 #   oa:     per unit of _fftconv.oa_cost (0.8-1.7 ns)
 #   fixed:  the FFT paths' per-call overhead over direct (~60 us)
-#                  real    complex
 _DIRECT_S = {"f8": 0.08e-9, "f4": 0.05e-9, "c": 1.5e-9, "int": 0.4e-9}
 _FFT_S = {"real": 1.0e-9, "complex": 2.0e-9}
 _OA_S = {"real": 1.2e-9, "complex": 2.4e-9}
