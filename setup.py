@@ -111,6 +111,10 @@ write_build_config(cflags, ldflags, openmp)
 extensions = [
     family_extension("_cpu", [], cflags, ldflags),
     family_extension("_direct", glob.glob("csrc/direct/*.c"), cflags, ldflags),
+    # No contraction of a*b+c into an FMA (GCC contracts by default, and a
+    # -march=native reference would fuse): every ISA rounds as the reference.
+    family_extension("_fft", glob.glob("csrc/fft/*.c"), cflags + ["-ffp-contract=off"],
+                     ldflags),
 ]
 # A sanitized build keeps its objects apart so neither build reuses the other's.
 build_options = {"build": {"build_base": "build/sanitize"}} if env_flag("CONVCORE_SANITIZE") else {}

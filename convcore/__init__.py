@@ -6,10 +6,11 @@ The signal functions are drop-ins for their ``scipy.signal`` namesakes;
 __version__ = "0.1.0"
 
 from ._config import show_config
-from ._signal import convolve, convolve2d, correlate, correlate2d
+from ._signal import (convolve, convolve2d, correlate, correlate2d, fftconvolve,
+                      oaconvolve)
 from ._threads import get_num_threads, set_num_threads, threads
 
 __all__ = [
-    "convolve", "correlate", "convolve2d", "correlate2d",
+    "convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve", "oaconvolve",
     "set_num_threads", "get_num_threads", "threads", "show_config",
 ]

@@ -3,12 +3,13 @@ dispatch to a method (``_methods.py``)."""
 import numpy as np
 
 from . import _validate
+from ._fftconv import fftconvolve, oaconvolve  # noqa: F401 (public)
 from ._directconv import (convolve_direct, correlate_offsets, same_start_centered,
                           same_start_corr2d, window)
 from ._methods import run_method
 from ._validate import conj, reverse
 
-__all__ = ["convolve", "correlate", "convolve2d", "correlate2d"]
+__all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve", "oaconvolve"]
 
 
 def _prepare(in1, in2, names):

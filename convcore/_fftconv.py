@@ -1,0 +1,533 @@
+"""The FFT family: fftconvolve, oaconvolve and the 'fft' and 'oa' methods.
+
+The transforms are scipy.fft's (pocketfft: rfftn/irfftn for real data,
+fftn/ifftn for complex, ``workers`` = convcore's thread count).  Around them
+convcore does, in the shape of scipy's ``_freq_domain_conv`` and
+``_apply_conv_mode``: the transform lengths, the padding into workspaces
+allocated per call (so concurrent calls share nothing), the spectral product
+(compiled: ``csrc/fft``) and the cropping to the mode's window.
+
+Every output is a window ``[start, start + length)`` per axis of the full
+linear convolution.  Two savings over scipy's code, neither changing the
+arithmetic of an output sample:
+
+- a circular convolution of length ``M`` equals the linear one on the window
+  when ``M >= max(F - start, start + length, n1, n2)`` (``F`` the full
+  length): what wraps around lands outside the window.  'valid' then needs
+  ``M >= n1`` instead of ``n1 + n2 - 1``, 'same' about ``n2 / 2`` less.
+- with more than one thread and inputs of one shape off the convolution
+  axes, both forward transforms run as one batched call, so pocketfft
+  spreads them over the threads even for 1-D inputs.
+"""
+import math
+import operator
+import warnings
+
+import numpy as np
+import scipy.fft as sp_fft
+from scipy.special import lambertw
+
+from . import _dispatch, _fft
+from ._threads import get_num_threads
+
+__all__ = ["fftconvolve", "oaconvolve", "method_fft", "method_oa"]
+
+_OP_MUL = _fft.OPS.index("mul")
+
+
+# --------------------------------------------------------------------------
+# Arguments (scipy's _init_freq_conv_axes and its helpers)
+
+def _as_inputs(in1, in2):
+    in1 = np.asarray(in1)
+    in2 = np.asarray(in2)
+    for name, a in (("in1", in1), ("in2", in2)):
+        if a.dtype.kind not in "biufc":
+            # scipy fails in its multiply with a UFuncTypeError (a TypeError).
+            raise TypeError(f"{name} must be numeric (bool, integer, floating or "
+                            f"complex); got {name}.dtype={a.dtype}")
+    return in1, in2
+
+
+def _normalize_axes(axes, ndim):
+    """scipy.fft's axes rules: int or iterable of ints, negative allowed,
+    unique, within the rank."""
+    if axes is None:
+        return list(range(ndim))
+    try:
+        axes = [operator.index(axes)]
+    except TypeError:
+        try:
+            axes = [operator.index(a) for a in axes]
+        except TypeError:
+            raise ValueError("axes must be a scalar or iterable of integers; "
+                             f"got axes={axes!r}") from None
+    if any(a >= ndim or a < -ndim for a in axes):
+        raise ValueError(f"axes exceeds dimensionality of input; got axes={axes} "
+                         f"for inputs of rank {ndim}")
+    axes = [a + ndim if a < 0 else a for a in axes]
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"all axes must be unique; got axes={axes}")
+    return axes
+
+
+def _init_axes(in1, in2, mode, axes):
+    """(in1, in2, axes): axes normalised and stripped of length-1 axes (those
+    broadcast), inputs swapped when 'valid' needs in2 as the larger."""
+    s1, s2 = in1.shape, in2.shape
+    given = axes is not None
+    axes = _normalize_axes(axes, in1.ndim)
+    if given and not axes:
+        raise ValueError("when provided, axes cannot be empty; got axes=[]")
+    axes = [a for a in axes if s1[a] != 1 and s2[a] != 1]
+    if not all(s1[a] == s2[a] or s1[a] == 1 or s2[a] == 1
+               for a in range(in1.ndim) if a not in axes):
+        raise ValueError(f"incompatible shapes for in1 and in2: {s1} and {s2}")
+    if mode == "valid":
+        ok1 = all(s1[a] >= s2[a] for a in axes)
+        ok2 = all(s2[a] >= s1[a] for a in axes)
+        if not (ok1 or ok2):
+            raise ValueError("For 'valid' mode, one must be at least as large as the "
+                             f"other in every dimension; got shapes {s1} and {s2}")
+        if not ok1:
+            in1, in2 = in2, in1
+    return in1, in2, axes
+
+
+def _check_mode(mode):
+    if not isinstance(mode, str) or mode not in ("full", "same", "valid"):
+        raise ValueError("acceptable mode flags are 'valid', 'same', or 'full'; "
+                         f"got mode={mode!r}")
+
+
+def conv_window(mode, s1, s2, axes):
+    """Per axis (start, length) of the output in the full result, as scipy's
+    _apply_conv_mode crops: on the convolution axes a window of the full
+    convolution, elsewhere of the broadcast extent."""
+    win = []
+    for a, (n1, n2) in enumerate(zip(s1, s2)):
+        if a in axes:
+            full = n1 + n2 - 1
+            if mode == "full":
+                win.append((0, full))
+            elif mode == "same":
+                win.append(((full - n1) // 2, n1))
+            else:
+                win.append((n2 - 1, n1 - n2 + 1))
+        else:
+            b = max(n1, n2)
+            win.append(((b - n1) // 2, n1) if mode == "same" else (0, b))
+    return win
+
+
+# --------------------------------------------------------------------------
+# dtypes
+
+def _transform_dtype(a):
+    """The dtype scipy.fft transforms ``a`` in: integers and bool as float64
+    (scipy casts integers itself), float16 as float32."""
+    if a.dtype.kind in "biu":
+        return np.dtype(np.float64)
+    if a.dtype == np.float16:
+        return np.dtype(np.float32)
+    return a.dtype.newbyteorder("=")
+
+
+def work_dtype(in1, in2):
+    """The dtype both inputs are transformed in; the result is this dtype
+    (its real counterpart for real inputs), as scipy's fftconvolve returns."""
+    return np.result_type(_transform_dtype(in1), _transform_dtype(in2))
+
+
+# --------------------------------------------------------------------------
+# The spectral product (compiled) and the transforms
+
+def _row_offsets(x, shape):
+    """Offsets (in elements) of the rows of ``x`` broadcast to ``shape``,
+    None when ``x`` already has ``shape``."""
+    if x.shape == shape:
+        return None
+    off = np.zeros(shape[:-1], np.intp)
+    stride = 1
+    for d in range(len(shape) - 1, -1, -1):
+        if d < len(shape) - 1 and x.shape[d] != 1:
+            idx = np.arange(shape[d], dtype=np.intp) * stride
+            off += idx.reshape((-1,) + (1,) * (len(shape) - 2 - d))
+        stride *= x.shape[d]
+    return off.ravel()
+
+
+def spectral_product(a, b):
+    """``a * b`` with NumPy broadcasting, written into ``a`` when it has the
+    broadcast shape (both are fresh spectra, C-contiguous)."""
+    shape = np.broadcast_shapes(a.shape, b.shape)
+    if a.dtype != b.dtype:
+        dt = np.result_type(a, b)
+        a, b = a.astype(dt, copy=False), b.astype(dt, copy=False)
+    if a.dtype not in (np.complex64, np.complex128):
+        return np.multiply(a, b)  # clongdouble: NumPy's loop
+    # The kernel walks rows of the last axis; a broadcast last axis (rare:
+    # a length-1 non-convolution last axis) is materialised first.
+    for name in ("a", "b"):
+        x = a if name == "a" else b
+        if x.shape[-1] != shape[-1] or not x.flags.c_contiguous:
+            x = np.ascontiguousarray(np.broadcast_to(x, x.shape[:-1] + shape[-1:]))
+            a, b = (x, b) if name == "a" else (a, x)
+    a_off = _row_offsets(a, shape)
+    b_off = _row_offsets(b, shape)
+    if a_off is None and a.flags.writeable:
+        out = a
+    elif b_off is None and b.flags.writeable:
+        out, a, b, a_off, b_off = b, b, a, None, a_off
+    else:
+        out = np.empty(shape, a.dtype)
+    _fft.spectral(a, a_off, b, b_off, out, _OP_MUL, _dispatch.isa_level, get_num_threads())
+    return out
+
+
+def _transforms(dtype):
+    if dtype.kind == "c":
+        return sp_fft.fftn, sp_fft.ifftn, False
+    return sp_fft.rfftn, sp_fft.irfftn, True
+
+
+# --------------------------------------------------------------------------
+# Plain FFT convolution
+
+def _crop(ret, win):
+    sl = tuple(slice(s, s + n) for s, n in win)
+    if all(s == 0 and n == m for (s, n), m in zip(win, ret.shape)):
+        return ret
+    return ret[sl].copy()
+
+
+def fft_window(in1, in2, axes, win):
+    """The window ``win`` of ``in1 * in2`` (convolution along ``axes``,
+    broadcasting elsewhere) by one FFT of each input."""
+    dtype = work_dtype(in1, in2)
+    fwd, inv, real = _transforms(dtype)
+    workers = get_num_threads()
+    s1, s2 = in1.shape, in2.shape
+    fshape = []
+    for a in axes:
+        start, length = win[a]
+        full = s1[a] + s2[a] - 1
+        need = max(full - start, start + length, s1[a], s2[a])
+        fshape.append(sp_fft.next_fast_len(need, real))
+    same_batch = all(s1[a] == s2[a] for a in range(in1.ndim) if a not in axes)
+    if workers > 1 and same_batch:
+        # Both forward transforms in one batched call: its threads split them.
+        shape = list(s1)
+        for a, m in zip(axes, fshape):
+            shape[a] = m
+        ws = np.zeros([2] + shape, dtype)
+        ws[(0,) + tuple(slice(n) for n in s1)] = in1
+        ws[(1,) + tuple(slice(n) for n in s2)] = in2
+        spec = fwd(ws, axes=[a + 1 for a in axes], workers=workers, overwrite_x=True)
+        sp1, sp2 = spec[0], spec[1]
+    else:
+        sp1 = fwd(in1.astype(dtype, copy=False), fshape, axes=axes, workers=workers)
+        sp2 = fwd(in2.astype(dtype, copy=False), fshape, axes=axes, workers=workers)
+    prod = spectral_product(sp1, sp2)
+    ret = inv(prod, fshape, axes=axes, workers=workers, overwrite_x=True)
+    # The circular result is indexed from 0 like the full one: crop directly.
+    return _crop(ret, win)
+
+
+# --------------------------------------------------------------------------
+# Overlap-add
+
+def fft_cost(n):
+    """The FFT cost model: n*log2(n) per transform of n points."""
+    return n * math.log2(n) if n > 1 else 0.0
+
+
+def _fast_len(n, real):
+    return sp_fft.next_fast_len(n, real)
+
+
+def block_candidates(n_long, n_short, real):
+    """Block lengths N for one axis: fast lengths whose step N - K + 1 holds
+    the K - 1 overlap (so each tail meets only the next block), up to the
+    plain FFT's length, which means one block (no blocking)."""
+    k = n_short
+    plain = _fast_len(n_long + k - 1, real)
+    cands = {plain}
+    if k > 2:
+        # scipy's choice (_calc_oa_lens: the optimum of N*log2(2N)/(N-K+1)),
+        # so the minimum over the candidates can only be at least as good.
+        opt = -(k - 1) * lambertw(-1 / (2 * math.e * (k - 1)), k=-1).real
+        cands.add(_fast_len(math.ceil(opt), real))
+    n = max(2 * k - 2, 2)
+    while n < plain:
+        cands.add(_fast_len(n, real))
+        n = int(n * 1.08) + 1
+    return sorted(c for c in cands if c <= plain and (c == plain or c - k + 1 >= k - 1))
+
+
+def oa_cost(plan):
+    """Model cost of an overlap-add plan: every block transform of both
+    inputs and the inverse of every output block, n*log2(n) each.  ``plan``
+    is a list of per-axis (N, nsteps_long) with nsteps_long == 1 meaning the
+    axis is not blocked."""
+    size = 1
+    nblocks = 1
+    for n, steps in plan:
+        size *= n
+        nblocks *= steps
+    # long input: nblocks blocks, short input: 1, output: nblocks.
+    return (2 * nblocks + 1) * fft_cost(size)
+
+
+def _steps(n_long, n_short, n):
+    return math.ceil(n_long / (n - n_short + 1))
+
+
+def plan_oa(lens, real):
+    """Per axis block length N minimising oa_cost (coordinate descent from
+    the plain FFT on every axis).  ``lens``: per convolution axis (n1, n2)."""
+    cands = [block_candidates(max(a, b), min(a, b), real) for a, b in lens]
+    choice = [c[-1] for c in cands]  # plain everywhere
+
+    def plan(ch):
+        return [(n, _steps(max(a, b), min(a, b), n) if n != c[-1] else 1)
+                for n, (a, b), c in zip(ch, lens, cands)]
+
+    best = oa_cost(plan(choice))
+    for _ in range(2):
+        changed = False
+        for i, c in enumerate(cands):
+            for n in c:
+                trial = choice[:i] + [n] + choice[i + 1:]
+                cost = oa_cost(plan(trial))
+                if cost < best:
+                    best, choice, changed = cost, trial, True
+        if not changed:
+            break
+    return plan(choice), best
+
+
+def _fill_blocks(x, ws, pairs):
+    """Copy ``x`` into the zeroed block workspace ``ws``.  ``pairs[d]`` is
+    None for an axis copied whole, else (step, nsteps): axis d of x becomes
+    the pair (block index, position) of ws, the first ``step`` positions of
+    each block holding consecutive samples (whole blocks, then the rest)."""
+    pieces = [[]]
+    for d, pr in enumerate(pairs):
+        n = x.shape[d]
+        if pr is None:
+            opts = [(slice(None), (slice(None),), (n,))]
+        else:
+            step = pr[0]
+            q, r = divmod(n, step)
+            opts = []
+            if q:
+                opts.append((slice(0, q * step), (slice(0, q), slice(0, step)), (q, step)))
+            if r:
+                opts.append((slice(q * step, n), (slice(q, q + 1), slice(0, r)), (1, r)))
+        pieces = [p + [o] for p in pieces for o in opts]
+    for p in pieces:
+        xs = x[tuple(o[0] for o in p)]
+        idx = tuple(i for o in p for i in o[1])
+        ws[idx] = xs.reshape(tuple(s for o in p for s in o[2]))
+
+
+def oa_window(in1, in2, axes, win, plan):
+    """The window ``win`` of ``in1 * in2`` by overlap-add with ``plan`` (per
+    convolution axis (N, nsteps); nsteps == 1: that axis is transformed
+    whole at length N)."""
+    dtype = work_dtype(in1, in2)
+    fwd, inv, real = _transforms(dtype)
+    workers = get_num_threads()
+    plans = dict(zip(axes, plan))
+    # Workspace layout: every convolution axis becomes (block, position).
+    layouts, pairs_of = [], []
+    for i, x in enumerate((in1, in2)):
+        shape, pairs = [], []
+        for d in range(x.ndim):
+            if d not in plans:
+                shape.append(x.shape[d])
+                pairs.append(None)
+                continue
+            n, steps = plans[d]
+            k = min(in1.shape[d], in2.shape[d])
+            # The longer input is cut into blocks (in1 on a tie).
+            long_is_in1 = in1.shape[d] >= in2.shape[d]
+            blocked = steps > 1 and long_is_in1 == (i == 0)
+            step = n - k + 1 if blocked else x.shape[d]
+            shape += [steps if blocked else 1, n]
+            pairs.append((step, steps if blocked else 1))
+        layouts.append(shape)
+        pairs_of.append(pairs)
+    fft_axes = []
+    pos = 0
+    for d in range(in1.ndim):
+        if d in plans:
+            fft_axes.append(pos + 1)
+            pos += 2
+        else:
+            pos += 1
+    specs = []
+    for x, shape, pairs in zip((in1, in2), layouts, pairs_of):
+        ws = np.zeros(shape, dtype)
+        _fill_blocks(x, ws, pairs)
+        specs.append(fwd(ws, axes=fft_axes, workers=workers, overwrite_x=True))
+    prod = spectral_product(specs[0], specs[1])
+    del specs
+    y = inv(prod, [plans[d][0] for d in axes], axes=fft_axes, workers=workers,
+            overwrite_x=True)
+    # Overlap-add and crop, one axis at a time, last axis first so the
+    # positions of the earlier pairs do not move.
+    for d in reversed(range(in1.ndim)):
+        p = d + sum(1 for a in axes if a < d)  # position of axis d's pair
+        start, length = win[d]
+        if d not in plans:
+            y = y[(slice(None),) * p + (slice(start, start + length),)]
+            continue
+        n, steps = plans[d]
+        if steps == 1:
+            y = y[(slice(None),) * p + (0, slice(start, start + length))]
+            continue
+        k = min(in1.shape[d], in2.shape[d])
+        step, tail = n - k + 1, k - 1
+        shape = y.shape[:p] + (steps + 1, step) + y.shape[p + 2:]
+        z = np.empty(shape, y.dtype)
+        pre = (slice(None),) * p
+        z[pre + (slice(0, steps),)] = y[pre + (slice(None), slice(0, step))]
+        z[pre + (steps,)] = 0
+        if tail:
+            z[pre + (slice(1, None), slice(0, tail))] += y[pre + (slice(None), slice(step, None))]
+        z = z.reshape(y.shape[:p] + ((steps + 1) * step,) + y.shape[p + 2:])
+        y = z[pre + (slice(start, start + length),)]
+    return y if y.base is None and y.flags.c_contiguous else y.copy()
+
+
+# --------------------------------------------------------------------------
+# Public functions
+
+def _early(in1, in2):
+    """scipy's early returns: 0-d inputs multiply; empty inputs give []."""
+    if in1.ndim == in2.ndim == 0:
+        return in1 * in2
+    if in1.ndim != in2.ndim:
+        raise ValueError("in1 and in2 should have the same dimensionality; got "
+                         f"in1.ndim={in1.ndim} and in2.ndim={in2.ndim}")
+    if in1.size == 0 or in2.size == 0:
+        return np.asarray([])
+    return None
+
+
+def fftconvolve(in1, in2, mode="full", axes=None):
+    """Convolve two N-dimensional arrays using FFT, as
+    ``scipy.signal.fftconvolve``.
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        Inputs of the same rank.
+    mode : {'full', 'valid', 'same'}
+        Output size, as scipy.
+    axes : int or sequence of int, optional
+        Axes to convolve along (default: all); the others broadcast as NumPy
+        does, so there the inputs must match or have length 1.
+
+    Returns
+    -------
+    ndarray
+        float (or complex) as scipy: float32/complex64 stay single
+        precision, integers and bool give float64.
+    """
+    in1, in2 = _as_inputs(in1, in2)
+    early = _early(in1, in2)
+    if early is not None:
+        return early
+    _check_mode(mode)
+    in1, in2, axes = _init_axes(in1, in2, mode, axes)
+    win = conv_window(mode, in1.shape, in2.shape, axes)
+    if not axes:
+        return _crop(in1 * in2, win)
+    return fft_window(in1, in2, axes, win)
+
+
+def oaconvolve(in1, in2, mode="full", axes=None):
+    """Convolve two N-dimensional arrays using the overlap-add method, as
+    ``scipy.signal.oaconvolve``.
+
+    The block length along each axis minimises a model of the total FFT work
+    (n*log2(n) per block transform, :func:`plan_oa`); where one block is
+    cheapest the axis is transformed whole, and with one block on every axis
+    this is :func:`fftconvolve` (as scipy's oaconvolve falls back to it).
+    Parameters and result as :func:`fftconvolve`.
+    """
+    in1, in2 = _as_inputs(in1, in2)
+    early = _early(in1, in2)
+    if early is not None:
+        return early
+    _check_mode(mode)
+    in1, in2, axes = _init_axes(in1, in2, mode, axes)
+    axes = sorted(axes)
+    win = conv_window(mode, in1.shape, in2.shape, axes)
+    if not axes:
+        return _crop(in1 * in2, win)
+    return _oa_or_fft(in1, in2, axes, win)
+
+
+def _oa_or_fft(in1, in2, axes, win):
+    real = work_dtype(in1, in2).kind != "c"
+    plan, _ = plan_oa([(in1.shape[a], in2.shape[a]) for a in axes], real)
+    if all(steps == 1 for _, steps in plan):
+        return fft_window(in1, in2, axes, win)
+    return oa_window(in1, in2, axes, win, plan)
+
+
+# --------------------------------------------------------------------------
+# The 'fft' and 'oa' methods of convolve/correlate
+
+def _to_result(out, result):
+    """scipy's post-processing of FFT results: integers rounded, then cast
+    to the result dtype.  bool is rounded too before testing for non-zero
+    (scipy forgets, and turns 1e-17 into True)."""
+    if out.size and not np.isfinite(out.flat[0]):
+        warnings.warn("Use of fft convolution on input with NAN or inf results in "
+                      "NAN or inf output. Consider using method='direct' instead.",
+                      RuntimeWarning, stacklevel=4)
+    if result.kind == "b":
+        return np.round(out) != 0
+    if result.kind in "iu":
+        out = np.round(out)
+    return out.astype(result, copy=False)
+
+
+def _check_nonempty(p, q):
+    for name, a in (("in1", p), ("in2", q)):
+        if a.size == 0:
+            raise ValueError(f"{name} cannot be empty; got {name}.shape={a.shape}")
+
+
+def _method_inputs(p, q, mode):
+    """Every axis is a convolution axis; 'valid' windows count from the
+    larger input (convolve has checked that one is)."""
+    if mode == "valid" and any(a < b for a, b in zip(p.shape, q.shape)):
+        p, q = q, p
+    return p, q, list(range(p.ndim))
+
+
+def method_fft(p, q, mode):
+    """'fft': the mode window of ``p * q`` by one FFT of each input."""
+    from ._validate import result_dtype
+    result = result_dtype(p, q)
+    _check_nonempty(p, q)
+    p, q, axes = _method_inputs(p, q, mode)
+    win = conv_window(mode, p.shape, q.shape, axes)
+    return _to_result(fft_window(p, q, axes, win), result)
+
+
+def method_oa(p, q, mode):
+    """'oa': the mode window of ``p * q`` by overlap-add (one block on every
+    axis is the plain FFT, as in scipy)."""
+    from ._validate import result_dtype
+    result = result_dtype(p, q)
+    _check_nonempty(p, q)
+    p, q, axes = _method_inputs(p, q, mode)
+    win = conv_window(mode, p.shape, q.shape, axes)
+    return _to_result(_oa_or_fft(p, q, axes, win), result)

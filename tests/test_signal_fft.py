@@ -1,0 +1,310 @@
+"""fftconvolve, oaconvolve and the 'fft'/'oa'/'auto' methods of convolve and
+correlate against scipy.signal (results, shapes, dtypes, errors), the FFT
+accuracy bound, the overlap-add block plan and thread-count invariance."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+import scipy.signal as ss
+from scipy.special import lambertw
+import scipy.fft as sp_fft
+
+import convcore
+from convcore import _fftconv
+from convcore._methods import METHODS, choose_method
+
+RNG = np.random.default_rng(20240501)
+
+
+def _rand(shape, dtype):
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b":
+        return RNG.random(shape) < 0.5
+    if dtype.kind in "iu":
+        lo = 0 if dtype.kind == "u" else -20
+        return RNG.integers(lo, 20, shape).astype(dtype)
+    x = RNG.standard_normal(shape)
+    if dtype.kind == "c":
+        x = x + 1j * RNG.standard_normal(shape)
+    return x.astype(dtype)
+
+
+def _assert_like(got, expected, scale=None):
+    assert got.shape == expected.shape
+    assert got.dtype == expected.dtype
+    if expected.dtype.kind in "biu":
+        np.testing.assert_array_equal(got, expected)
+        return
+    eps = np.finfo(expected.dtype).eps
+    scale = scale if scale is not None else max(1.0, float(np.abs(expected).max(initial=0)))
+    np.testing.assert_allclose(got, expected, rtol=0, atol=200 * eps * scale)
+
+
+# Shape pairs: ranks 1-4, odd and prime lengths, kernels longer than the
+# input, equal shapes, length-1 axes.
+SHAPES = [
+    ((97,), (13,)), ((13,), (97,)), ((2003,), (257,)), ((64,), (64,)), ((1,), (5,)),
+    ((31, 17), (5, 7)), ((5, 7), (31, 17)), ((40, 3), (3, 40)), ((1, 19), (7, 1)),
+    ((9, 8, 7), (3, 2, 5)), ((4, 5, 6, 7), (2, 3, 2, 3)),
+]
+MODES = ["full", "same", "valid"]
+
+
+@pytest.mark.parametrize("func", ["fftconvolve", "oaconvolve"])
+@pytest.mark.parametrize("shapes", SHAPES, ids=str)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", ["f8", "f4", "c16", "c8", "i2"])
+def test_matches_scipy(func, shapes, mode, dtype):
+    a, b = _rand(shapes[0], dtype), _rand(shapes[1], dtype)
+    ours, theirs = getattr(convcore, func), getattr(ss, func)
+    try:
+        expected = theirs(a, b, mode)
+    except ValueError as exc:
+        with pytest.raises(ValueError):
+            ours(a, b, mode)
+        assert "valid" in str(exc)
+        return
+    _assert_like(ours(a, b, mode), expected)
+
+
+@pytest.mark.parametrize("func", ["fftconvolve", "oaconvolve"])
+@pytest.mark.parametrize("s1, s2, axes", [
+    ((6, 50), (6, 9), -1), ((6, 50), (1, 9), [1]), ((6, 50), (6, 9), [-1]),
+    ((50, 6), (9, 1), 0), ((3, 40, 5), (3, 7, 5), [1]), ((3, 40, 5), (1, 7, 1), 1),
+    ((3, 40, 1), (1, 7, 4), [-2]), ((3, 40, 5), (3, 7, 2), [1, -1]), ((8, 40), (3, 400), [0, 1]),
+    ((2, 1, 300, 4), (1, 5, 33, 4), (2,)), ((5, 6), (1, 6), None), ((5, 1), (1, 6), None),
+])
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", ["f8", "c8"])
+def test_axes_match_scipy(func, s1, s2, axes, mode, dtype):
+    a, b = _rand(s1, dtype), _rand(s2, dtype)
+    try:
+        expected = getattr(ss, func)(a, b, mode, axes=axes)
+    except ValueError:
+        with pytest.raises(ValueError):
+            getattr(convcore, func)(a, b, mode, axes=axes)
+        return
+    _assert_like(getattr(convcore, func)(a, b, mode, axes=axes), expected)
+
+
+@pytest.mark.parametrize("func", ["fftconvolve", "oaconvolve"])
+@pytest.mark.parametrize("d1, d2", [("f2", "f2"), ("i1", "f4"), ("?", "?"), ("u1", "i8"),
+                                    ("f4", "c16"), ("f4", "c8"), ("g", "f8"), ("?", "c8")])
+def test_dtypes_match_scipy(func, d1, d2):
+    a, b = _rand((300,), d1), _rand((41,), d2)
+    expected = getattr(ss, func)(a, b)
+    got = getattr(convcore, func)(a, b)
+    assert got.dtype == expected.dtype
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("func", ["fftconvolve", "oaconvolve"])
+def test_edge_inputs_match_scipy(func):
+    ours, theirs = getattr(convcore, func), getattr(ss, func)
+    for a, b, kw in [(np.zeros((0, 3)), np.ones((2, 2)), {}), (np.zeros(0), [1.0], {}),
+                     (3.0, 4.0, {}), (np.ones((3, 4)), np.ones((1, 1)), {"mode": "same"}),
+                     (np.ones((3, 1)), np.ones((1, 4)), {"mode": "valid"}),
+                     ([1, 2, 3], [0, 1, 0.5], {}),
+                     (np.ones((4, 3))[::-1, ::2], np.ones((2, 2), order="F"), {})]:
+        expected = theirs(a, b, **kw)
+        got = ours(a, b, **kw)
+        assert got.shape == expected.shape and got.dtype == expected.dtype
+        np.testing.assert_allclose(got, expected, atol=1e-12)
+
+
+@pytest.mark.parametrize("func", ["fftconvolve", "oaconvolve"])
+@pytest.mark.parametrize("args, kw, exc", [
+    ((np.ones(3), np.ones((2, 2))), {}, ValueError),
+    ((np.ones(3), np.ones(2)), {"mode": "middle"}, ValueError),
+    ((np.ones((2, 3)), np.ones((2, 3))), {"axes": []}, ValueError),
+    ((np.ones((2, 3)), np.ones((2, 3))), {"axes": 5}, ValueError),
+    ((np.ones((2, 3)), np.ones((2, 3))), {"axes": [0, -2]}, ValueError),
+    ((np.ones((2, 3)), np.ones((2, 3))), {"axes": 1.5}, ValueError),
+    ((np.ones((2, 3)), np.ones((3, 3))), {"axes": 1}, ValueError),
+    ((np.ones((3, 5)), np.ones((4, 2))), {"mode": "valid"}, ValueError),
+    ((np.array(["a"]), np.array(["b"])), {}, TypeError),
+])
+def test_errors_match_scipy(func, args, kw, exc):
+    with pytest.raises(exc):
+        getattr(ss, func)(*args, **kw)
+    with pytest.raises(exc):
+        getattr(convcore, func)(*args, **kw)
+
+
+# -- convolve / correlate methods ------------------------------------------
+
+METHOD_SHAPES = [((101,), (7,)), ((7,), (101,)), ((23, 17), (5, 4)), ((6, 5, 4), (3, 3, 2)),
+                 ((3, 4, 5, 4), (2, 2, 3, 2))]
+METHOD_DTYPES = [("f8", "f8"), ("f4", "f4"), ("c8", "f4"), ("c16", "c16"), ("i4", "i1"),
+                 ("u1", "u1"), ("f2", "f2"), ("?", "f8")]
+
+
+@pytest.mark.parametrize("fname", ["convolve", "correlate"])
+@pytest.mark.parametrize("shapes", METHOD_SHAPES, ids=str)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtypes", METHOD_DTYPES, ids=str)
+def test_methods_match_scipy_fft(fname, shapes, mode, dtypes):
+    a, b = _rand(shapes[0], dtypes[0]), _rand(shapes[1], dtypes[1])
+    try:
+        expected = getattr(ss, fname)(a, b, mode, method="fft")
+    except ValueError:
+        for m in ("fft", "oa"):
+            with pytest.raises(ValueError):
+                getattr(convcore, fname)(a, b, mode, method=m)
+        return
+    for m in ("fft", "oa"):
+        _assert_like(getattr(convcore, fname)(a, b, mode, method=m), expected)
+
+
+@pytest.mark.parametrize("fname", ["convolve", "correlate"])
+@pytest.mark.parametrize("method", ["fft", "oa", "auto"])
+def test_bool_results_are_the_direct_answer(fname, method):
+    # scipy's FFT path turns the ~1e-17 of an all-zero sum into True.
+    for shapes in [((300,), (41,)), ((20, 30), (5, 6))]:
+        a, b = _rand(shapes[0], "?"), _rand(shapes[1], "?")
+        for mode in MODES:
+            direct = getattr(convcore, fname)(a, b, mode, method="direct")
+            got = getattr(convcore, fname)(a, b, mode, method=method)
+            assert got.dtype == np.bool_
+            np.testing.assert_array_equal(got, direct)
+
+
+def test_oa_runs_overlap_add_and_fft_does_not(monkeypatch):
+    """No method silently runs another algorithm."""
+    calls = []
+    real_oa, real_fft = _fftconv.oa_window, _fftconv.fft_window
+    monkeypatch.setattr(_fftconv, "oa_window", lambda *a: calls.append("oa") or real_oa(*a))
+    monkeypatch.setattr(_fftconv, "fft_window", lambda *a: calls.append("fft") or real_fft(*a))
+    x, h = RNG.standard_normal(20000), RNG.standard_normal(100)
+    convcore.convolve(x, h, method="oa")
+    convcore.convolve(x, h, method="fft")
+    assert calls == ["oa", "fft"]
+
+
+def test_fft_nan_warning_as_scipy():
+    x = np.array([np.nan, 1.0, 2.0])
+    with pytest.warns(RuntimeWarning, match="NAN or inf"):
+        ss.convolve(x, [1.0, 1.0], method="fft")
+    with pytest.warns(RuntimeWarning, match="NAN or inf"):
+        convcore.convolve(x, [1.0, 1.0], method="fft")
+
+
+def test_method_rejects_empty_and_unknown():
+    with pytest.raises(ValueError):
+        convcore.convolve(np.zeros((0, 3)), np.ones((2, 2)), method="fft")
+    with pytest.raises(ValueError, match="Acceptable method"):
+        convcore.convolve([1, 2], [3], method="fftw")
+    assert {"direct", "fft", "oa"} <= set(METHODS)
+
+
+# -- accuracy ---------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
+@pytest.mark.parametrize("func, s1, s2", [
+    ("fftconvolve", (4099,), (523,)), ("oaconvolve", (50021,), (301,)),
+    ("fftconvolve", (61, 67), (13, 11)), ("oaconvolve", (257, 251), (9, 17)),
+])
+def test_fft_error_bound(dtype, func, s1, s2):
+    """|fft - direct| <= C*eps*log2(n)*sum|a|*max|b|, n = a.size + b.size, C = 8."""
+    a = _rand(s1, dtype) * 100
+    b = _rand(s2, dtype)
+    b.flat[0] *= 1e3  # uneven magnitudes
+    exact = convcore.convolve(a.astype(np.complex128 if a.dtype.kind == "c" else np.float64),
+                              b.astype(np.complex128 if b.dtype.kind == "c" else np.float64),
+                              method="direct")
+    got = getattr(convcore, func)(a, b)
+    eps = np.finfo(dtype).eps
+    n = a.size + b.size
+    bound = 8 * eps * math.log2(n) * np.abs(a).sum() * np.abs(b).max()
+    assert np.abs(got - exact).max() <= bound
+
+
+# -- the overlap-add plan ---------------------------------------------------
+
+def _scipy_block(s1, s2):
+    """scipy's _calc_oa_lens block size and its step count (as oaconvolve
+    computes it), or None where scipy does not block."""
+    big, small = max(s1, s2), min(s1, s2)
+    if s1 == s2 or small == 1 or small >= big / 2:
+        return None
+    overlap = small - 1
+    opt = -overlap * lambertw(-1 / (2 * math.e * overlap), k=-1).real
+    n = sp_fft.next_fast_len(math.ceil(opt))
+    if n >= big:
+        return None
+    step = n - small + 1
+    steps = math.ceil((big + 1) / step)
+    if (n - overlap) * steps < big + small - 1:
+        steps += 1
+    return n, steps
+
+
+@pytest.mark.parametrize("s1, s2", [(1_000_000, 1000), (100_000, 64), (20_000, 500), (5000, 3),
+                                    (262_144, 63), (4096, 1000), (10_000, 4001), (300, 7)])
+def test_oa_plan_no_worse_than_scipy(s1, s2):
+    plan, cost = _fftconv.plan_oa([(s1, s2)], True)
+    scipy_plan = _scipy_block(s1, s2)
+    if scipy_plan is None:
+        n = sp_fft.next_fast_len(s1 + s2 - 1, True)
+        scipy_cost = _fftconv.oa_cost([(n, 1)])
+    else:
+        scipy_cost = _fftconv.oa_cost([scipy_plan])
+    assert cost <= scipy_cost
+    n, steps = plan[0]
+    k = min(s1, s2)
+    if steps > 1:  # every block's tail meets only the next block
+        assert n - k + 1 >= k - 1 and steps * (n - k + 1) >= max(s1, s2)
+
+
+# -- threads and auto ---------------------------------------------------------
+
+@pytest.mark.parametrize("func, s1, s2", [("fftconvolve", (3001,), (100,)),
+                                          ("oaconvolve", (200, 300), (9, 11)),
+                                          ("oaconvolve", (80_000,), (200,))])
+def test_thread_count_invariance(func, s1, s2):
+    a, b = _rand(s1, "f8"), _rand(s2, "f8")
+    with convcore.threads(1):
+        one = getattr(convcore, func)(a, b)
+    with convcore.threads(2):
+        two = getattr(convcore, func)(a, b)
+    with convcore.threads(3):
+        three = getattr(convcore, func)(a, b)
+    # The batched forward transform only runs with more than one thread:
+    # the same arithmetic, maybe another association inside pocketfft.
+    eps = np.finfo(np.float64).eps
+    scale = np.abs(a).sum() * np.abs(b).max()
+    assert np.abs(one - two).max() <= 8 * eps * math.log2(a.size + b.size) * scale
+    np.testing.assert_array_equal(two, three)
+
+
+@pytest.mark.parametrize("dtypes", [("f8", "f8"), ("f4", "f4"), ("c16", "c8"), ("i8", "i8"),
+                                    ("i1", "i1"), ("u2", "u2"), ("?", "?"), ("?", "f8")],
+                         ids=str)
+@pytest.mark.parametrize("shapes", [((20000,), (700,)), ((3000,), (3000,)), ((120, 130), (15, 15)),
+                                    ((30,), (4,))], ids=str)
+def test_auto_picks_a_registered_method_with_the_right_answer(dtypes, shapes):
+    a, b = _rand(shapes[0], dtypes[0]), _rand(shapes[1], dtypes[1])
+    for mode in MODES:
+        m = choose_method(a, b, mode)
+        assert m in METHODS
+        if np.result_type(a, b).kind == "b":
+            assert m == "direct"
+        direct = convcore.convolve(a, b, mode, method="direct")
+        got = convcore.convolve(a, b, mode, method="auto")
+        assert got.dtype == direct.dtype and got.shape == direct.shape
+        if direct.dtype.kind in "biu":
+            np.testing.assert_array_equal(got, direct)
+        else:
+            _assert_like(got, direct, scale=np.abs(a).sum() * np.abs(b).max())
+
+
+def test_auto_never_ffts_inexact_integers():
+    big = np.full(5000, 2 ** 40, np.int64)
+    assert choose_method(big, big, "full") == "direct"
+    wraps = np.full(5000, 100, np.int16)  # 5000*100*100 overflows int16
+    assert choose_method(wraps, wraps, "full") == "direct"
+    np.testing.assert_array_equal(convcore.convolve(wraps, wraps),
+                                  convcore.convolve(wraps, wraps, method="direct"))
+    small = np.ones(5000, np.int64)
+    assert choose_method(small, small, "full") in ("fft", "oa")
