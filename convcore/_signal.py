@@ -12,14 +12,6 @@ from ._validate import conj, reverse
 __all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve", "oaconvolve"]
 
 
-def _prepare(in1, in2, names):
-    in1 = np.asarray(in1)
-    in2 = np.asarray(in2)
-    if in1.ndim and in2.ndim:
-        _validate.check_same_rank(in1, in2, names)
-    return in1, in2
-
-
 def _check_nonempty_1d(in1, in2):
     """NumPy's 1-D convolution refuses empty inputs; scipy inherits that."""
     if in1.ndim == 1:
@@ -48,12 +40,12 @@ def convolve(in1, in2, mode="full", method="auto"):
         scipy's result dtype: ``np.result_type(in1, in2)``; integer inputs
         give exact integer results (with wrap-around).
     """
-    in1, in2 = _prepare(in1, in2, ("volume", "kernel"))
+    in1, in2 = np.asarray(in1), np.asarray(in2)
     if in1.ndim == 0 and in2.ndim == 0:
         return in1 * in2
-    if in1.ndim != in2.ndim:
-        _validate.check_same_rank(in1, in2, ("volume", "kernel"))
+    _validate.check_same_rank(in1, in2, ("volume", "kernel"))
     _validate.check_mode(mode)
+    _validate.result_dtype(in1, in2)
     _validate.inputs_swap_needed(mode, in1.shape, in2.shape)
     _check_nonempty_1d(in1, in2)
     return run_method(method, in1, in2, mode)
@@ -65,10 +57,12 @@ def correlate(in1, in2, mode="full", method="auto"):
     ``z[k] = sum_l in1[l + k - K] * conj(in2[l])``: ``in2`` is conjugated for
     complex inputs.  Parameters and result dtype as :func:`convolve`.
     """
-    in1, in2 = _prepare(in1, in2, ("in1", "in2"))
+    in1, in2 = np.asarray(in1), np.asarray(in2)
     if in1.ndim == 0 and in2.ndim == 0:
         return in1 * conj(in2)
+    _validate.check_same_rank(in1, in2)
     _validate.check_mode(mode)
+    _validate.result_dtype(in1, in2)
     _validate.inputs_swap_needed(mode, in1.shape, in2.shape)
     _check_nonempty_1d(in1, in2)
     return run_method(method, in1, conj(reverse(in2)), mode)
@@ -84,23 +78,31 @@ def _check_2d(in1, in2, name):
 
 
 def _check_fillvalue(fillvalue, result):
+    """``fillvalue`` as a 0-d array of the result dtype.  As scipy, a value
+    the result type cannot hold is refused, not wrapped: any complex value
+    for real inputs, or an integer out of range."""
     fill = np.asarray(fillvalue)
     if fill.size != 1:
         raise ValueError("`fillvalue` must be scalar or an array with one element; "
                          f"got fillvalue with shape {fill.shape}")
-    if fill.dtype.kind == "c" and result.kind != "c":
-        if fill.imag.any():
+    fill = fill.reshape(())
+    if result.kind != "c" and fill.dtype.kind == "c":
+        raise ValueError("could not cast `fillvalue` directly to the output type; "
+                         f"got complex fillvalue={fillvalue!r} for {result} inputs")
+    if result.kind in "iu":
+        info = np.iinfo(result)
+        if not (np.isfinite(fill) and info.min <= np.trunc(fill) <= info.max):
             raise ValueError("could not cast `fillvalue` directly to the output type; "
-                             f"got complex fillvalue={fillvalue!r} for {result} inputs")
-        fill = fill.real
-    return fill.reshape(()).astype(result)
+                             f"got fillvalue={fillvalue!r} for {result} inputs")
+    return fill.astype(result)
 
 
 def _conv2d(in1, in2, mode, boundary, fillvalue, same_start):
     """The 2-D window of ``in1 * in2`` with ``in1`` extended by ``boundary``."""
     boundary = _validate.check_boundary(boundary)
     result = _validate.result_dtype(in1, in2)
-    fill = _check_fillvalue(fillvalue, result)
+    # As scipy, fillvalue is looked at only when it is used.
+    fill = _check_fillvalue(fillvalue, result) if boundary == "fill" else None
     if mode == "valid" or (boundary == "fill" and fill == 0):
         return convolve_direct(in1, in2, mode, same_start)
     out_shape, start = window(mode, in1.shape, in2.shape, same_start)

@@ -61,8 +61,8 @@ def correlate(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, offset,
         w_shape[d] = w.shape[d]
         out_shape[d] = out.shape[d]
         off[d] = offset[d]
-    if x_shape[nd - 1] <= 1:
-        x_strides[nd - 1] = 1
+    if x_shape[nd - 1] <= 1 or x.size == 0:
+        x_strides[nd - 1] = 1  # never stepped along
     if x_strides[nd - 1] != 1:
         raise ValueError("x must be contiguous along its last axis")
 
