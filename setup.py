@@ -109,6 +109,7 @@ write_build_config(cflags, ldflags, openmp)
 extensions = [
     family_extension("_cpu", [], cflags, ldflags),
     family_extension("_direct", glob.glob("csrc/direct/*.c"), cflags, ldflags),
+    family_extension("_pool", glob.glob("csrc/pool/*.c"), cflags, ldflags),
 ]
 # A sanitized build keeps its objects apart so neither build reuses the other's.
 build_options = {"build": {"build_base": "build/sanitize"}} if env_flag("CONVCORE_SANITIZE") else {}
