@@ -50,9 +50,9 @@ typedef struct {
  *         rule above); idx[i] = the offset xoff[r] + i*s + j*d it came from
  *   avg:  out[i] = (sum_{r, j} x[xoff[r] + i*s + j*d]) / divisor, summed in
  *         r-major, j order (torch's order)
- * for 0 <= i < n, every tap inside the input.  SIMD variants compute the
- * first floor(n / lanes) * lanes outputs and return that count; the scalar
- * reference computes all n.  A stride-2 variant may read one element past
+ * for 0 <= i < n, every tap inside the input.  They return how many
+ * outputs they computed (the first ones): SIMD variants all n when
+ * n >= lanes, else 0; the scalar reference all n.  A stride-2 variant may read one element past
  * the last tap of output n-1 (the driver guarantees it is in the row). */
 #define CC_MAXPOOL_ROW_SIGNATURE(T) \
     (const T *x, const cc_index_t *xoff, cc_index_t nrows, cc_index_t k, \

@@ -14,10 +14,9 @@ cc_index_t cc_maxpool_row_idx_##sfx CC_MAXPOOL_ROW_IDX_SIGNATURE(T)           \
             for (cc_index_t j = 0; j < k; ++j) {                              \
                 const cc_index_t o = xoff[r] + i * s + j * d;                 \
                 const T v = x[o];                                             \
-                if (v > m || isnan(v)) {                                      \
-                    m = v;                                                    \
-                    mi = o;                                                   \
-                }                                                             \
+                const int take = (v > m) | isnan(v); /* selects, no branch */ \
+                m = take ? v : m;                                             \
+                mi = take ? o : mi;                                           \
             }                                                                 \
         out[i] = m;                                                           \
         if (idx)                                                              \
