@@ -18,7 +18,6 @@ __all__ = [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "max_unpool2d",
 ]
 
-_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def as_input(x, rank, op, name="input"):
@@ -26,7 +25,7 @@ def as_input(x, rank, op, name="input"):
     batch shape (every axis before the spatial ones) and its spatial size.
     torch's rule: (C, *spatial) or (N, C, *spatial), non-batch axes non-empty."""
     x = np.asarray(x)
-    if x.dtype not in _FLOATS:
+    if x.dtype.kind != "f" or x.dtype.itemsize not in (4, 8):
         raise TypeError(f"{op}: {name} must be float32 or float64, got {name}.dtype={x.dtype}")
     if x.ndim not in (rank + 1, rank + 2):
         raise ValueError(f"{op}: expected {rank + 1}-D (unbatched) or {rank + 2}-D (batched) "
@@ -167,7 +166,7 @@ def _lp_pool(rank, op, x, norm_type, kernel_size, stride, ceil_mode):
     if norm_type == 0:
         raise ValueError(f"{op}: norm_type must be non-zero, got norm_type={norm_type!r}")
     x = np.asarray(x)
-    if x.dtype not in _FLOATS:
+    if x.dtype.kind != "f" or x.dtype.itemsize not in (4, 8):
         raise TypeError(f"{op}: input must be float32 or float64, got input.dtype={x.dtype}")
     kernel = ntuple(kernel_size, rank, "kernel_size")
     with np.errstate(all="ignore"):
