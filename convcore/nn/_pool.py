@@ -4,6 +4,7 @@ Each function coerces its input, validates (torch's checks; RuntimeError
 there is ValueError/TypeError here), takes its window geometry from
 ``_window`` and makes one compiled call into ``convcore._pool``.
 """
+import math
 import operator
 
 import numpy as np
@@ -35,7 +36,7 @@ def as_input(x, rank, op, name="input"):
                          f"got {name}.shape={x.shape}")
     batch, spatial = x.shape[:-rank], x.shape[-rank:]
     x = np.ascontiguousarray(x, dtype=x.dtype.newbyteorder("="))
-    planes = int(np.prod(batch))
+    planes = math.prod(batch)
     return x.reshape((planes,) + (1,) * (3 - rank) + spatial), batch, spatial
 
 
