@@ -115,6 +115,7 @@ extensions = [
     # -march=native reference would fuse): every ISA rounds as the reference.
     family_extension("_fft", glob.glob("csrc/fft/*.c"), cflags + ["-ffp-contract=off"],
                      ldflags),
+    family_extension("_pool", glob.glob("csrc/pool/*.c"), cflags, ldflags),
 ]
 # A sanitized build keeps its objects apart so neither build reuses the other's.
 build_options = {"build": {"build_base": "build/sanitize"}} if env_flag("CONVCORE_SANITIZE") else {}
