@@ -5,6 +5,7 @@ The signal functions are drop-ins for their ``scipy.signal`` namesakes;
 """
 __version__ = "0.1.0"
 
+from . import nn
 from ._config import show_config
 from ._signal import (convolve, convolve2d, correlate, correlate2d, fftconvolve,
                       oaconvolve)
