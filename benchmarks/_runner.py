@@ -48,6 +48,11 @@ Arithmetic (all decimal: 1 GB = 1e9 bytes)
   GB/s.
 - Targets: a peer target ``t`` passes when ``ratio >= t``; the bandwidth
   target ``f`` passes when the subject's GB/s >= ``f`` * copy(a) GB/s.
+- Section geometric mean (:func:`section_geomean`): for a section setting
+  ``GEOMEAN_TARGETS = {prefix: g}``, each of its cases contributes one ratio,
+  the smallest among its peers whose label starts with ``prefix``; the
+  target passes when the geometric mean of these ratios is ``>= g``.  The
+  cases that ran without such a peer are named, not counted.
 
 Cases are data
 --------------
@@ -55,7 +60,9 @@ A :class:`Case` holds a name, a section, a ``setup`` returning the
 competitors, the ``subject`` label (``"convcore"``), ``flops``, ``bytes``,
 the ``dtype`` whose peak applies, ``input_nbytes`` (size of copy(a)),
 ``targets`` ``{peer label: minimum ratio}`` (peers without one are shown for
-information) and optionally ``bandwidth_target`` and ``max_rounds``.
+information) and optionally ``bandwidth_target`` and ``max_rounds``.  A
+callable may return a tuple (values and indices, ...): the check then
+compares it element by element.
 
 Adding a section
 ----------------
@@ -65,7 +72,9 @@ registration: ``run.py`` discovers every ``cases_*.py`` next to it
 (:func:`discover_sections`), lists it under ``--section``, and imports a
 section's module only when that section runs.  A module may set
 ``ORDER = <int>`` to place its section in the run (default 100; ``signal``
-is 0).  Example::
+is 0), and ``GEOMEAN_TARGETS = {peer-label prefix: ratio}`` for a target on
+the geometric mean of the section's ratios against those peers (printed in
+the run's summary; e.g. ``{"torch": 3.0}``).  Example::
 
     # benchmarks/cases_pool.py
     import numpy as np
@@ -108,6 +117,7 @@ __all__ = [
     "conv_output_shape", "bytes_moved", "outputs_match", "default_rtol",
     "make_copy_reference", "run_case", "format_bytes",
     "discover_sections", "load_section", "optional_import", "format_case",
+    "Section", "Geomean", "geometric_mean", "section_geomean", "format_geomean",
     "format_time", "SUBJECT", "COPY_LABEL",
 ]
 
@@ -435,7 +445,17 @@ def default_rtol(dtype):
 
 def outputs_match(out, ref, rtol):
     """``(ok, why)``: ``out`` holds the numbers of ``ref`` (tolerance scaled
-    by the largest magnitude of ``ref``)."""
+    by the largest magnitude of ``ref``).  A tuple or list ``ref`` (values
+    and indices, ...) is compared element by element."""
+    if isinstance(ref, (tuple, list)):
+        if not isinstance(out, (tuple, list)) or len(out) != len(ref):
+            n = len(out) if isinstance(out, (tuple, list)) else "not a tuple"
+            return False, f"{len(ref)} outputs expected, got {n}"
+        for i, (o, r) in enumerate(zip(out, ref)):
+            ok, why = outputs_match(o, r, rtol)
+            if not ok:
+                return False, f"output {i}: {why}"
+        return True, ""
     out = np.asarray(out)
     ref = np.asarray(ref)
     if out.shape != ref.shape:
@@ -445,8 +465,23 @@ def outputs_match(out, ref, rtol):
     scale = float(np.max(np.abs(ref))) if ref.size else 0.0
     if np.allclose(out, ref, rtol=rtol, atol=rtol * scale):
         return True, ""
-    err = float(np.max(np.abs(out.astype(np.float64) - ref.astype(np.float64))))
+    err = float(np.max(np.abs(out.astype(np.complex128) - ref.astype(np.complex128))))
     return False, f"max |difference| {err:.3g} (max |value| {scale:.3g})"
+
+
+def _fmt_dtypes(names):
+    if isinstance(names, tuple):
+        return "(" + ", ".join(_fmt_dtypes(n) for n in names) + ")"
+    return str(names)
+
+
+def _dtype_names(x):
+    """The dtype name of an array or tensor (``torch.float32`` -> ``float32``),
+    a tuple of them for a tuple of outputs, ``None`` when it has none."""
+    if isinstance(x, (tuple, list)):
+        return tuple(_dtype_names(e) for e in x)
+    dt = getattr(x, "dtype", None)
+    return None if dt is None else str(dt).split(".")[-1]
 
 
 # --------------------------------------------------------------------------
@@ -510,9 +545,10 @@ def run_case(case, settings, machine=None, *, timer=time.perf_counter,
             if not ok:
                 result.warnings.append(f"{label} computes different numbers from "
                                        f"{case.subject}: {why}")
-            dt = getattr(out, "dtype", None)
-            if dt is not None and str(dt).split(".")[-1] != str(ref.dtype):
-                result.warnings.append(f"{label} returns {dt}, {case.subject} {ref.dtype}")
+            dt, ref_dt = _dtype_names(out), _dtype_names(ref)
+            if dt is not None and dt != ref_dt:
+                result.warnings.append(f"{label} returns {_fmt_dtypes(dt)}, "
+                                       f"{case.subject} {_fmt_dtypes(ref_dt)}")
     else:
         why = rows[case.subject].status if case.subject in rows else "not among the competitors"
         result.warnings.append(f"subject {case.subject} did not run: {why}")
@@ -558,6 +594,69 @@ def run_case(case, settings, machine=None, *, timer=time.perf_counter,
 
 
 # --------------------------------------------------------------------------
+# Geometric mean over a section
+
+
+def geometric_mean(values):
+    """The geometric mean of positive ``values`` (``None`` when empty)."""
+    values = list(values)
+    if not values:
+        return None
+    return math.exp(math.fsum(math.log(v) for v in values) / len(values))
+
+
+@dataclass
+class Geomean:
+    """The geometric-mean ratio of a section against the peers whose label
+    starts with ``prefix``: one ratio per case (the smallest among those
+    peers, i.e. against the fastest of them); ``missing`` = the section's
+    cases that ran without such a ratio (peer missing or failed)."""
+    section: str
+    prefix: str
+    target: float
+    ratios: dict                    # {case name: (peer label, ratio)}
+    missing: list
+    value: float | None
+    verdict: str
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+
+def section_geomean(section, prefix, target, results):
+    """:class:`Geomean` of ``results`` (CaseResults) of ``section``."""
+    ratios, missing = {}, []
+    for res in results:
+        if res.case.section != section:
+            continue
+        found = [(r.ratio, r.label) for r in res.rows
+                 if r.role == "peer" and r.label.startswith(prefix) and r.ratio is not None
+                 and r.ratio > 0]
+        if found:
+            rt, label = min(found)
+            ratios[res.case.name] = (label, rt)
+        else:
+            missing.append(res.case.name)
+    value = geometric_mean(rt for _, rt in ratios.values())
+    return Geomean(section, prefix, target, ratios, missing, value, verdict(value, target))
+
+
+def format_geomean(g):
+    """One summary line, e.g. ``geomean [pool] vs torch*: 3.41x over 5 cases,
+    target >=3x: PASS``."""
+    head = f"geomean [{g.section}] vs {g.prefix}*: "
+    if g.value is None:
+        text = head + "no ratio (no case ran against such a peer)"
+    else:
+        text = (head + f"{g.value:.2f}x over {len(g.ratios)} case"
+                + ("s" if len(g.ratios) != 1 else "") + f", target {_target(g.target)}: "
+                + g.verdict)
+    if g.missing:
+        text += f" (without {', '.join(g.missing)})"
+    return text
+
+
+# --------------------------------------------------------------------------
 # Sections
 
 
@@ -572,8 +671,18 @@ def discover_sections(directory):
     return found
 
 
+@dataclass
+class Section:
+    """A loaded ``cases_<name>.py``: its cases, run order and geometric-mean
+    targets (``{peer-label prefix: minimum geometric-mean ratio}``)."""
+    name: str
+    cases: list
+    order: int = 100
+    geomean_targets: Mapping[str, float] = field(default_factory=dict)
+
+
 def load_section(section, path):
-    """Import ``cases_<section>.py``; returns ``(order, [Case])``."""
+    """Import ``cases_<section>.py``; returns a :class:`Section`."""
     modname = f"cases_{section}"
     module = sys.modules.get(modname)
     if module is None or os.path.abspath(getattr(module, "__file__", "")) != os.path.abspath(path):
@@ -592,7 +701,13 @@ def load_section(section, path):
         if case.section != section:
             raise ValueError(f"{path}: case {case.name!r} has section {case.section!r}, "
                              f"expected {section!r}")
-    return getattr(module, "ORDER", 100), cases
+    targets = dict(getattr(module, "GEOMEAN_TARGETS", {}))
+    for prefix, target in targets.items():
+        if not isinstance(prefix, str) or not prefix or not isinstance(target, (int, float)) \
+                or not target > 0:
+            raise ValueError(f"{path}: GEOMEAN_TARGETS needs {{peer-label prefix: ratio > 0}}, "
+                             f"got {prefix!r}: {target!r}")
+    return Section(section, cases, getattr(module, "ORDER", 100), targets)
 
 
 def optional_import(name):

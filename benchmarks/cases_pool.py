@@ -1,149 +1,95 @@
-"""Benchmark cases of the pooling family (issue 5), as data.
+"""Section ``pool``: convcore.nn pooling against torch (issue 5), float32
+NCHW, standard normal inputs (fixed seeds), torch set to convcore's thread
+count.  torch is optional: without it the torch rows read ``not installed``.
 
-Each case: name, setup(threads) -> {'convcore': fn, 'torch': fn} (zero-argument
-callables computing the same thing from the same inputs), bytes moved (read +
-written once, the lower bound any implementation must move), and the target
-ratio (torch time / convcore time).  float32, NCHW, same thread count for both.
+Targets (the issue): at least 3x torch in geometric mean over the section
+(``GEOMEAN_TARGETS``, in the run's summary), none below 1.5x, and convcore at
+least half the copy bandwidth (copy(a): a copy of the size of the inputs).
 
-Run standalone (until the shared runner takes these cases):
-    python benchmarks/cases_pool.py [--threads N] [--repeat R]
-prints interleaved medians, the ratio, and each case's effective bandwidth
-as a fraction of the measured copy bandwidth (np.copyto of a large array).
+``bytes`` is what any implementation must move: the inputs read once plus
+the outputs written once (int64 indices counted where they are an output).
+``flops`` counts one operation (compare or add) per window element of each
+pooled output (the gradient: its argmax plus one add per grad_output
+element); pooling is memory-bound, GB/s is the column that matters.
 """
-import argparse
-import statistics
-import time
+import math
 
 import numpy as np
 
-F32 = 4
+from _runner import Case, Missing, optional_import
+
+ORDER = 20
+GEOMEAN_TARGETS = {"torch": 3.0}
+
+F32, I64 = 4, 8
+X = (8, 64, 112, 112)
+HALF = (8, 64, 56, 56)          # X pooled with stride 2
 
 
-def _rand(shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape, dtype=np.float32)
-
-
-def _torch(threads):
-    import torch
-    torch.set_num_threads(threads)
+def _torch():
+    torch = optional_import("torch")
+    if not isinstance(torch, Missing):
+        import convcore
+        torch.set_num_threads(convcore.get_num_threads())
     return torch
 
 
-def _maxpool_k3s2p1(threads):
-    import convcore.nn as nn
-    torch = _torch(threads)
-    x = _rand((8, 64, 112, 112))
-    tx = torch.from_numpy(x)
-    return {"convcore": lambda: nn.max_pool2d(x, 3, 2, 1),
-            "torch": lambda: torch.nn.functional.max_pool2d(tx, 3, 2, 1)}
+def _torch_max_pool_grad(torch, grad_output, x):
+    """torch's dL/dx from (grad_output, x): forward with indices + backward
+    (convcore recomputes the argmax inside its backward)."""
+    aten = torch.ops.aten
+    _, idx = aten.max_pool2d_with_indices(x, [3, 3], [2, 2], [1, 1], [1, 1], False)
+    return aten.max_pool2d_with_indices_backward(grad_output, x, [3, 3], [2, 2], [1, 1],
+                                                 [1, 1], False, idx)
 
 
-def _avgpool_k2s2(threads):
-    import convcore.nn as nn
-    torch = _torch(threads)
-    x = _rand((8, 64, 112, 112))
-    tx = torch.from_numpy(x)
-    return {"convcore": lambda: nn.avg_pool2d(x, 2, 2),
-            "torch": lambda: torch.nn.functional.avg_pool2d(tx, 2, 2)}
+def _case(name, title, shapes, cc, peer, tc, *, flops, out_nbytes):
+    """``cc(nn, *arrays)`` (convcore) against ``tc(torch, *tensors)``, on
+    random float32 arrays of ``shapes``; ``out_nbytes``: bytes written."""
+    in_nbytes = F32 * sum(math.prod(s) for s in shapes)
+
+    def setup():
+        import convcore.nn as nn
+        arrays = [np.random.default_rng(seed).standard_normal(s, dtype=np.float32)
+                  for seed, s in enumerate(shapes)]
+        competitors = {"convcore": lambda: cc(nn, *arrays)}
+        torch = _torch()
+        if isinstance(torch, Missing):
+            competitors[peer] = torch
+        else:
+            tensors = [torch.from_numpy(a) for a in arrays]
+            competitors[peer] = lambda: tc(torch, *tensors)
+        return competitors
+
+    return Case(name=name, section="pool", title=title, setup=setup, flops=flops,
+                bytes=in_nbytes + out_nbytes, dtype="float32", input_nbytes=in_nbytes,
+                targets={peer: 1.5}, bandwidth_target=0.5)
 
 
-def _adaptive_avg_1x1(threads):
-    import convcore.nn as nn
-    torch = _torch(threads)
-    x = _rand((8, 2048, 7, 7))
-    tx = torch.from_numpy(x)
-    return {"convcore": lambda: nn.adaptive_avg_pool2d(x, 1),
-            "torch": lambda: torch.nn.functional.adaptive_avg_pool2d(tx, 1)}
+N, NH = math.prod(X), math.prod(HALF)
 
-
-def _maxpool_k2s2_idx(threads):
-    import convcore.nn as nn
-    torch = _torch(threads)
-    x = _rand((8, 64, 112, 112))
-    tx = torch.from_numpy(x)
-    return {"convcore": lambda: nn.max_pool2d(x, 2, 2, return_indices=True),
-            "torch": lambda: torch.nn.functional.max_pool2d(tx, 2, 2, return_indices=True)}
-
-
-def _maxpool_k3s2p1_grad(threads):
-    """dL/dx from (grad_output, x): torch needs its forward with indices and
-    the backward op; convcore recomputes the argmax inside its backward."""
-    import convcore.nn as nn
-    torch = _torch(threads)
-    x = _rand((8, 64, 112, 112))
-    g = _rand((8, 64, 56, 56), seed=1)
-    tx, tg = torch.from_numpy(x), torch.from_numpy(g)
-
-    def torch_grad():
-        _, idx = torch.ops.aten.max_pool2d_with_indices(tx, [3, 3], [2, 2], [1, 1], [1, 1], False)
-        return torch.ops.aten.max_pool2d_with_indices_backward(
-            tg, tx, [3, 3], [2, 2], [1, 1], [1, 1], False, idx)
-
-    return {"convcore": lambda: nn.grad.max_pool2d(g, x, 3, 2, 1),
-            "torch": torch_grad}
-
-
-_BIG = 8 * 64 * 112 * 112 * F32
-_HALF = 8 * 64 * 56 * 56 * F32
 CASES = [
-    # name, setup, bytes moved (read + write), target ratio vs torch
-    ("max_pool2d k3 s2 p1 8x64x112x112", _maxpool_k3s2p1, _BIG + _HALF, 3.0),
-    ("avg_pool2d k2 s2 8x64x112x112", _avgpool_k2s2, _BIG + _HALF, 3.0),
-    ("adaptive_avg_pool2d 1x1 8x2048x7x7", _adaptive_avg_1x1,
-     8 * 2048 * 49 * F32 + 8 * 2048 * F32, 3.0),
-    ("max_pool2d k2 s2 indices 8x64x112x112", _maxpool_k2s2_idx,
-     _BIG + _HALF + 2 * _HALF, 3.0),  # int64 indices: twice the float output
-    # reads x and grad_output, writes grad_input
-    ("grad max_pool2d k3 s2 p1 8x64x112x112", _maxpool_k3s2p1_grad, 2 * _BIG + _HALF, 3.0),
+    _case("maxpool2d_k3s2p1_f32", "max_pool2d k3 s2 p1, 8x64x112x112", [X],
+          lambda nn, x: nn.max_pool2d(x, 3, 2, 1),
+          "torch max_pool2d", lambda t, x: t.nn.functional.max_pool2d(x, 3, 2, 1),
+          flops=9 * NH, out_nbytes=F32 * NH),
+    _case("avgpool2d_k2s2_f32", "avg_pool2d k2 s2, 8x64x112x112", [X],
+          lambda nn, x: nn.avg_pool2d(x, 2, 2),
+          "torch avg_pool2d", lambda t, x: t.nn.functional.avg_pool2d(x, 2, 2),
+          flops=4 * NH, out_nbytes=F32 * NH),
+    _case("adaptive_avgpool2d_1x1_f32", "adaptive_avg_pool2d to 1x1, 8x2048x7x7",
+          [(8, 2048, 7, 7)], lambda nn, x: nn.adaptive_avg_pool2d(x, 1),
+          "torch adaptive_avg_pool2d", lambda t, x: t.nn.functional.adaptive_avg_pool2d(x, 1),
+          flops=49 * 8 * 2048, out_nbytes=F32 * 8 * 2048),
+    _case("maxpool2d_k2s2_indices_f32", "max_pool2d k2 s2 return_indices, 8x64x112x112", [X],
+          lambda nn, x: nn.max_pool2d(x, 2, 2, return_indices=True),
+          "torch max_pool2d(indices)",
+          lambda t, x: t.nn.functional.max_pool2d(x, 2, 2, return_indices=True),
+          flops=4 * NH, out_nbytes=(F32 + I64) * NH),        # values + int64 indices
+    # reads grad_output and x, writes grad_input (x's shape); torch runs its
+    # forward with indices then its backward, convcore one backward
+    _case("maxpool2d_k3s2p1_grad_f32", "max_pool2d k3 s2 p1 gradient, 8x64x112x112",
+          [HALF, X], lambda nn, g, x: nn.grad.max_pool2d(g, x, 3, 2, 1),
+          "torch max_pool2d fwd+bwd", _torch_max_pool_grad,
+          flops=9 * NH + NH, out_nbytes=F32 * N),
 ]
-
-
-def copy_bandwidth(nbytes=256 << 20, repeat=7):
-    """Bytes per second of np.copyto on a large array (read + write)."""
-    src = np.ones(nbytes // 8)
-    dst = np.empty_like(src)
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        np.copyto(dst, src)
-        times.append(time.perf_counter() - t)
-    return 2 * nbytes / min(times)
-
-
-def run(threads, repeat, names=None):
-    import convcore
-    convcore.set_num_threads(threads)
-    bw = copy_bandwidth()
-    print(f"threads={threads}  copy bandwidth {bw / 1e9:.1f} GB/s")
-    rows = []
-    for name, setup, nbytes, target in CASES:
-        if names and not any(n in name for n in names):
-            continue
-        fns = setup(threads)
-        for fn in fns.values():  # warm up
-            fn()
-        times = {k: [] for k in fns}
-        for _ in range(repeat):  # interleaved
-            for k, fn in fns.items():
-                t = time.perf_counter()
-                fn()
-                times[k].append(time.perf_counter() - t)
-        med = {k: statistics.median(v) for k, v in times.items()}
-        ratio = med["torch"] / med["convcore"]
-        frac = nbytes / med["convcore"] / bw
-        rows.append((name, med["convcore"], med["torch"], ratio, frac, target))
-        print(f"{name:40s} convcore {med['convcore'] * 1e3:8.3f} ms  torch "
-              f"{med['torch'] * 1e3:8.3f} ms  x{ratio:5.2f}  bw {100 * frac:5.1f}% of copy")
-    if rows:
-        gm = float(np.exp(np.mean([np.log(r[3]) for r in rows])))
-        print(f"geometric mean speed-up x{gm:.2f}")
-    return rows
-
-
-if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--repeat", type=int, default=21)
-    ap.add_argument("names", nargs="*")
-    a = ap.parse_args()
-    run(a.threads, a.repeat, a.names)

@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    python benchmarks/run.py --quick              # the README's command, ~1 minute
+    python benchmarks/run.py --quick              # the README's command, 1-3 minutes
     python benchmarks/run.py                      # more rounds
     python benchmarks/run.py --section signal     # some sections only
     python benchmarks/run.py --case 512 --json out.json
@@ -57,7 +57,7 @@ def import_convcore(name="convcore", root=ROOT, retries=5, delay=2.0, log=None):
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="fewer rounds (~1 minute)")
+    p.add_argument("--quick", action="store_true", help="fewer rounds (1-3 minutes)")
     p.add_argument("--section", action="append", default=[],
                    help="section(s) to run, repeatable or comma-separated (default: all)")
     p.add_argument("--case", action="append", default=[],
@@ -75,7 +75,7 @@ def parse_args(argv):
 
 
 def select_cases(args, directory=HERE):
-    """``[(section, [Case])]`` in run order, after ``--section``/``--case``."""
+    """``[Section]`` in run order, after ``--section``/``--case``."""
     found = _runner.discover_sections(directory)
     wanted = [s for arg in args.section for s in arg.split(",") if s]
     unknown = [s for s in wanted if s not in found]
@@ -87,17 +87,17 @@ def select_cases(args, directory=HERE):
         if wanted and section not in wanted:
             continue
         try:
-            order, cases = _runner.load_section(section, path)
+            sec = _runner.load_section(section, path)
         except Exception as exc:   # one broken section must not stop the others
             print(f"section {section} skipped: {os.path.basename(path)} failed to load: "
                   f"{type(exc).__name__}: {exc}", file=sys.stderr)
             continue
         if args.case:
-            cases = [c for c in cases if any(s in c.name for s in args.case)]
-        if cases:
-            loaded.append((order, section, cases))
-    loaded.sort(key=lambda t: (t[0], t[1]))
-    return [(section, cases) for _, section, cases in loaded]
+            sec.cases = [c for c in sec.cases if any(s in c.name for s in args.case)]
+        if sec.cases:
+            loaded.append(sec)
+    loaded.sort(key=lambda sec: (sec.order, sec.name))
+    return loaded
 
 
 BUSY = 0.25     # CPUs used by other processes above which a case is flagged
@@ -119,11 +119,22 @@ def run_one(case, settings, machine, convcore, _machine):
     return res
 
 
-def summary(results, seconds):
-    """The closing lines: verdict counts, failures, what did not run."""
+def geomeans(sections, results):
+    """The :class:`_runner.Geomean` of every ``GEOMEAN_TARGETS`` entry of
+    the sections run."""
+    return [_runner.section_geomean(sec.name, prefix, target, results)
+            for sec in sections for prefix, target in sec.geomean_targets.items()]
+
+
+def summary(results, seconds, means=()):
+    """The closing lines: verdict counts, section geometric means, failures,
+    what did not run."""
     verdicts = [(r.case.name, what, v) for r in results for what, v in r.verdicts()]
+    verdicts += [(g.section, f"geomean vs {g.prefix}*", g.verdict) for g in means
+                 if g.verdict in ("PASS", "FAIL")]
     fails = [(name, what) for name, what, v in verdicts if v == "FAIL"]
     lines = [f"summary: {len(verdicts) - len(fails)} PASS, {len(fails)} FAIL ({seconds:.0f} s)"]
+    lines += [f"  {_runner.format_geomean(g)}" for g in means]
     lines += [f"  FAIL {name}: {what}" for name, what in fails]
     missing = sorted({f"{r.label} ({r.status})" for res in results for r in res.rows
                       if r.timing is None and r.status != "ok"})
@@ -135,7 +146,9 @@ def summary(results, seconds):
             if res.other_cpus is not None and res.other_cpus > BUSY]
     if busy:
         lines.append(f"  busy machine during {', '.join(busy)}: rerun when it is quiet")
-    lines.append("  ratio = peer time / convcore time; PASS when ratio >= target")
+    lines.append("  ratio = peer time / convcore time; PASS when ratio >= target"
+                 + ("; geomean: geometric mean over the section's cases of the ratio "
+                    "against the fastest matching peer" if means else ""))
     return "\n".join(lines), fails
 
 
@@ -153,9 +166,10 @@ def main(argv=None):
 
     sections = select_cases(args)
     if args.list:
-        for section, cases in sections:
-            print(section)
-            for c in cases:
+        for sec in sections:
+            print(sec.name + "".join(f"  (geomean vs {p}* >= {t:g}x)"
+                                     for p, t in sec.geomean_targets.items()))
+            for c in sec.cases:
                 print(f"  {c.name:32s} {c.title}")
         return 0
     if not sections:
@@ -174,20 +188,22 @@ def main(argv=None):
               f"{steal:.2f} CPUs while these were measured")
 
     results = []
-    for section, cases in sections:
-        for case in cases:
+    for sec in sections:
+        for case in sec.cases:
             print()
             res = run_one(case, settings, machine, convcore, _machine)
             print(_runner.format_case(res), flush=True)
             results.append(res)
 
-    text, fails = summary(results, time.perf_counter() - t_start)
+    means = geomeans(sections, results)
+    text, fails = summary(results, time.perf_counter() - t_start, means)
     print()
     print(text)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"settings": vars(settings), "machine": vars(machine),
-                       "cases": [r.to_dict() for r in results]}, f, indent=1, default=str)
+                       "cases": [r.to_dict() for r in results],
+                       "geomeans": [g.to_dict() for g in means]}, f, indent=1, default=str)
         print(f"results written to {args.json}")
     return 1 if (args.strict and fails) else 0
 

@@ -12,9 +12,10 @@ from ._validate import conj, reverse
 __all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve", "oaconvolve"]
 
 
-def _check_nonempty_1d(in1, in2):
-    """NumPy's 1-D convolution refuses empty inputs; scipy inherits that."""
-    if in1.ndim == 1:
+def _check_nonempty_1d(in1, in2, mode):
+    """scipy hands 1-D problems to NumPy's convolve, which refuses empty
+    inputs, except 'same' with ``in2`` the longer (its N-D path)."""
+    if in1.ndim == 1 and (mode != "same" or in1.size >= in2.size):
         for name, a in (("in1", in1), ("in2", in2)):
             if a.size == 0:
                 raise ValueError(f"{name} cannot be empty; got {name}.shape={a.shape}")
@@ -47,7 +48,7 @@ def convolve(in1, in2, mode="full", method="auto"):
     _validate.check_mode(mode)
     _validate.result_dtype(in1, in2)
     _validate.inputs_swap_needed(mode, in1.shape, in2.shape)
-    _check_nonempty_1d(in1, in2)
+    _check_nonempty_1d(in1, in2, mode)
     return run_method(method, in1, in2, mode)
 
 
@@ -64,7 +65,7 @@ def correlate(in1, in2, mode="full", method="auto"):
     _validate.check_mode(mode)
     _validate.result_dtype(in1, in2)
     _validate.inputs_swap_needed(mode, in1.shape, in2.shape)
-    _check_nonempty_1d(in1, in2)
+    _check_nonempty_1d(in1, in2, mode)
     return run_method(method, in1, conj(reverse(in2)), mode)
 
 

@@ -219,6 +219,20 @@ def test_outputs_match():
     assert not ok and "shape" in why
 
 
+def test_outputs_match_tuples_element_by_element():
+    vals, idx = np.arange(6.0), np.arange(6)
+    assert _runner.outputs_match((vals, idx), (vals, idx), 1e-8) == (True, "")
+    assert _runner.outputs_match([vals, idx], (vals, idx), 1e-8)[0]
+    ok, why = _runner.outputs_match((vals, idx[::-1]), (vals, idx), 1e-8)
+    assert not ok and why.startswith("output 1:")
+    ok, why = _runner.outputs_match(vals, (vals, idx), 1e-8)
+    assert not ok and "2 outputs expected" in why
+    ok, why = _runner.outputs_match((vals,), (vals, idx), 1e-8)
+    assert not ok and "got 1" in why
+    ok, why = _runner.outputs_match(np.arange(3) * 1j + 1j, np.arange(3) * 1j, 1e-8)
+    assert not ok and "|difference| 1 " in why       # complex: the imaginary part counts
+
+
 # ---------------------------------------------------------------- run_case
 
 class FakeMachine:
@@ -293,6 +307,26 @@ def test_run_case_interleaves_all_competitors():
     assert clock.log[-2 * len(round_order):] == round_order * 2
 
 
+def test_run_case_checks_tuple_outputs_and_their_dtypes():
+    clock = FakeClock()
+    vals, idx = np.ones(4, np.float32), np.arange(4)
+
+    def setup():
+        return {"convcore": clock.work(1e-3, result=(vals, idx)),
+                "same": clock.work(2e-3, result=(vals.copy(), idx.copy())),
+                "int32 indices": clock.work(2e-3, result=(vals, idx.astype(np.int32))),
+                "other indices": clock.work(2e-3, result=(vals, idx[::-1]))}
+    case = Case(name="tuple", section="fake", setup=setup, flops=1, bytes=1,
+                dtype="float32", input_nbytes=0)
+    res = _runner.run_case(case, fake_settings(rounds=1), timer=clock, make_copy=None)
+    assert res.row("same").matches and res.row("int32 indices").matches
+    assert res.row("other indices").matches is False
+    assert any("other indices computes different numbers" in w and "output 1" in w
+               for w in res.warnings)
+    assert [w for w in res.warnings if "returns" in w] == [
+        "int32 indices returns (float32, int32), convcore (float32, int64)"]
+
+
 def test_run_case_without_subject_has_no_ratios():
     clock = FakeClock()
     case = _fake_case(clock, subject="missing subject")
@@ -317,8 +351,19 @@ def test_discover_and_load_section(tmp_path):
     (tmp_path / "helpers.py").write_text("")
     found = _runner.discover_sections(str(tmp_path))
     assert list(found) == ["bar", "foo"]
-    order, cases = _runner.load_section("foo", found["foo"])
-    assert order == 5 and [c.name for c in cases] == ["foo_small"]
+    sec = _runner.load_section("foo", found["foo"])
+    assert sec.name == "foo" and sec.order == 5 and [c.name for c in sec.cases] == ["foo_small"]
+    assert sec.geomean_targets == {}
+
+
+def test_load_section_reads_geomean_targets(tmp_path):
+    path = tmp_path / "cases_foo.py"
+    path.write_text(CASES_FOO + 'GEOMEAN_TARGETS = {"torch": 3.0}\n')
+    assert _runner.load_section("foo", str(path)).geomean_targets == {"torch": 3.0}
+    bad = tmp_path / "cases_bad.py"
+    bad.write_text(CASES_FOO.replace('"foo"', '"bad"') + 'GEOMEAN_TARGETS = {"torch": 0}\n')
+    with pytest.raises(ValueError, match="GEOMEAN_TARGETS"):
+        _runner.load_section("bad", str(bad))
 
 
 def test_load_section_rejects_wrong_section(tmp_path):
@@ -333,9 +378,9 @@ def test_run_select_cases(tmp_path):
     (tmp_path / "cases_zed.py").write_text(
         CASES_FOO.replace('"foo"', '"zed"').replace("ORDER = 5", "ORDER = 1"))
     args = run.parse_args([])
-    assert [s for s, _ in run.select_cases(args, str(tmp_path))] == ["zed", "foo"]  # by ORDER
+    assert [s.name for s in run.select_cases(args, str(tmp_path))] == ["zed", "foo"]  # ORDER
     args = run.parse_args(["--section", "foo"])
-    assert [s for s, _ in run.select_cases(args, str(tmp_path))] == ["foo"]
+    assert [s.name for s in run.select_cases(args, str(tmp_path))] == ["foo"]
     args = run.parse_args(["--case", "nomatch"])
     assert run.select_cases(args, str(tmp_path)) == []
     with pytest.raises(SystemExit):
@@ -345,6 +390,24 @@ def test_run_select_cases(tmp_path):
 def test_signal_section_is_registered():
     found = _runner.discover_sections(BENCH)
     assert "signal" in found
+
+
+def test_fft_and_pool_sections_load():
+    found = _runner.discover_sections(BENCH)
+    fft = _runner.load_section("fft", found["fft"])
+    assert len(fft.cases) == 4 and fft.geomean_targets == {}
+    # the 1-D case: the 1.8x target against the faster scipy peer is on both
+    assert fft.cases[0].targets == {"scipy.signal.fftconvolve": 1.8,
+                                    "scipy.signal.oaconvolve": 1.8}
+    pool = _runner.load_section("pool", found["pool"])
+    assert pool.geomean_targets == {"torch": 3.0} and len(pool.cases) == 5
+    for c in pool.cases:
+        assert list(c.targets.values()) == [1.5] and c.bandwidth_target == 0.5
+        assert all(label.startswith("torch") for label in c.targets)
+    by_name = {c.name: c for c in pool.cases}
+    x, half = 8 * 64 * 112 * 112, 8 * 64 * 56 * 56
+    assert by_name["maxpool2d_k2s2_indices_f32"].bytes == 4 * x + (4 + 8) * half
+    assert by_name["maxpool2d_k3s2p1_grad_f32"].bytes == 4 * half + 4 * x + 4 * x
 
 
 def test_optional_import_missing():
@@ -386,3 +449,58 @@ def test_summary_lists_failures_and_missing():
     assert fails == [("fake", "fast peer")]
     assert "1 FAIL" in text and "absent (not installed)" in text
     assert "busy machine" in text and "different numbers" in text
+
+
+# ---------------------------------------------------------- geometric means
+
+def test_geometric_mean():
+    assert _runner.geometric_mean([2.0, 8.0]) == pytest.approx(4.0)
+    assert _runner.geometric_mean([3.0]) == pytest.approx(3.0)
+    assert _runner.geometric_mean([]) is None
+
+
+def _result(name, section, ratios):
+    """A CaseResult whose peer rows have the given ``{label: ratio}``."""
+    case = Case(name=name, section=section, setup=dict, flops=1, bytes=1, dtype="float32",
+                input_nbytes=1)
+    rows = [_runner.Row("convcore", role="subject")]
+    rows += [_runner.Row(label, ratio=r, status="ok" if r is not None else "not installed")
+             for label, r in ratios.items()]
+    rows.append(_runner.Row(_runner.COPY_LABEL, role="reference"))
+    return _runner.CaseResult(case, rows)
+
+
+def test_section_geomean_one_ratio_per_case_against_fastest_matching_peer():
+    results = [_result("a", "pool", {"torch x": 2.0, "torch y": 8.0, "other": 0.1}),
+               _result("b", "pool", {"torch z": 8.0}),
+               _result("c", "pool", {"torch z": None}),            # torch missing
+               _result("d", "signal", {"torch w": 0.01})]           # other section
+    g = _runner.section_geomean("pool", "torch", 3.0, results)
+    assert g.ratios == {"a": ("torch x", 2.0), "b": ("torch z", 8.0)}
+    assert g.value == pytest.approx(4.0) and g.verdict == "PASS"
+    assert g.missing == ["c"]
+    text = _runner.format_geomean(g)
+    assert text == "geomean [pool] vs torch*: 4.00x over 2 cases, target >=3x: PASS (without c)"
+    g = _runner.section_geomean("pool", "torch", 5.0, results)
+    assert g.verdict == "FAIL"
+    none = _runner.section_geomean("pool", "cv2", 2.0, results)
+    assert none.value is None and none.verdict == "" and "no ratio" in _runner.format_geomean(none)
+    json.dumps(g.to_dict())
+
+
+def test_summary_counts_and_prints_geomeans(tmp_path):
+    path = tmp_path / "cases_pool.py"
+    path.write_text(CASES_FOO.replace('"foo"', '"pool"') + 'GEOMEAN_TARGETS = {"torch": 3}\n')
+    sections = [_runner.load_section("pool", str(path))]
+    results = [_result("a", "pool", {"torch x": 2.0}), _result("b", "pool", {"torch x": 2.0})]
+    means = run.geomeans(sections, results)
+    assert [(g.section, g.prefix, g.target) for g in means] == [("pool", "torch", 3)]
+    text, fails = run.summary(results, 1.0, means)
+    assert fails == [("pool", "geomean vs torch*")]
+    assert "0 PASS, 1 FAIL" in text
+    assert "geomean [pool] vs torch*: 2.00x over 2 cases, target >=3x: FAIL" in text
+    results = [_result("a", "pool", {"torch x": 4.0})]
+    text, fails = run.summary(results, 1.0, run.geomeans(sections, results))
+    assert fails == [] and "1 PASS, 0 FAIL" in text
+    text, _ = run.summary(results, 1.0)                  # no geomean target: no line
+    assert "geomean" not in text

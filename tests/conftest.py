@@ -1,0 +1,55 @@
+"""Shared test configuration: markers and hypothesis profiles."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+
+# Hypothesis: ~100 examples per property normally; the sanitizer run
+# (tools/sanitize.sh sets CONVCORE_SANITIZER_RUN=1) is ~10x slower, so it runs
+# fewer.  No deadline: a shared 2-core machine makes timings meaningless.
+settings.register_profile("default", max_examples=100, deadline=None)
+settings.register_profile("sanitizer", max_examples=15, deadline=None)
+SANITIZER_RUN = os.environ.get("CONVCORE_SANITIZER_RUN") == "1"
+settings.load_profile("sanitizer" if SANITIZER_RUN else "default")
+
+# torch is a reference, not part of convcore, and it aborts inside its own
+# kernels under the preloaded ASan runtime.  The sanitizer run therefore
+# leaves torch unimportable (its cross-checks run in the normal suite); every
+# NumPy-reference comparison still runs there.
+if SANITIZER_RUN:
+    sys.modules["torch"] = None
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "bigmem: needs several GB of memory (arrays past 2**31 elements); the "
+        "sanitizer run deselects it with -m 'not bigmem' (ASan shadow memory)")
+
+
+def run_python(code, env=None, **kwargs):
+    """Run ``code`` in a fresh interpreter that imports the same convcore
+    this process imported (in-place build or installed), with ``env``
+    entries set (a value of None removes the variable)."""
+    import convcore
+
+    package_root = str(Path(convcore.__file__).resolve().parent.parent)
+    full_env = dict(os.environ)
+    full_env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (package_root, full_env.get("PYTHONPATH")) if p)
+    for key, value in (env or {}).items():
+        if value is None:
+            full_env.pop(key, None)
+        else:
+            full_env[key] = value
+    return subprocess.run([sys.executable, "-c", code], env=full_env, cwd=package_root,
+                          capture_output=True, text=True, timeout=120, **kwargs)
+
+
+@pytest.fixture
+def python_subprocess():
+    """The :func:`run_python` helper, as a fixture."""
+    return run_python
