@@ -1,4 +1,5 @@
 """Shared test configuration: markers and hypothesis profiles."""
+import importlib.abc
 import os
 import subprocess
 import sys
@@ -18,9 +19,17 @@ settings.load_profile("sanitizer" if SANITIZER_RUN else "default")
 # torch is a reference, not part of convcore, and it aborts inside its own
 # kernels under the preloaded ASan runtime.  The sanitizer run therefore
 # leaves torch unimportable (its cross-checks run in the normal suite); every
-# NumPy-reference comparison still runs there.
+# NumPy-reference comparison still runs there.  A finder refuses the import
+# (sys.modules stays clean: scipy looks torch up there).
+class _NoTorch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] == "torch":
+            raise ImportError(f"{name} is left out of the sanitizer run")
+        return None
+
+
 if SANITIZER_RUN:
-    sys.modules["torch"] = None
+    sys.meta_path.insert(0, _NoTorch())
 
 
 def pytest_configure(config):
