@@ -24,7 +24,7 @@ settings.load_profile("sanitizer" if SANITIZER_RUN else "default")
 class _NoTorch(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path, target=None):
         if name.split(".")[0] == "torch":
-            raise ImportError(f"{name} is left out of the sanitizer run")
+            raise ModuleNotFoundError(f"{name} is left out of the sanitizer run")
         return None
 
 
