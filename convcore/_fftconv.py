@@ -19,6 +19,7 @@ arithmetic of an output sample:
   axes, both forward transforms run as one batched call, so pocketfft
   spreads them over the threads even for 1-D inputs.
 """
+import functools
 import math
 import operator
 import warnings
@@ -285,7 +286,15 @@ def _steps(n_long, n_short, n):
 
 def plan_oa(lens, real):
     """Per axis block length N minimising oa_cost (coordinate descent from
-    the plain FFT on every axis).  ``lens``: per convolution axis (n1, n2)."""
+    the plain FFT on every axis).  ``lens``: per convolution axis (n1, n2).
+    Returns (per-axis (N, nsteps) pairs, model cost)."""
+    return _plan_oa(tuple((a, b) for a, b in lens), real)
+
+
+@functools.lru_cache(maxsize=256)
+def _plan_oa(lens, real):
+    """plan_oa on a hashable ``lens``; cached, since the search costs about a
+    millisecond of Python per call."""
     cands = [block_candidates(max(a, b), min(a, b), real) for a, b in lens]
     choice = [c[-1] for c in cands]  # plain everywhere
 
@@ -304,7 +313,7 @@ def plan_oa(lens, real):
                     best, choice, changed = cost, trial, True
         if not changed:
             break
-    return plan(choice), best
+    return tuple(plan(choice)), best
 
 
 def _fill_blocks(x, ws, pairs):

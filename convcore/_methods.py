@@ -91,10 +91,24 @@ def choose_method(p, q, mode):
         need = max(n1 + n2 - 1 - start, start + length, n1, n2)
         size *= sp_fft.next_fast_len(need, kind == "real")
     t_fft = _FFT_FIXED_S + _FFT_S[kind] * 3 * size * math.log2(max(size, 2))
-    _, oa_units = plan_oa(list(zip(p.shape, q.shape)), kind == "real")
+    lens = tuple(zip(p.shape, q.shape))
+    if min(t_direct, t_fft) <= _FFT_FIXED_S + _OA_S[kind] * _oa_cost_floor(lens):
+        # Overlap-add cannot win: skip planning it (a search over block sizes).
+        return "direct" if t_direct <= t_fft else "fft"
+    _, oa_units = plan_oa(lens, kind == "real")
     t_oa = _FFT_FIXED_S + _OA_S[kind] * oa_units
     best = min((t_direct, "direct"), (t_fft, "fft"), (t_oa, "oa"))
     return best[1]
+
+
+def _oa_cost_floor(lens):
+    """A lower bound of ``_fftconv.oa_cost`` over every plan: the blocks of
+    each axis cover its longer length (nsteps * N >= n_long), every block is
+    at least max(2K - 2, 2) long, and the long input's blocks are transformed
+    forward and back (2 * nblocks * size * log2(size))."""
+    covered = math.prod(max(a, b) for a, b in lens)
+    smallest_block = math.prod(max(2 * min(a, b) - 2, 2) for a, b in lens)
+    return 2 * covered * math.log2(smallest_block)
 
 
 def run_method(method, p, q, mode):
