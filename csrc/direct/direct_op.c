@@ -15,7 +15,7 @@
 /* Columns per work item.  Fixed by the problem alone, never by the thread
  * count, so every output is computed the same way whatever the threads, and
  * items can be handed out dynamically: on a shared machine a thread that is
- * preempted then delays only the items it holds, not a static share. */
+ * preempted then delays only the block it holds, not a static share. */
 #define CC_COL_CHUNK 4096
 /* Below this many multiply-adds a call stays on the calling thread: waking
  * the team costs more than the work (a 64x64 image with a 3x3 kernel is
@@ -150,6 +150,10 @@ int cc_correlate(cc_dtype dt, const cc_corr_problem *p, const void *x,
     const cc_index_t nchunks = (m + CC_COL_CHUNK - 1) / CC_COL_CHUNK;
     const cc_index_t items = rows * nchunks;
     const double work = (double)rows * (double)m * (double)taps * (double)geom.k;
+    /* Items go out in contiguous blocks, about 16 per thread: a thread
+     * streams through neighbouring rows (which share input rows) rather than
+     * alternating rows with the other threads. */
+    const cc_index_t block = CC_MAX((cc_index_t)1, items / (16 * (cc_index_t)num_threads));
     int status = CC_OK;
     (void)work;
 
@@ -167,7 +171,7 @@ int cc_correlate(cc_dtype dt, const cc_corr_problem *p, const void *x,
             status = CC_ENOMEM;
         }
         /* Every thread reaches the loop, even one whose allocation failed. */
-#pragma omp for schedule(dynamic)
+#pragma omp for schedule(dynamic, block)
         for (cc_index_t it = 0; it < items; ++it) {
             if (!off)
                 continue;
