@@ -166,6 +166,14 @@ int cc_avgpool_nd(cc_pool_dtype dt, const cc_pool_problem *p, const void *x,
                              : avgpool_f64(p, x, out, k, num_threads);
 }
 
+/* An empty output has no gradient to spread: dL/dx is all zeros. */
+static int zero_grad_in(cc_pool_dtype dt, const cc_pool_problem *p, void *grad_in)
+{
+    const size_t n = (size_t)(p->planes * p->ax[0].in * p->ax[1].in * p->ax[2].in);
+    memset(grad_in, 0, n * (dt == CC_POOL_F32 ? sizeof(float) : sizeof(double)));
+    return CC_OK;
+}
+
 int cc_maxpool_nd_bwd(cc_pool_dtype dt, const cc_pool_problem *p,
                       const void *x, const void *grad_out, void *grad_in,
                       cc_isa isa, int num_threads)
@@ -173,11 +181,8 @@ int cc_maxpool_nd_bwd(cc_pool_dtype dt, const cc_pool_problem *p,
     int st = check(dt, p, num_threads);
     if (st != CC_OK)
         return st;
-    if (empty(p)) {
-        const size_t n = (size_t)(p->planes * p->ax[0].in * p->ax[1].in * p->ax[2].in);
-        memset(grad_in, 0, n * (dt == CC_POOL_F32 ? sizeof(float) : sizeof(double)));
-        return CC_OK;
-    }
+    if (empty(p))
+        return zero_grad_in(dt, p, grad_in);
     const cc_pool_kernels *k = cc_pool_select(dt, isa);
     return dt == CC_POOL_F32 ? maxpool_bwd_f32(p, x, grad_out, grad_in, k, num_threads)
                              : maxpool_bwd_f64(p, x, grad_out, grad_in, k, num_threads);
@@ -189,11 +194,8 @@ int cc_avgpool_nd_bwd(cc_pool_dtype dt, const cc_pool_problem *p,
     int st = check(dt, p, num_threads);
     if (st != CC_OK)
         return st;
-    if (empty(p)) {
-        const size_t n = (size_t)(p->planes * p->ax[0].in * p->ax[1].in * p->ax[2].in);
-        memset(grad_in, 0, n * (dt == CC_POOL_F32 ? sizeof(float) : sizeof(double)));
-        return CC_OK;
-    }
+    if (empty(p))
+        return zero_grad_in(dt, p, grad_in);
     return dt == CC_POOL_F32 ? avgpool_bwd_f32(p, grad_out, grad_in, num_threads)
                              : avgpool_bwd_f64(p, grad_out, grad_in, num_threads);
 }
