@@ -446,16 +446,7 @@ def fftconvolve(in1, in2, mode="full", axes=None):
         float (or complex) as scipy: float32/complex64 stay single
         precision, integers and bool give float64.
     """
-    in1, in2 = _as_inputs(in1, in2)
-    early = _early(in1, in2)
-    if early is not None:
-        return early
-    _check_mode(mode)
-    in1, in2, axes = _init_axes(in1, in2, mode, axes)
-    win = conv_window(mode, in1.shape, in2.shape, axes)
-    if not axes:
-        return _crop(in1 * in2, win)
-    return fft_window(in1, in2, axes, win)
+    return _public_conv(in1, in2, mode, axes, fft_window)
 
 
 def oaconvolve(in1, in2, mode="full", axes=None):
@@ -468,6 +459,12 @@ def oaconvolve(in1, in2, mode="full", axes=None):
     this is :func:`fftconvolve` (as scipy's oaconvolve falls back to it).
     Parameters and result as :func:`fftconvolve`.
     """
+    return _public_conv(in1, in2, mode, axes, _oa_or_fft)
+
+
+def _public_conv(in1, in2, mode, axes, compute):
+    """fftconvolve and oaconvolve: scipy's checks and early returns, then
+    ``compute(in1, in2, sorted axes, window)`` for the convolved axes."""
     in1, in2 = _as_inputs(in1, in2)
     early = _early(in1, in2)
     if early is not None:
@@ -478,7 +475,7 @@ def oaconvolve(in1, in2, mode="full", axes=None):
     win = conv_window(mode, in1.shape, in2.shape, axes)
     if not axes:
         return _crop(in1 * in2, win)
-    return _oa_or_fft(in1, in2, axes, win)
+    return compute(in1, in2, axes, win)
 
 
 def _oa_or_fft(in1, in2, axes, win):

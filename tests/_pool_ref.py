@@ -23,6 +23,19 @@ def _planes(x, rank):
     return x.reshape((-1,) + spatial), batch, spatial
 
 
+def _window_max(xp, taps, spatial):
+    """Per plane, the max over ``taps`` and its flat index: torch's rule (a
+    later tap wins when greater or NaN; the first tap when all are -inf)."""
+    m = np.full(xp.shape[0], -np.inf, xp.dtype)
+    mi = np.full(xp.shape[0], np.ravel_multi_index(taps[0], spatial), np.int64)
+    for t in taps:
+        v = xp[(slice(None),) + t]
+        take = (v > m) | np.isnan(v)
+        m = np.where(take, v, m)
+        mi = np.where(take, np.ravel_multi_index(t, spatial), mi)
+    return m, mi
+
+
 def max_pool(x, k, s=None, p=0, d=1, ceil=False):
     """(values, flat per-plane indices), torch's tie and NaN rule."""
     rank = len(k)
@@ -35,16 +48,8 @@ def max_pool(x, k, s=None, p=0, d=1, ceil=False):
         axes = [[st + j * dd for j in range(kk) if 0 <= st + j * dd < n]
                 for st, kk, dd, n in zip((oo * ss - pp for oo, ss, pp in zip(o, s, p)), k, d,
                                          spatial)]
-        m = np.full(xp.shape[0], -np.inf, x.dtype)
-        taps = list(itertools.product(*axes))
-        mi = np.full(xp.shape[0], np.ravel_multi_index(taps[0], spatial), np.int64)
-        for t in taps:
-            v = xp[(slice(None),) + t]
-            take = (v > m) | np.isnan(v)
-            m = np.where(take, v, m)
-            mi = np.where(take, np.ravel_multi_index(t, spatial), mi)
-        out[(slice(None),) + o] = m
-        idx[(slice(None),) + o] = mi
+        out[(slice(None),) + o], idx[(slice(None),) + o] = _window_max(
+            xp, list(itertools.product(*axes)), spatial)
     return out.reshape(batch + osz), idx.reshape(batch + osz)
 
 
@@ -91,15 +96,7 @@ def adaptive_pool(x, osz, kind):
                 acc = acc + xp[(slice(None),) + t]
             out[(slice(None),) + o] = acc / x.dtype.type(len(taps))
         else:
-            m = np.full(xp.shape[0], -np.inf, x.dtype)
-            mi = np.full(xp.shape[0], np.ravel_multi_index(taps[0], spatial), np.int64)
-            for t in taps:
-                v = xp[(slice(None),) + t]
-                take = (v > m) | np.isnan(v)
-                m = np.where(take, v, m)
-                mi = np.where(take, np.ravel_multi_index(t, spatial), mi)
-            out[(slice(None),) + o] = m
-            idx[(slice(None),) + o] = mi
+            out[(slice(None),) + o], idx[(slice(None),) + o] = _window_max(xp, taps, spatial)
     return out.reshape(batch + tuple(osz)), idx.reshape(batch + tuple(osz))
 
 
