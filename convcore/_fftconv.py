@@ -30,6 +30,7 @@ from scipy.special import lambertw
 
 from . import _dispatch, _fft
 from ._threads import get_num_threads
+from ._validate import check_mode, inputs_swap_needed, result_dtype
 
 __all__ = ["fftconvolve", "oaconvolve", "method_fft", "method_oa"]
 
@@ -84,21 +85,9 @@ def _init_axes(in1, in2, mode, axes):
     if not all(s1[a] == s2[a] or s1[a] == 1 or s2[a] == 1
                for a in range(in1.ndim) if a not in axes):
         raise ValueError(f"incompatible shapes for in1 and in2: {s1} and {s2}")
-    if mode == "valid":
-        ok1 = all(s1[a] >= s2[a] for a in axes)
-        ok2 = all(s2[a] >= s1[a] for a in axes)
-        if not (ok1 or ok2):
-            raise ValueError("For 'valid' mode, one must be at least as large as the "
-                             f"other in every dimension; got shapes {s1} and {s2}")
-        if not ok1:
-            in1, in2 = in2, in1
+    if inputs_swap_needed(mode, s1, s2, axes):
+        in1, in2 = in2, in1
     return in1, in2, axes
-
-
-def _check_mode(mode):
-    if not isinstance(mode, str) or mode not in ("full", "same", "valid"):
-        raise ValueError("acceptable mode flags are 'valid', 'same', or 'full'; "
-                         f"got mode={mode!r}")
 
 
 def conv_window(mode, s1, s2, axes):
@@ -469,7 +458,7 @@ def _public_conv(in1, in2, mode, axes, compute):
     early = _early(in1, in2)
     if early is not None:
         return early
-    _check_mode(mode)
+    check_mode(mode)
     in1, in2, axes = _init_axes(in1, in2, mode, axes)
     axes = sorted(axes)
     win = conv_window(mode, in1.shape, in2.shape, axes)
@@ -510,30 +499,24 @@ def _check_nonempty(p, q):
             raise ValueError(f"{name} cannot be empty; got {name}.shape={a.shape}")
 
 
-def _method_inputs(p, q, mode):
-    """Every axis is a convolution axis; 'valid' windows count from the
-    larger input (convolve has checked that one is)."""
+def _method(p, q, mode, compute):
+    """The mode window of ``p * q`` by ``compute(p, q, axes, window)``, every
+    axis a convolution axis ('valid' windows count from the larger input:
+    convolve has checked that one is), post-processed as scipy's FFT path."""
+    result = result_dtype(p, q)
+    _check_nonempty(p, q)
     if mode == "valid" and any(a < b for a, b in zip(p.shape, q.shape)):
         p, q = q, p
-    return p, q, list(range(p.ndim))
+    axes = list(range(p.ndim))
+    return _to_result(compute(p, q, axes, conv_window(mode, p.shape, q.shape, axes)), result)
 
 
 def method_fft(p, q, mode):
     """'fft': the mode window of ``p * q`` by one FFT of each input."""
-    from ._validate import result_dtype
-    result = result_dtype(p, q)
-    _check_nonempty(p, q)
-    p, q, axes = _method_inputs(p, q, mode)
-    win = conv_window(mode, p.shape, q.shape, axes)
-    return _to_result(fft_window(p, q, axes, win), result)
+    return _method(p, q, mode, fft_window)
 
 
 def method_oa(p, q, mode):
     """'oa': the mode window of ``p * q`` by overlap-add (one block on every
     axis is the plain FFT, as in scipy)."""
-    from ._validate import result_dtype
-    result = result_dtype(p, q)
-    _check_nonempty(p, q)
-    p, q, axes = _method_inputs(p, q, mode)
-    win = conv_window(mode, p.shape, q.shape, axes)
-    return _to_result(_oa_or_fft(p, q, axes, win), result)
+    return _method(p, q, mode, _oa_or_fft)

@@ -33,13 +33,16 @@ def check_same_rank(in1, in2, names=("in1", "in2")):
                          f"got {names[0]}.ndim={in1.ndim} and {names[1]}.ndim={in2.ndim}")
 
 
-def inputs_swap_needed(mode, shape1, shape2):
-    """True when 'valid' mode needs in2 as the larger input (scipy's rule);
-    raises when neither input is at least as large as the other."""
+def inputs_swap_needed(mode, shape1, shape2, axes=None):
+    """True when 'valid' mode needs in2 as the larger input along ``axes``
+    (default: all; scipy's rule); raises when neither input is at least as
+    large as the other there."""
     if mode != "valid" or not shape1:
         return False
-    ok1 = all(a >= b for a, b in zip(shape1, shape2))
-    ok2 = all(b >= a for a, b in zip(shape1, shape2))
+    if axes is None:
+        axes = range(len(shape1))
+    ok1 = all(shape1[a] >= shape2[a] for a in axes)
+    ok2 = all(shape2[a] >= shape1[a] for a in axes)
     if not (ok1 or ok2):
         raise ValueError("For 'valid' mode, one must be at least as large as the other "
                          f"in every dimension; got shapes {tuple(shape1)} and {tuple(shape2)}")
