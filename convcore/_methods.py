@@ -1,11 +1,13 @@
 """The method registry of the signal API: every name runs exactly its own
 algorithm, and ``'auto'`` chooses only among the names registered here."""
 import math
+import timeit
 
 import numpy as np
 import scipy.fft as sp_fft
 
 from ._directconv import convolve_direct
+from . import _validate
 from ._fftconv import conv_window, method_fft, method_oa, plan_oa
 
 # name -> f(p, q, mode): the `mode` window of the full convolution p * q.
@@ -14,6 +16,9 @@ METHODS = {
     "fft": method_fft,
     "oa": method_oa,
 }
+
+# Methods whose integer and bool results go through floating transforms.
+ROUNDING = ("fft", "oa")
 
 # Provisional cost model of 'auto' (the calibrated one replaces this table
 # and choose_method).  Seconds per unit, fitted by hand on the development
@@ -60,18 +65,27 @@ def _exact_in_float(p, q, result):
     return bound <= 2 ** np.finfo(np.float64).nmant - 1 and bound <= np.iinfo(result).max
 
 
+def _exact_methods(p, q):
+    """The methods whose result is the direct method's: no rounding method
+    for bool results, nor for integer results that floats could get wrong."""
+    if p.ndim == 0 or p.size == 0 or q.size == 0:
+        return ["direct"]
+    result = np.result_type(p, q)
+    if result.kind == "b" or result.kind not in "iufc":
+        return [m for m in METHODS if m not in ROUNDING]
+    if result.kind in "iu" and not _exact_in_float(p, q, result):
+        return [m for m in METHODS if m not in ROUNDING]
+    return list(METHODS)
+
+
 def choose_method(p, q, mode):
     """The method ``'auto'`` runs for the ``mode`` window of ``p * q``:
     'direct', 'fft' or 'oa', whichever the provisional cost model says is
-    fastest, among those that give the direct method's answer: never an FFT
-    for bool results, nor for integer results that floats could get wrong."""
-    if p.ndim == 0 or p.size == 0 or q.size == 0:
+    fastest, among those that give the direct method's answer
+    (:func:`_exact_methods`)."""
+    if set(_exact_methods(p, q)).isdisjoint(ROUNDING):
         return "direct"
     result = np.result_type(p, q)
-    if result.kind == "b" or result.kind not in "iufc":
-        return "direct"
-    if result.kind in "iu" and not _exact_in_float(p, q, result):
-        return "direct"
     if result.kind in "iu":
         direct_s = _DIRECT_S["int"]
     elif result.kind == "c":
@@ -109,6 +123,61 @@ def _oa_cost_floor(lens):
     covered = math.prod(max(a, b) for a, b in lens)
     smallest_block = math.prod(max(2 * min(a, b) - 2, 2) for a, b in lens)
     return 2 * covered * math.log2(smallest_block)
+
+
+def _seconds(fn, repeat=3):
+    """Seconds per call of ``fn``: the best of ``repeat`` timings of enough
+    calls to last about 5 ms (scipy's _timeit_fast)."""
+    timer = timeit.Timer(fn)
+    number = 1
+    for p in range(10):
+        number = 10 ** p
+        elapsed = timer.timeit(number)
+        if elapsed >= 5e-4:
+            break
+    if elapsed > 1:
+        return elapsed / number
+    number *= 10
+    return min(timer.repeat(repeat, number)) / number
+
+
+def choose_conv_method(in1, in2, mode="full", measure=False):
+    """Find the fastest convolution/correlation method, as
+    ``scipy.signal.choose_conv_method``.
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        The arguments of :func:`convolve` or :func:`correlate`.
+    mode : {'full', 'valid', 'same'}
+        Output size, as :func:`convolve`.
+    measure : bool
+        If True, time every method ``'auto'`` may choose on these inputs and
+        return the fastest with the timings; if False, predict it with the
+        cost model.
+
+    Returns
+    -------
+    method : str
+        The method ``convolve(in1, in2, mode, method='auto')`` runs (with
+        ``measure=True``: the fastest one measured).  Never a rounding
+        method ('fft', 'oa') for bool results, or for integer results a
+        float transform could get wrong (scipy's 2**52 rule).
+    times : dict
+        With ``measure=True`` only: seconds per call of each method timed.
+    """
+    in1, in2 = np.asarray(in1), np.asarray(in2)
+    if not (in1.ndim == 0 and in2.ndim == 0):
+        _validate.check_same_rank(in1, in2)
+    _validate.check_mode(mode)
+    _validate.result_dtype(in1, in2)
+    _validate.inputs_swap_needed(mode, in1.shape, in2.shape)
+    if measure:
+        from ._signal import convolve  # _signal imports this module
+        times = {m: _seconds(lambda m=m: convolve(in1, in2, mode, m))
+                 for m in _exact_methods(in1, in2)}
+        return min(times, key=times.get), times
+    return choose_method(in1, in2, mode)
 
 
 def run_method(method, p, q, mode):

@@ -6,10 +6,11 @@ from . import _validate
 from ._fftconv import fftconvolve, oaconvolve  # noqa: F401 (public)
 from ._directconv import (convolve_direct, correlate_offsets, same_start_centered,
                           same_start_corr2d, window)
-from ._methods import run_method
+from ._methods import choose_conv_method, run_method  # noqa: F401 (public)
 from ._validate import conj, reverse
 
-__all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve", "oaconvolve"]
+__all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve", "oaconvolve",
+           "choose_conv_method"]
 
 
 def _check_nonempty_1d(in1, in2, mode):
