@@ -191,6 +191,18 @@ def _crop(ret, win):
     return ret[sl].copy()
 
 
+def fft_lengths(s1, s2, axes, win, real):
+    """Per convolution axis the transform length of :func:`fft_window`: the
+    shortest fast length whose circular convolution holds the window."""
+    lengths = []
+    for a in axes:
+        start, length = win[a]
+        full = s1[a] + s2[a] - 1
+        need = max(full - start, start + length, s1[a], s2[a])
+        lengths.append(sp_fft.next_fast_len(need, real))
+    return lengths
+
+
 def fft_window(in1, in2, axes, win):
     """The window ``win`` of ``in1 * in2`` (convolution along ``axes``,
     broadcasting elsewhere) by one FFT of each input."""
@@ -198,12 +210,7 @@ def fft_window(in1, in2, axes, win):
     fwd, inv, real = _transforms(dtype)
     workers = get_num_threads()
     s1, s2 = in1.shape, in2.shape
-    fshape = []
-    for a in axes:
-        start, length = win[a]
-        full = s1[a] + s2[a] - 1
-        need = max(full - start, start + length, s1[a], s2[a])
-        fshape.append(sp_fft.next_fast_len(need, real))
+    fshape = fft_lengths(s1, s2, axes, win, real)
     same_batch = all(s1[a] == s2[a] for a in range(in1.ndim) if a not in axes)
     if workers > 1 and same_batch:
         # Both forward transforms in one batched call: its threads split them.

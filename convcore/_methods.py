@@ -4,11 +4,11 @@ import math
 import timeit
 
 import numpy as np
-import scipy.fft as sp_fft
 
-from ._directconv import convolve_direct
-from . import _validate
-from ._fftconv import conv_window, method_fft, method_oa, plan_oa
+from . import _cost_table, _dispatch, _validate, _wisdom
+from ._directconv import convolve_direct, window
+from ._fftconv import conv_window, fft_lengths, method_fft, method_oa, plan_oa, work_dtype
+from ._threads import get_num_threads
 
 # name -> f(p, q, mode): the `mode` window of the full convolution p * q.
 METHODS = {
@@ -20,36 +20,115 @@ METHODS = {
 # Methods whose integer and bool results go through floating transforms.
 ROUNDING = ("fft", "oa")
 
-# Provisional cost model of 'auto' (the calibrated one replaces this table
-# and choose_method).  Seconds per unit, fitted by hand on the development
-# machine (AMD EPYC Zen 3, 2 cores, AVX2+FMA, 2 threads, float64, medians
-# of 5 runs of convolve(method=...) on the shapes below, machine loaded by
-# other jobs, so rough):
-#   direct: per multiply-add of the direct kernel (1-D 20000x500 and
-#           1e6x16: 0.066-0.084 ns; 2-D 512^2x7^2 .. 256^2x31^2:
-#           0.07-0.11 ns; complex128 runs the scalar kernel: 1.45 ns)
-#   fft:    per n*log2(n) of each of the 3 transforms (0.4-1.6 ns; complex
-#           transforms cost about twice a real one)
-#   oa:     per unit of _fftconv.oa_cost (0.8-1.7 ns)
-#   fixed:  the FFT paths' per-call overhead over direct (~60 us)
-_DIRECT_S = {"f8": 0.08e-9, "f4": 0.05e-9, "c": 1.5e-9, "int": 0.4e-9}
-_FFT_S = {"real": 1.0e-9, "complex": 2.0e-9}
-_OA_S = {"real": 1.2e-9, "complex": 2.4e-9}
-_FFT_FIXED_S = 60e-6
+
+# --------------------------------------------------------------------------
+# The cost model of 'auto'.
+#
+# Each method's time is a dot product of its constants (seconds per unit,
+# _cost_table.py, fitted by benchmarks/calibrate.py on the machine named
+# there) with problem features:
+#   direct: 1, outputs, outputs * kernel rows, multiply-adds in the SIMD
+#           row kernel, multiply-adds in the scalar edge loop
+#   im2col: 1, outputs, outputs * kernel size (patch elements filled and
+#           reduced)
+#   fft:    1, N, N*log2(N), N the transform size (the product of the
+#           transform lengths): padding and spectral product are linear,
+#           the three transforms N log N
+#   oa:     1, workspace elements, _fftconv.oa_cost units of the plan
+# Constants are per dtype class (the kernels' element type; for FFTs the
+# transform dtype) and were fitted at the calibration's thread count.
+
+
+def dtype_class(dtype):
+    """'f4', 'f8', 'c8', 'c16', or 'scalar' for the types the direct kernels
+    run without SIMD (integers, bool, long double)."""
+    if dtype.kind == "f" and dtype.itemsize <= 8:
+        return "f4" if dtype.itemsize <= 4 else "f8"
+    if dtype.kind == "c" and dtype.itemsize <= 16:
+        return "c8" if dtype.itemsize == 8 else "c16"
+    return "scalar"
+
+
+def _taps_before(t, a, b):
+    """Multiply-adds of the full 1-D convolution of lengths a <= b in its
+    outputs [0, t): output u takes min(u + 1, a, a + b - 1 - u) products."""
+    t = min(max(t, 0), a + b - 1)
+    rise = min(t, a)
+    flat = min(max(t - a, 0), b - a)
+    fall = max(t - b, 0)
+    return rise * (rise + 1) // 2 + flat * a + fall * (a - 1) - fall * (fall - 1) // 2
 
 
 def _direct_macs(s1, s2, mode):
-    """Multiply-adds the direct kernel performs (taps outside the input are
-    skipped): a product over axes of each axis' tap count."""
+    """Multiply-adds the direct kernel performs on the ``mode`` window
+    (taps outside the input are skipped): a product over axes."""
+    out_shape, start = window(mode, s1, s2)
     macs = 1
-    for n1, n2 in zip(s1, s2):
-        if mode == "full":
-            macs *= n1 * n2
-        elif mode == "valid":
-            macs *= (max(n1, n2) - min(n1, n2) + 1) * min(n1, n2)
-        else:
-            macs *= n1 * n2 - (n2 // 2) * ((n2 + 1) // 2) if n1 >= n2 else n1 * n2
+    for n1, n2, t0, m in zip(s1, s2, start, out_shape):
+        a, b = min(n1, n2), max(n1, n2)
+        macs *= _taps_before(t0 + m, a, b) - _taps_before(t0, a, b)
     return macs
+
+
+def _direct_features(p, q, mode):
+    out_shape, start = window(mode, p.shape, q.shape)
+    macs = _direct_macs(p.shape, q.shape, mode)
+    row_macs = _direct_macs(p.shape[-1:], q.shape[-1:], mode)  # along the last axis
+    if q.shape[-1] > p.shape[-1]:
+        p, q = q, p  # the signal is the operand longer along the last axis
+    # The row micro-kernel runs the columns every tap of a kernel row
+    # reaches; the other (edge) columns go through a scalar loop
+    # (direct_op.c), several times slower per multiply-add.
+    n, k, m = p.shape[-1], q.shape[-1], out_shape[-1]
+    s = start[-1] - (k - 1)
+    lo = min(max(-s, 0), m)
+    hi = min(max(n - k + 1 - s, lo), m)
+    simd = (hi - lo) * k * (macs // row_macs) if row_macs else 0
+    n_out = math.prod(out_shape)
+    rows = math.prod(q.shape[:-1])
+    return dtype_class(np.result_type(p, q)), (1.0, n_out, n_out * rows, simd, macs - simd)
+
+
+def _im2col_features(p, q, mode):
+    out_shape, _ = window(mode, p.shape, q.shape)
+    n_out = math.prod(out_shape)
+    return dtype_class(np.result_type(p, q)), (1.0, n_out, n_out * min(p.size, q.size))
+
+
+def _fft_setup(p, q, mode):
+    """(work dtype, real?, p, q, axes, window) as the FFT methods see them."""
+    dtype = work_dtype(p, q)
+    if mode == "valid" and any(a < b for a, b in zip(p.shape, q.shape)):
+        p, q = q, p
+    axes = list(range(p.ndim))
+    return dtype, dtype.kind != "c", p, q, axes, conv_window(mode, p.shape, q.shape, axes)
+
+
+def _fft_features(p, q, mode):
+    dtype, real, p, q, axes, win = _fft_setup(p, q, mode)
+    n = math.prod(fft_lengths(p.shape, q.shape, axes, win, real))
+    return dtype_class(dtype), (1.0, n, n * math.log2(max(n, 2)))
+
+
+def _oa_features(p, q, mode):
+    dtype, real, p, q, axes, _ = _fft_setup(p, q, mode)
+    plan, units = plan_oa([(p.shape[a], q.shape[a]) for a in axes], real)
+    elements = math.prod(n for n, _ in plan) * (2 * math.prod(s for _, s in plan) + 1)
+    return dtype_class(dtype), (1.0, elements, units)
+
+
+FEATURES = {"direct": _direct_features, "im2col": _im2col_features,
+            "fft": _fft_features, "oa": _oa_features}
+
+
+def estimate(method, p, q, mode):
+    """Model seconds of ``method`` on the ``mode`` window of ``p * q``, or
+    None when the table has no constants for it."""
+    cls, feats = FEATURES[method](p, q, mode)
+    consts = _cost_table.COSTS.get((method, cls))
+    if consts is None:
+        return None
+    return sum(c * f for c, f in zip(consts, feats))
 
 
 def _exact_in_float(p, q, result):
@@ -78,51 +157,48 @@ def _exact_methods(p, q):
     return list(METHODS)
 
 
+def estimate_costs(p, q, mode, methods):
+    """{method: model seconds} of each of ``methods`` the cost table covers,
+    on the ``mode`` window of ``p * q``."""
+    costs = {m: estimate(m, p, q, mode) for m in methods}
+    return {m: t for m, t in costs.items() if t is not None}
+
+
+# Model choices by problem signature: the model looks at shapes and dtypes
+# only, and small problems would otherwise pay for it on every call.
+_choices = {}
+_MAX_CHOICES = 4096
+
+
 def choose_method(p, q, mode):
-    """The method ``'auto'`` runs for the ``mode`` window of ``p * q``:
-    'direct', 'fft' or 'oa', whichever the provisional cost model says is
-    fastest, among those that give the direct method's answer
-    (:func:`_exact_methods`)."""
-    if set(_exact_methods(p, q)).isdisjoint(ROUNDING):
-        return "direct"
-    result = np.result_type(p, q)
-    if result.kind in "iu":
-        direct_s = _DIRECT_S["int"]
-    elif result.kind == "c":
-        direct_s = _DIRECT_S["c"]
-    else:
-        direct_s = _DIRECT_S["f4"] if result.itemsize <= 4 else _DIRECT_S["f8"]
-    kind = "complex" if result.kind == "c" else "real"
-    t_direct = direct_s * _direct_macs(p.shape, q.shape, mode)
-    if t_direct < _FFT_FIXED_S:
-        return "direct"
-    if mode == "valid" and any(a < b for a, b in zip(p.shape, q.shape)):
-        p, q = q, p
-    axes = list(range(p.ndim))
-    size = 1
-    for (start, length), n1, n2 in zip(conv_window(mode, p.shape, q.shape, axes),
-                                       p.shape, q.shape):
-        need = max(n1 + n2 - 1 - start, start + length, n1, n2)
-        size *= sp_fft.next_fast_len(need, kind == "real")
-    t_fft = _FFT_FIXED_S + _FFT_S[kind] * 3 * size * math.log2(max(size, 2))
-    lens = tuple(zip(p.shape, q.shape))
-    if min(t_direct, t_fft) <= _FFT_FIXED_S + _OA_S[kind] * _oa_cost_floor(lens):
-        # Overlap-add cannot win: skip planning it (a search over block sizes).
-        return "direct" if t_direct <= t_fft else "fft"
-    _, oa_units = plan_oa(lens, kind == "real")
-    t_oa = _FFT_FIXED_S + _OA_S[kind] * oa_units
-    best = min((t_direct, "direct"), (t_fft, "fft"), (t_oa, "oa"))
-    return best[1]
+    """The method ``'auto'`` runs for the ``mode`` window of ``p * q``: the
+    one measured fastest for this problem when the opt-in cache
+    (``_wisdom``) has it, else the cheapest by the cost model, among those
+    that give the direct method's answer."""
+    methods = _exact_methods(p, q)
+    if len(methods) == 1:
+        return methods[0]
+    measured = _wisdom.lookup(p, q, mode)
+    if measured in methods:
+        return measured
+    key = (mode, p.shape, q.shape, p.dtype, q.dtype, tuple(methods), get_num_threads(),
+           _dispatch.isa_level)
+    choice = _choices.get(key)
+    if choice is None:
+        choice = _model_choice(p, q, mode, methods)
+        if len(_choices) >= _MAX_CHOICES:
+            _choices.clear()
+        _choices[key] = choice
+    return choice
 
 
-def _oa_cost_floor(lens):
-    """A lower bound of ``_fftconv.oa_cost`` over every plan: the blocks of
-    each axis cover its longer length (nsteps * N >= n_long), every block is
-    at least max(2K - 2, 2) long, and the long input's blocks are transformed
-    forward and back (2 * nblocks * size * log2(size))."""
-    covered = math.prod(max(a, b) for a, b in lens)
-    smallest_block = math.prod(max(2 * min(a, b) - 2, 2) for a, b in lens)
-    return 2 * covered * math.log2(smallest_block)
+def _model_choice(p, q, mode, methods):
+    t_direct = estimate("direct", p, q, mode)
+    if t_direct <= _cost_table.MIN_FIXED_S:
+        # Nothing else can be faster: skip modelling the others.
+        return "direct"
+    costs = estimate_costs(p, q, mode, methods)
+    return min(costs, key=costs.get)
 
 
 def _seconds(fn, repeat=3):
@@ -141,7 +217,7 @@ def _seconds(fn, repeat=3):
     return min(timer.repeat(repeat, number)) / number
 
 
-def choose_conv_method(in1, in2, mode="full", measure=False):
+def choose_conv_method(in1, in2, mode="full", measure=False, explain=False):
     """Find the fastest convolution/correlation method, as
     ``scipy.signal.choose_conv_method``.
 
@@ -153,8 +229,11 @@ def choose_conv_method(in1, in2, mode="full", measure=False):
         Output size, as :func:`convolve`.
     measure : bool
         If True, time every method ``'auto'`` may choose on these inputs and
-        return the fastest with the timings; if False, predict it with the
-        cost model.
+        return the fastest with the timings (stored in the opt-in cache when
+        ``CONVCORE_WISDOM`` names a file); if False, predict it.
+    explain : bool
+        If True (and ``measure`` False), also return the cost model's
+        estimate of each method, to see why ``'auto'`` chose as it did.
 
     Returns
     -------
@@ -164,7 +243,17 @@ def choose_conv_method(in1, in2, mode="full", measure=False):
         method ('fft', 'oa') for bool results, or for integer results a
         float transform could get wrong (scipy's 2**52 rule).
     times : dict
-        With ``measure=True`` only: seconds per call of each method timed.
+        With ``measure=True``: seconds per call of each method timed; with
+        ``explain=True``: the model's estimated seconds of each method
+        ``'auto'`` may choose.  Returned only with one of the two.
+
+    Notes
+    -----
+    The model's constants are measured per machine class by
+    ``benchmarks/calibrate.py`` and shipped in ``convcore/_cost_table.py``.
+    Set ``CONVCORE_WISDOM`` to a file path to make ``'auto'`` reuse the
+    choices of earlier ``measure=True`` calls on problems of the same
+    shapes, dtypes and mode (see ``convcore._wisdom``).
     """
     in1, in2 = np.asarray(in1), np.asarray(in2)
     if not (in1.ndim == 0 and in2.ndim == 0):
@@ -176,7 +265,12 @@ def choose_conv_method(in1, in2, mode="full", measure=False):
         from ._signal import convolve  # _signal imports this module
         times = {m: _seconds(lambda m=m: convolve(in1, in2, mode, m))
                  for m in _exact_methods(in1, in2)}
-        return min(times, key=times.get), times
+        best = min(times, key=times.get)
+        _wisdom.record(in1, in2, mode, best, times)
+        return best, times
+    if explain:
+        return (choose_method(in1, in2, mode),
+                estimate_costs(in1, in2, mode, _exact_methods(in1, in2)))
     return choose_method(in1, in2, mode)
 
 

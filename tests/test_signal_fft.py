@@ -307,4 +307,4 @@ def test_auto_never_ffts_inexact_integers():
     np.testing.assert_array_equal(convcore.convolve(wraps, wraps),
                                   convcore.convolve(wraps, wraps, method="direct"))
     small = np.ones(5000, np.int64)
-    assert choose_method(small, small, "full") in ("fft", "oa")
+    assert {"fft", "oa"} <= set(convcore.choose_conv_method(small, small, explain=True)[1])

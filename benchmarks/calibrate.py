@@ -1,0 +1,187 @@
+"""Fit the constants of convcore's cost model (``method='auto'``).
+
+Usage (from the repository root, on a quiet machine)::
+
+    python benchmarks/calibrate.py                 # fit and print the fit quality
+    python benchmarks/calibrate.py --write         # ... and rewrite convcore/_cost_table.py
+    python benchmarks/calibrate.py --quick         # fewer problems (a rough table)
+
+Every registered method is timed through ``convcore.convolve(a, b, mode,
+method=m)`` (the public path, so per-call overhead is part of the fit) on a
+grid of 1-D, 2-D and 3-D problems per dtype class.  For each (method, dtype
+class) the constants ``c`` of ``seconds = c . features`` (features:
+``convcore._methods.FEATURES``) are fitted by non-negative least squares on
+relative error, so small and large problems weigh alike.
+"""
+import argparse
+import datetime
+import math
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+from scipy.optimize import nnls
+
+from run import ROOT, import_convcore
+from _machine import cpu_model
+
+convcore = import_convcore()
+from convcore import _cpu, _dispatch, _methods  # noqa: E402
+
+# One dtype per class; 'scalar' stands for every type without SIMD kernels.
+CLASS_DTYPES = {"f4": np.float32, "f8": np.float64, "c8": np.complex64,
+                "c16": np.complex128, "scalar": np.int32}
+# Methods a class can run ('scalar' results go through FFTs only as float64,
+# which the 'f8' fit covers).
+CLASS_METHODS = {"scalar": ("direct", "im2col")}
+
+# Work limits per timed call, in the features' units: beyond these a
+# method is far from competitive and only slows the calibration down.
+MAX_MACS = {"f4": 4e9, "f8": 3e9, "c8": 8e8, "c16": 6e8, "scalar": 4e8}
+MAX_PATCH = 3e8
+MAX_FFT = 4e7
+
+
+def problems(quick):
+    """(shape1, shape2, mode) triples: each rank's input sizes against
+    kernels from one tap to the input's size."""
+    sides = {1: [16, 100, 1000, 10_000, 100_000, 1_000_000],
+             2: [8, 32, 128, 512, 1024],
+             3: [8, 16, 32, 64, 100]}
+    if quick:
+        sides = {1: [100, 10_000, 1_000_000], 2: [32, 512], 3: [16, 64]}
+    out = []
+    for rank, ns in sides.items():
+        for n in ns:
+            ks = sorted({1, 3, 7, 15, 31, round(n ** 0.5), n // 8, n // 2, n} - {0})
+            if quick:
+                ks = sorted({3, 31, n // 2} - {0})
+            for i, k in enumerate(k for k in ks if k <= n):
+                mode = ("full", "same", "valid")[i % 3]
+                out.append(((n,) * rank, (k,) * rank, mode))
+    return out
+
+
+def too_big(method, cls, p, q, mode):
+    feats = _methods.FEATURES[method](p, q, mode)[1]
+    if method == "direct":
+        return feats[3] + feats[4] > MAX_MACS[cls]
+    if method == "im2col":
+        return feats[2] > MAX_PATCH
+    return feats[1] > MAX_FFT
+
+
+def seconds(fn, repeats, min_time=2e-3, max_time=0.5):
+    """Seconds per call: the fastest of ``repeats`` loops of enough calls to
+    last ``min_time`` (one call for slow functions)."""
+    t0 = time.perf_counter()
+    fn()
+    first = time.perf_counter() - t0
+    if first * repeats > max_time:
+        return first
+    number = max(1, math.ceil(min_time / max(first, 1e-7)))
+    runs = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        runs.append((time.perf_counter() - t0) / number)
+    return min(runs)  # the least disturbed loop: the machine is shared
+
+
+def measure(quick, log):
+    """{(method, cls): [(features, seconds), ...]}"""
+    rng = np.random.default_rng(0)
+    data = {}
+    for cls, dtype in CLASS_DTYPES.items():
+        methods = [m for m in CLASS_METHODS.get(cls, _methods.METHODS) if m in _methods.METHODS]
+        for s1, s2, mode in problems(quick):
+            p = (rng.standard_normal(s1) * 4).astype(dtype) if dtype != np.int32 else \
+                rng.integers(-50, 50, s1, dtype=dtype)
+            q = (rng.standard_normal(s2) * 4).astype(dtype) if dtype != np.int32 else \
+                rng.integers(-50, 50, s2, dtype=dtype)
+            for m in methods:
+                if too_big(m, cls, p, q, mode):
+                    continue
+                t = seconds(lambda: convcore.convolve(p, q, mode, method=m), 3 if quick else 5)
+                fcls, feats = _methods.FEATURES[m](p, q, mode)
+                data.setdefault((m, fcls), []).append((feats, t, (s1, s2, mode)))
+                log(f"{cls:6} {m:7} {str(s1):20} {str(s2):20} {mode:5} {t * 1e3:10.4f} ms")
+    return data
+
+
+def fit(rows):
+    """Non-negative constants minimising the relative error."""
+    a = np.array([r[0] for r in rows], float)
+    t = np.array([r[1] for r in rows], float)
+    scale = a.max(axis=0)
+    scale[scale == 0] = 1
+    c, _ = nnls((a / scale) / t[:, None], np.ones(len(t)))
+    c = c / scale
+    rel = a @ c / t - 1
+    return c, rel
+
+
+def render(table, threads, isa):
+    lines = [
+        '"""Constants of the cost model of ``method=\'auto\'`` (``_methods.estimate``).',
+        "",
+        "Written by ``benchmarks/calibrate.py --write``; do not edit by hand.",
+        f"Machine: {cpu_model()}, SIMD level {isa}, {threads} threads,",
+        f"fitted {datetime.date.today().isoformat()}.  Units: seconds per feature unit",
+        "(features: ``_methods.FEATURES``); rows (method, dtype class).",
+        '"""',
+        f"THREADS = {threads}",
+        "",
+        "COSTS = {",
+    ]
+    for (m, cls), c in sorted(table.items()):
+        consts = ", ".join(f"{v:.4g}" for v in c)
+        lines.append(f"    ({m!r}, {cls!r}): ({consts}),")
+    lines.append("}")
+    fixed = [c[0] for (m, _), c in table.items() if m != "direct"]
+    lines += [
+        "",
+        "# The smallest fixed cost of a method other than 'direct': a problem the",
+        "# direct method finishes sooner goes to it without modelling the others.",
+        f"MIN_FIXED_S = {min(fixed) if fixed else 0.0:.4g}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="fewer problems")
+    ap.add_argument("--write", action="store_true", help="rewrite convcore/_cost_table.py")
+    ap.add_argument("--verbose", action="store_true", help="print every timing")
+    args = ap.parse_args(argv)
+    log = print if args.verbose else (lambda *a: None)
+    isa = _cpu.ISA_NAMES[_dispatch.isa_level]
+    threads = convcore.get_num_threads()
+    print(f"calibrating on {cpu_model()}, SIMD {isa}, {threads} threads")
+    data = measure(args.quick, log)
+    table = {}
+    print(f"{'method':8} {'class':6} {'n':>4} {'median|err|':>11} {'max|err|':>9}  constants")
+    for key, rows in sorted(data.items()):
+        c, rel = fit(rows)
+        table[key] = c
+        print(f"{key[0]:8} {key[1]:6} {len(rows):4} {np.median(np.abs(rel)):11.2f} "
+              f"{np.abs(rel).max():9.2f}  " + " ".join(f"{v:.3g}" for v in c))
+        for i in np.argsort(-np.abs(rel))[:3 if args.verbose else 0]:
+            print(f"    worst: {rows[i][2]}  measured {rows[i][1] * 1e3:.4f} ms, "
+                  f"model {(1 + rel[i]) * rows[i][1] * 1e3:.4f} ms")
+    text = render(table, threads, isa)
+    if args.write:
+        path = os.path.join(ROOT, "convcore", "_cost_table.py")
+        with open(path, "w") as f:
+            f.write(text)
+        print(f"wrote {path}")
+    else:
+        print(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,225 @@
+"""choose_conv_method, the cost model of 'auto' and the opt-in measurement
+cache (convcore/_methods.py, _cost_table.py, _wisdom.py)."""
+import itertools
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.signal as ss
+
+import convcore
+from convcore import _cost_table, _methods, _wisdom
+from convcore._directconv import window
+
+from conftest import run_python
+
+MODES = ("full", "same", "valid")
+
+
+def _rand(shape, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    if np.dtype(dtype).kind in "iub":
+        return rng.integers(0, 2, shape).astype(dtype)
+    x = rng.standard_normal(shape)
+    if np.dtype(dtype).kind == "c":
+        x = x + 1j * rng.standard_normal(shape)
+    return x.astype(dtype)
+
+
+def _brute_macs(s1, s2, mode):
+    """Non-zero products of ones(s1) * ones(s2) inside the mode's window."""
+    full = ss.convolve(np.ones(s1), np.ones(s2), method="direct")
+    shape, start = window(mode, s1, s2)
+    return int(round(full[tuple(slice(a, a + n) for a, n in zip(start, shape))].sum()))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_direct_macs_counts_every_product_in_the_window(mode):
+    for s1, s2 in itertools.product([(1,), (2,), (5,), (8,)], repeat=2):
+        for extra1, extra2 in (((), ()), ((3,), (2,)), ((2,), (4,))):
+            a, b = extra1 + s1, extra2 + s2
+            if mode == "valid" and not (all(x >= y for x, y in zip(a, b))
+                                        or all(y >= x for x, y in zip(a, b))):
+                continue
+            assert _methods._direct_macs(a, b, mode) == _brute_macs(a, b, mode), (a, b)
+
+
+def test_direct_features_split_simd_and_edge_work():
+    a, b = np.zeros((40, 100)), np.zeros((3, 9))
+    _, (one, n_out, row_work, simd, edge) = _methods._direct_features(a, b, "full")
+    assert simd + edge == _methods._direct_macs(a.shape, b.shape, "full")
+    assert simd == 92 * 9 * _methods._direct_macs((40,), (3,), "full")
+    assert n_out == 42 * 108 and row_work == n_out * 3
+    # 'valid' runs every column in the kernel: no edge work.
+    assert _methods._direct_features(a, b, "valid")[1][4] == 0
+
+
+@pytest.mark.parametrize("dtype", ["f4", "f8", "c8", "c16"])
+def test_cost_table_covers_every_method_and_grows_with_the_problem(dtype):
+    for m in _methods.METHODS:
+        small = _methods.estimate(m, _rand((100,), dtype), _rand((10,), dtype), "full")
+        large = _methods.estimate(m, _rand((100_000,), dtype), _rand((1000,), dtype), "full")
+        assert small is not None and 0 < small < large, m
+
+
+def test_dtype_classes():
+    assert [_methods.dtype_class(np.dtype(t)) for t in
+            ("f2", "f4", "f8", "c8", "c16", "i4", "?", "g", "G")] == \
+        ["f4", "f4", "f8", "c8", "c16", "scalar", "scalar", "scalar", "scalar"]
+
+
+@pytest.mark.parametrize("shapes", [((30,), (4,)), ((20000,), (700,)), ((120, 130), (15, 15)),
+                                    ((3000,), (3000,)), ((9, 10, 11), (3, 3, 3))], ids=str)
+@pytest.mark.parametrize("mode", MODES)
+def test_choose_conv_method_predicts_the_cheapest_estimate(shapes, mode):
+    a, b = _rand(shapes[0], "f8"), _rand(shapes[1], "f8")
+    name = convcore.choose_conv_method(a, b, mode)
+    assert name in _methods.METHODS
+    again, costs = convcore.choose_conv_method(a, b, mode, explain=True)
+    assert again == name
+    assert set(costs) == set(_methods.METHODS)
+    assert all(t > 0 for t in costs.values())
+    if costs["direct"] > _cost_table.MIN_FIXED_S:
+        assert name == min(costs, key=costs.get)
+    else:
+        assert name == "direct"
+
+
+def test_measure_returns_the_fastest_timed_method():
+    a, b = _rand((3000,), "f8"), _rand((200,), "f8")
+    name, times = convcore.choose_conv_method(a, b, measure=True)
+    assert set(times) == set(_methods.METHODS)
+    assert all(t > 0 for t in times.values())
+    assert name == min(times, key=times.get)
+
+
+@pytest.mark.parametrize("dtypes", [("?", "?"), ("?", "i1"), ("i8", "i8")])
+def test_no_rounding_method_where_integers_could_be_inexact(dtypes):
+    a, b = _rand((4000,), dtypes[0]), _rand((4000,), dtypes[1])
+    if np.dtype(dtypes[0]).kind == "i":
+        a[:] = b[:] = 2 ** 40
+    name, times = convcore.choose_conv_method(a, b, measure=True)
+    assert set(times).isdisjoint(_methods.ROUNDING) and name not in _methods.ROUNDING
+    _, costs = convcore.choose_conv_method(a, b, explain=True)
+    assert set(costs).isdisjoint(_methods.ROUNDING)
+    assert convcore.choose_conv_method(a, b) not in _methods.ROUNDING
+
+
+def test_small_exact_integers_may_use_rounding_methods():
+    a = np.ones(5000, np.int64)
+    _, costs = convcore.choose_conv_method(a, a, explain=True)
+    assert set(_methods.ROUNDING) <= set(costs)
+
+
+@pytest.mark.parametrize("bad, exc", [
+    (dict(mode="circular"), ValueError),
+    (dict(in2=np.ones((2, 2))), ValueError),
+    (dict(in1=np.ones((3, 5)), in2=np.ones((5, 3)), mode="valid"), ValueError),
+    (dict(in1=np.array(["a", "b"])), ValueError),
+])
+def test_choose_conv_method_rejects_what_convolve_rejects(bad, exc):
+    args = dict(in1=np.ones(5), in2=np.ones(3), mode="full")
+    args.update(bad)
+    with pytest.raises(exc):
+        convcore.choose_conv_method(**args)
+    with pytest.raises(exc):
+        convcore.convolve(**args)
+
+
+def test_zero_d_inputs():
+    assert convcore.choose_conv_method(np.array(2.0), np.array(3.0)) == "direct"
+    name, times = convcore.choose_conv_method(np.array(2.0), np.array(3.0), measure=True)
+    assert name == "direct" and set(times) == {"direct"}
+
+
+def test_model_choices_are_cached_per_thread_count(monkeypatch):
+    a, b = _rand((20000,), "f8"), _rand((700,), "f8")
+    _methods._choices.clear()
+    calls = []
+    real = _methods._model_choice
+    monkeypatch.setattr(_methods, "_model_choice",
+                        lambda *args: calls.append(1) or real(*args))
+    for _ in range(3):
+        _methods.choose_method(a, b, "full")
+    assert len(calls) == 1
+    with convcore.threads(convcore.get_num_threads() + 1):
+        _methods.choose_method(a, b, "full")
+    assert len(calls) == 2
+
+
+# --------------------------------------------------------------------------
+# The opt-in measurement cache
+
+def test_cache_is_off_by_default():
+    out = run_python("import convcore, numpy as np\n"
+                     "from convcore import _wisdom\n"
+                     "convcore.choose_conv_method(np.ones(50), np.ones(5), measure=True)\n"
+                     "print(_wisdom.PATH)", env={"CONVCORE_WISDOM": None})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "None"
+
+
+def test_measured_choice_is_reused_by_auto(tmp_path, monkeypatch):
+    file = str(tmp_path / "wisdom.json")
+    monkeypatch.setattr(_wisdom, "PATH", file)
+    a, b = _rand((64,), "f8"), _rand((5,), "f8")
+    assert _methods.choose_method(a, b, "same") == "direct"
+    # A recorded measurement wins over the model (here a made-up one).
+    _wisdom.record(a, b, "same", "oa", {"direct": 2.0, "oa": 1.0})
+    assert _methods.choose_method(a, b, "same") == "oa"
+    assert _methods.choose_method(a, b, "full") == "direct"      # another mode
+    assert _methods.choose_method(a.astype("f4"), b.astype("f4"), "same") == "direct"
+    np.testing.assert_allclose(convcore.convolve(a, b, "same"), ss.convolve(a, b, "same"))
+    name, times = convcore.choose_conv_method(a, b, "same", measure=True)
+    data = json.load(open(file))
+    entry = data["entries"][_wisdom.key(a, b, "same")]
+    assert entry == {"method": name, "times": times}
+    assert _methods.choose_method(a, b, "same") == name
+
+
+def test_a_recorded_rounding_method_is_not_used_for_inexact_integers(tmp_path, monkeypatch):
+    monkeypatch.setattr(_wisdom, "PATH", str(tmp_path / "w.json"))
+    a = np.full(100, 2 ** 40, np.int64)
+    _wisdom.record(a, a, "full", "fft", {"fft": 1.0})
+    assert _methods.choose_method(a, a, "full") not in _methods.ROUNDING
+
+
+def test_unreadable_cache_is_ignored(tmp_path, monkeypatch):
+    file = tmp_path / "w.json"
+    file.write_text("{not json")
+    monkeypatch.setattr(_wisdom, "PATH", str(file))
+    a, b = np.ones(64), np.ones(5)
+    assert _methods.choose_method(a, b, "full") == "direct"
+    _wisdom.record(a, b, "full", "fft", {"fft": 1.0})
+    assert _methods.choose_method(a, b, "full") == "fft"
+
+
+def test_concurrent_processes_keep_every_entry(tmp_path):
+    file = str(tmp_path / "shared.json")
+    code = ("import numpy as np, convcore\n"
+            "from convcore import _wisdom\n"
+            "import sys\n"
+            "k = int(sys.argv[1])\n"
+            "for i in range(15):\n"
+            "    a = np.ones(10 + 100 * k + i)\n"
+            "    _wisdom.record(a, a, 'full', 'direct', {'direct': 1.0})\n")
+    root = str(Path(convcore.__file__).resolve().parent.parent)
+    env = dict(os.environ, CONVCORE_WISDOM=file, PYTHONPATH=root)
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(k)], env=env, cwd=root)
+             for k in range(4)]
+    assert all(p.wait(timeout=120) == 0 for p in procs)
+    entries = json.load(open(file))["entries"]
+    assert len(entries) == 60
+
+
+def test_cache_path_comes_from_the_environment(tmp_path):
+    file = str(tmp_path / "env.json")
+    out = run_python("import convcore, numpy as np\n"
+                     "print(convcore.choose_conv_method(np.ones(40), np.ones(4), measure=True)[0])",
+                     env={"CONVCORE_WISDOM": file})
+    assert out.returncode == 0, out.stderr
+    assert len(json.load(open(file))["entries"]) == 1
