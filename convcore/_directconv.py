@@ -27,12 +27,11 @@ def same_start_corr2d(n2):
 def window(mode, shape1, shape2, same_start=same_start_centered):
     """(output shape, start in the full convolution) of ``mode``."""
     if mode == "full":
-        return (tuple(max(a + b - 1, 0) for a, b in zip(shape1, shape2)),
-                (0,) * len(shape1))
+        return tuple([max(a + b - 1, 0) for a, b in zip(shape1, shape2)]), (0,) * len(shape1)
     if mode == "same":
-        return tuple(shape1), tuple(same_start(b) for b in shape2)
-    return (tuple(abs(a - b) + 1 for a, b in zip(shape1, shape2)),
-            tuple(min(a, b) - 1 for a, b in zip(shape1, shape2)))
+        return tuple(shape1), tuple([same_start(b) for b in shape2])
+    return (tuple([abs(a - b) + 1 for a, b in zip(shape1, shape2)]),
+            tuple([min(a, b) - 1 for a, b in zip(shape1, shape2)]))
 
 
 def correlate_offsets(x, w, out_shape, offset, result):

@@ -149,6 +149,8 @@ def _exact_methods(p, q):
     for bool results, nor for integer results that floats could get wrong."""
     if p.ndim == 0 or p.size == 0 or q.size == 0:
         return ["direct"]
+    if p.dtype.kind in "fc" or q.dtype.kind in "fc":
+        return list(METHODS)  # a floating result
     result = np.result_type(p, q)
     if result.kind == "b" or result.kind not in "iufc":
         return [m for m in METHODS if m not in ROUNDING]

@@ -55,12 +55,11 @@ def result_dtype(in1, in2):
         if a.dtype.kind not in "biufc":
             raise ValueError(f"{name} must be numeric (bool, integer, floating or "
                              f"complex); got {name}.dtype={a.dtype}")
-    return np.result_type(in1, in2).newbyteorder("=")
+    dtype = np.result_type(in1, in2)
+    return dtype if dtype.isnative else dtype.newbyteorder("=")
 
 
-def compute_dtype(dtype):
-    """(dtype the kernels run in, its kernel code).  float16 runs in float32
-    and is rounded once at the end, as NumPy's float16 dot does."""
+def _compute_dtype(dtype):
     kind, size = dtype.kind, dtype.itemsize
     if kind == "b":
         return dtype, _CODE["b"]
@@ -79,13 +78,27 @@ def compute_dtype(dtype):
     return dtype, _CODE["cld"]
 
 
+# Native numeric dtypes are few: look them up rather than branch per call.
+_COMPUTE = {np.dtype(t): _compute_dtype(np.dtype(t)) for t in "?bBhHiIlLqQefdgFDG"}
+
+
+def compute_dtype(dtype):
+    """(dtype the kernels run in, its kernel code).  float16 runs in float32
+    and is rounded once at the end, as NumPy's float16 dot does."""
+    found = _COMPUTE.get(dtype)
+    return found if found is not None else _compute_dtype(dtype)
+
+
 def as_signal(a, dtype):
     """``a`` in ``dtype`` as the kernels read a signal: native byte order,
     aligned, strides in whole elements, contiguous along the last axis.
     Copies only when ``a`` is not already so."""
     a = np.asarray(a, dtype=dtype)
+    flags = a.flags
+    if flags.c_contiguous:
+        return a
     itemsize = a.itemsize
-    if (a.flags.aligned
+    if (flags.aligned
             and (a.shape[-1] <= 1 or a.strides[-1] == itemsize)
             and all(s % itemsize == 0 for s in a.strides)):
         return a
