@@ -29,7 +29,7 @@ _REPLACEMENTS = {
 # Kept in the module that defines scipy's convolve: there its only caller is
 # scipy's own convolve, which accepts 'auto', 'direct' and 'fft' alone.  A
 # reference to scipy's convolve taken before patching (out of reach) then
-# still gets a method it knows, never convcore's 'oa'.
+# still gets a method it knows, never one of convcore's own ('oa', ...).
 _KEEP_IN_DEFINING_MODULE = ("choose_conv_method",)
 
 _lock = threading.RLock()
@@ -181,7 +181,6 @@ def patch_scipy():
 
     Examples
     --------
-    >>> import numpy as np
     >>> import scipy.signal
     >>> import convcore
     >>> with convcore.patch_scipy():
