@@ -20,6 +20,9 @@ import pytest
 
 import convcore
 
+NAMES = ("convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "correlate2d",
+         "choose_conv_method")
+
 # Made against scipy 1.17.1 (numpy backend; SCIPY_ARRAY_API unset).
 SELECTION = {
     "test_signaltools.py": [
@@ -57,9 +60,6 @@ def _key(item):
     return f"{item.path.name}::{item.nodeid.split('::', 1)[1]}"
 
 
-def _sample_key(item):
-    return _key(item).split("[", 1)[0]
-
 
 class ScipySuitePlugin:
     """Samples the large parametrisations, marks the expected failures and
@@ -70,11 +70,12 @@ class ScipySuitePlugin:
         self.expected = EXPECTED_FAILURES if expected else {}
 
     def pytest_collection_modifyitems(self, config, items):
-        seen = {}
+        counts = {}
         kept, dropped = [], []
         for item in items:
-            every = SAMPLE_EVERY.get(_sample_key(item)) if self.sample else None
-            n = seen[_sample_key(item)] = seen.get(_sample_key(item), -1) + 1
+            test = _key(item).split("[", 1)[0]
+            n = counts[test] = counts.get(test, -1) + 1
+            every = SAMPLE_EVERY.get(test) if self.sample else None
             (kept if every is None or n % every == 0 else dropped).append(item)
         if dropped:
             config.hook.pytest_deselected(items=dropped)
@@ -93,8 +94,7 @@ class ScipySuitePlugin:
     def pytest_collection_finish(self, session):
         modules = {item.module for item in session.items}
         for mod in modules:
-            for name in ("convolve", "correlate", "fftconvolve", "oaconvolve",
-                         "convolve2d", "correlate2d", "choose_conv_method"):
+            for name in NAMES:
                 if name in vars(mod) and vars(mod)[name] is not getattr(convcore, name):
                     raise pytest.UsageError(
                         f"{mod.__name__}.{name} is not convcore's: scipy was not patched "
@@ -111,8 +111,7 @@ def _share_capabilities():
     table = getattr(_array_api, "xp_capabilities_table", None)
     if table is None:  # scipy without array-API test markers
         return
-    for name in ("convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d",
-                 "correlate2d", "choose_conv_method"):
+    for name in NAMES:
         original = getattr(scipy.signal, name)
         if original in table:
             table[getattr(convcore, name)] = table[original]

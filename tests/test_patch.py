@@ -3,7 +3,6 @@ exactly, nesting, threads, scipy's own callers, and scipy's test suite run
 with the patch in place."""
 import contextlib
 import inspect
-import os
 import sys
 import threading
 import types
