@@ -465,7 +465,7 @@ def _public_conv(in1, in2, mode, axes, compute):
     early = _early(in1, in2)
     if early is not None:
         return early
-    check_mode(mode)
+    check_mode(mode, wording="acceptable")
     in1, in2, axes = _init_axes(in1, in2, mode, axes)
     axes = sorted(axes)
     win = conv_window(mode, in1.shape, in2.shape, axes)
@@ -514,8 +514,11 @@ def _method(p, q, mode, compute):
     _check_nonempty(p, q)
     if mode == "valid" and any(a < b for a, b in zip(p.shape, q.shape)):
         p, q = q, p
-    axes = list(range(p.ndim))
-    return _to_result(compute(p, q, axes, conv_window(mode, p.shape, q.shape, axes)), result)
+    # As fftconvolve, axes where an input has length 1 are a broadcast
+    # product, not a transform (so all-length-1 integers multiply exactly).
+    axes = [a for a in range(p.ndim) if p.shape[a] != 1 and q.shape[a] != 1]
+    win = conv_window(mode, p.shape, q.shape, axes)
+    return _to_result(compute(p, q, axes, win) if axes else _crop(p * q, win), result)
 
 
 def method_fft(p, q, mode):

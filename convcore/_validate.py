@@ -13,9 +13,10 @@ _CODE = {name: i for i, name in enumerate(_direct.DTYPE_CODES)}
 _INT_CODE = {1: _CODE["u8"], 2: _CODE["u16"], 4: _CODE["u32"], 8: _CODE["u64"]}
 
 
-def check_mode(mode):
+def check_mode(mode, wording="Acceptable"):
+    """``wording``: scipy's FFT functions start the message in lower case."""
     if not isinstance(mode, str) or mode not in MODES:
-        raise ValueError("Acceptable mode flags are 'valid', 'same', or 'full'; "
+        raise ValueError(f"{wording} mode flags are 'valid', 'same', or 'full'; "
                          f"got mode={mode!r}")
     return mode
 

@@ -44,14 +44,6 @@ SAMPLE_EVERY = {
 
 # Failures under the patch, each with its reason (keys: file::test[params]).
 EXPECTED_FAILURES = {
-    # convcore difference in an error message: scipy's fftconvolve and
-    # oaconvolve say "acceptable mode flags ..." in lower case (its
-    # convolve/correlate say "Acceptable ..."); convcore's shared mode check
-    # capitalises for all, and this test matches the case.
-    "test_signaltools.py::TestAllFreqConvolves::test_invalid_flags[numpy-fftconvolve]":
-        "mode error message: 'Acceptable' vs scipy's FFT wording 'acceptable'",
-    "test_signaltools.py::TestAllFreqConvolves::test_invalid_flags[numpy-oaconvolve]":
-        "mode error message: 'Acceptable' vs scipy's FFT wording 'acceptable'",
 }
 
 

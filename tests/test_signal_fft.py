@@ -308,3 +308,23 @@ def test_auto_never_ffts_inexact_integers():
                                   convcore.convolve(wraps, wraps, method="direct"))
     small = np.ones(5000, np.int64)
     assert {"fft", "oa"} <= set(convcore.choose_conv_method(small, small, explain=True)[1])
+
+
+@pytest.mark.parametrize("method", ["fft", "oa"])
+def test_length_one_axes_are_a_product_as_in_scipy(method):
+    z = np.array([2 ** 62], np.int64)  # the product wraps, as scipy's does
+    np.testing.assert_array_equal(convcore.convolve(z, z, method=method),
+                                  ss.convolve(z, z, method="fft"))
+    a, k = _rand((5, 1, 7), "f8"), _rand((1, 3, 3), "f8")
+    for mode in ("full", "same"):
+        _assert_like(convcore.convolve(a, k, mode, method=method),
+                     ss.convolve(a, k, mode, method="direct"),
+                     scale=np.abs(a).sum() * np.abs(k).max())
+
+
+@pytest.mark.parametrize("func", ["fftconvolve", "oaconvolve"])
+def test_mode_message_has_scipys_wording(func):
+    with pytest.raises(ValueError, match="^acceptable mode flags are 'valid', 'same', or 'full'"):
+        getattr(convcore, func)([1.0], [2.0], mode="chips")
+    with pytest.raises(ValueError, match="^Acceptable mode flags"):
+        convcore.convolve([1.0], [2.0], mode="chips")
