@@ -15,8 +15,10 @@
 #define CC_VSTOREU(p, v) _mm512_storeu_pd((p), (v))
 #define CC_VFMA(a, b, c) _mm512_fmadd_pd((a), (b), (c))
 #define CC_VSWAP(v) _mm512_permute_pd((v), 0x55)
-/* AVX-512 has no addsub: a*1 -/+ b is exact before its one rounding. */
-#define CC_VADDSUB(a, b) _mm512_fmaddsub_pd((a), _mm512_set1_pd(1.0), (b))
+/* AVX-512 has no addsub: subtract, then add into the odd (imaginary)
+ * lanes (as the FFT family's spectral product); one rounding per lane. */
+#define CC_VADDSUB(a, b) \
+    _mm512_mask_add_pd(_mm512_sub_pd((a), (b)), (__mmask8)0xAA, (a), (b))
 #define CC_MASK_T __mmask8
 #define CC_MASK(rem) ((__mmask8)((1u << (2 * (rem))) - 1u))
 #define CC_VLOADU_MASK(p, m) _mm512_maskz_loadu_pd((m), (p))

@@ -15,8 +15,10 @@
 #define CC_VSTOREU(p, v) _mm512_storeu_ps((p), (v))
 #define CC_VFMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
 #define CC_VSWAP(v) _mm512_permute_ps((v), 0xB1)
-/* AVX-512 has no addsub: a*1 -/+ b is exact before its one rounding. */
-#define CC_VADDSUB(a, b) _mm512_fmaddsub_ps((a), _mm512_set1_ps(1.0f), (b))
+/* AVX-512 has no addsub: subtract, then add into the odd (imaginary)
+ * lanes (as the FFT family's spectral product); one rounding per lane. */
+#define CC_VADDSUB(a, b) \
+    _mm512_mask_add_ps(_mm512_sub_ps((a), (b)), (__mmask16)0xAAAA, (a), (b))
 #define CC_MASK_T __mmask16
 #define CC_MASK(rem) ((__mmask16)((1u << (2 * (rem))) - 1u))
 #define CC_VLOADU_MASK(p, m) _mm512_maskz_loadu_ps((m), (p))
