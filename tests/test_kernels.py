@@ -1,7 +1,8 @@
 """Kernel tests: every SIMD level this CPU supports, forced in turn, on odd
 sizes (every tile and masked tail, primes, unaligned starts), against the
-NumPy reference and against the scalar level.  A SIMD bug fails here with
-the ISA, dtype and width in its name."""
+NumPy reference and against the scalar level, for every dtype with SIMD row
+kernels (float32, float64, complex64, complex128).  A SIMD bug fails here
+with the ISA, dtype and width in its name."""
 import json
 import textwrap
 
@@ -10,14 +11,19 @@ import pytest
 
 import convcore
 from convcore import _direct, _dispatch
-from _reference import assert_conv_equal, convolve_ref, correlate_ref, random_array, seed_for
+from _reference import (assert_conv_equal, convolve_ref, correlate_ref, random_array, seed_for,
+                        tolerance)
 
 ISAS = list(_dispatch.supported_isas())
-FLOATS = [np.float32, np.float64]
+# Every dtype with SIMD row kernels.
+SIMD_DTYPES = [np.float32, np.float64, np.complex64, np.complex128]
+COMPLEX = [np.complex64, np.complex128]
 
 # Output widths: 1..70 covers every tile of 4/8/16 lanes x 1..8 vectors and
 # every masked tail for 4- and 8-lane vectors; around 128 and 256 covers the
-# 8-vector tile of 16 lanes (AVX-512 f32) and its tails.
+# 8-vector tile of 16 lanes (AVX-512 f32) and its tails.  Complex tiles are
+# 4 vectors of 2, 4 or 8 values (8, 16, 32 outputs): 1..70 holds each whole
+# tile followed by every tail.
 WIDTHS = list(range(1, 71)) + [95, 96, 97, 127, 128, 129, 130, 191, 255, 256, 257, 263]
 KERNEL_LENGTHS = [1, 2, 3, 5, 8, 16, 17]
 
@@ -32,7 +38,7 @@ def _scalar(fn, *args):
 
 
 @pytest.mark.parametrize("isa", ISAS)
-@pytest.mark.parametrize("dtype", FLOATS, ids=_name)
+@pytest.mark.parametrize("dtype", SIMD_DTYPES, ids=_name)
 @pytest.mark.parametrize("k", KERNEL_LENGTHS)
 @pytest.mark.parametrize("start", [0, 1, 3], ids=lambda s: f"start{s}")
 def test_row_kernel_1d_valid(isa, dtype, k, start):
@@ -52,7 +58,7 @@ def test_row_kernel_1d_valid(isa, dtype, k, start):
 
 
 @pytest.mark.parametrize("isa", ISAS)
-@pytest.mark.parametrize("dtype", FLOATS, ids=_name)
+@pytest.mark.parametrize("dtype", SIMD_DTYPES, ids=_name)
 @pytest.mark.parametrize("mode", ["full", "same"])
 def test_row_kernel_1d_with_edges(isa, dtype, mode):
     """'full'/'same': scalar edge columns around a SIMD interior of every
@@ -70,7 +76,7 @@ def test_row_kernel_1d_with_edges(isa, dtype, mode):
 
 
 @pytest.mark.parametrize("isa", ISAS)
-@pytest.mark.parametrize("dtype", FLOATS, ids=_name)
+@pytest.mark.parametrize("dtype", SIMD_DTYPES, ids=_name)
 @pytest.mark.parametrize("rows", [(1, 1), (3, 2), (5, 5), (4, 7)], ids=str)
 def test_row_kernel_several_rows(isa, dtype, rows):
     """2-D: each output row sums several input rows (the kernel's nrows),
@@ -93,7 +99,7 @@ def test_row_kernel_several_rows(isa, dtype, rows):
 
 
 @pytest.mark.parametrize("isa", ISAS)
-@pytest.mark.parametrize("dtype", FLOATS, ids=_name)
+@pytest.mark.parametrize("dtype", SIMD_DTYPES, ids=_name)
 def test_row_kernel_3d(isa, dtype):
     rng = np.random.default_rng(seed_for(isa, _name(dtype), 3))
     for shape1, shape2 in (((3, 4, 37), (2, 3, 5)), ((2, 5, 70), (2, 2, 9)),
@@ -109,7 +115,7 @@ def test_row_kernel_3d(isa, dtype):
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 @pytest.mark.parametrize("isa", ISAS)
-@pytest.mark.parametrize("dtype", FLOATS, ids=_name)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=_name)
 def test_nan_and_inf_propagate(isa, dtype):
     """No fast-math: NaN and inf reach exactly the outputs whose taps touch
     them (inf - inf gives NaN), as in the reference."""
@@ -128,6 +134,45 @@ def test_nan_and_inf_propagate(isa, dtype):
             assert_conv_equal(got, ref, np.nan_to_num(x, posinf=0, neginf=0, nan=0), w, c=4,
                               err_msg=f"isa={isa} width={width} mode={mode}")
 
+
+def _assert_parts_equal(got, ref, in1, in2, err_msg):
+    """Complex results part by part: NaN and inf in the same real and
+    imaginary parts, the finite parts within the complex tolerance.  (A
+    whole-value comparison cannot tell which part is infinite.)"""
+    g = np.stack([got.real, got.imag]).astype(np.longdouble)
+    r = np.stack([ref.real, ref.imag]).astype(np.longdouble)
+    np.testing.assert_array_equal(np.isnan(g), np.isnan(r), err_msg=f"NaNs. {err_msg}")
+    inf = np.isinf(r)
+    np.testing.assert_array_equal(g[inf], r[inf], err_msg=f"infinities. {err_msg}")
+    finite = np.isfinite(r)
+    atol = tolerance(in1, in2, ref.dtype, c=4)
+    err = np.abs(g[finite] - r[finite])
+    assert (err <= atol).all(), f"max error {float(err.max()):.3e} > {atol:.3e}. {err_msg}"
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("dtype", COMPLEX, ids=_name)
+def test_nan_and_inf_propagate_complex(isa, dtype):
+    """Complex: the SIMD kernel sums re*re and im*im products apart and
+    subtracts once at the end; NaN and inf must still reach exactly the
+    parts they reach in the reference's per-tap complex products."""
+    rng = np.random.default_rng(11)
+    for width in (7, 33, 64, 100):
+        x = random_array(rng, (width + 4,), dtype)
+        x[width // 3] = complex(np.nan, 0.5)
+        x[width // 2] = complex(np.inf, -0.25)
+        x[width // 2 + 2] = complex(0.75, -np.inf)
+        x[width // 2 + 3] = complex(-np.inf, np.inf)
+        w = random_array(rng, (5,), dtype)
+        finite_x = np.where(np.isfinite(x), x, 0)
+        for mode in ("valid", "full"):
+            with _dispatch.forced_isa(isa):
+                got = convcore.correlate(x, w, mode)
+            msg = f"isa={isa} width={width} mode={mode}"
+            assert np.isnan(got.real).any() and np.isinf(got.imag).any(), msg
+            _assert_parts_equal(got, correlate_ref(x, w, mode), finite_x, w, msg)
+            _assert_parts_equal(got, _scalar("correlate", x, w, mode), finite_x, w, msg)
 
 # -- reads stay inside the input -------------------------------------------------
 
@@ -153,7 +198,7 @@ _GUARD_SCRIPT = textwrap.dedent("""
 
     checked = 0
     for isa in _dispatch.supported_isas():
-        for dtype in (np.float32, np.float64):
+        for dtype in (np.float32, np.float64, np.complex64, np.complex128):
             item = np.dtype(dtype).itemsize
             for n in list(range(1, 80)) + [127, 128, 129, 255, 256, 257]:
                 for k in (1, 2, 5, 17):
@@ -222,10 +267,11 @@ def test_row_kernel_isa_never_above_request_or_cpu():
 
 
 @pytest.mark.parametrize("isa", ISAS)
-@pytest.mark.parametrize("code", ["f32", "f64"])
+@pytest.mark.parametrize("code", ["f32", "f64", "c64", "c128"])
 def test_forcing_an_isa_runs_that_isa(isa, code):
-    """f32 and f64 have a row kernel at every level: forcing a level runs
-    that level's kernel, so the tests above really cover each one."""
+    """f32, f64, c64 and c128 have a row kernel at every level: forcing a
+    level runs that level's kernel, so the tests above really cover each
+    one."""
     level = _dispatch.ISA_NAMES.index(isa)
     assert _direct.row_kernel_isa(_direct.DTYPE_CODES.index(code), level) == level
 

@@ -55,10 +55,14 @@ typedef struct {
 /* X-macro list of the SIMD row micro-kernels: (isa, dtype code, C type,
  * name).  The scalar reference of every dtype lives in direct_ref.c. */
 #define CC_CORR_ROW_SIMD_VARIANTS(X) \
-    X(CC_ISA_AVX2,   CC_DT_F32, float,  cc_corr_row_f32__avx2)   \
-    X(CC_ISA_AVX2,   CC_DT_F64, double, cc_corr_row_f64__avx2)   \
-    X(CC_ISA_AVX512, CC_DT_F32, float,  cc_corr_row_f32__avx512) \
-    X(CC_ISA_AVX512, CC_DT_F64, double, cc_corr_row_f64__avx512)
+    X(CC_ISA_AVX2,   CC_DT_F32,  float,   cc_corr_row_f32__avx2)    \
+    X(CC_ISA_AVX2,   CC_DT_F64,  double,  cc_corr_row_f64__avx2)    \
+    X(CC_ISA_AVX512, CC_DT_F32,  float,   cc_corr_row_f32__avx512)  \
+    X(CC_ISA_AVX512, CC_DT_F64,  double,  cc_corr_row_f64__avx512)  \
+    X(CC_ISA_AVX2,   CC_DT_C64,  cc_c64,  cc_corr_row_c64__avx2)    \
+    X(CC_ISA_AVX2,   CC_DT_C128, cc_c128, cc_corr_row_c128__avx2)   \
+    X(CC_ISA_AVX512, CC_DT_C64,  cc_c64,  cc_corr_row_c64__avx512)  \
+    X(CC_ISA_AVX512, CC_DT_C128, cc_c128, cc_corr_row_c128__avx512)
 
 #if CC_HAVE_X86_KERNELS
 #define CC_DECLARE_ROW(isa, dt, T, name) void name CC_CORR_ROW_SIGNATURE(T);

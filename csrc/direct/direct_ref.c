@@ -1,5 +1,5 @@
 /* Scalar reference row micro-kernels: the fallback on every CPU, the only
- * kernels for integer, long double and complex dtypes, and the oracle the
+ * kernels for integer and long double dtypes, and the oracle the
  * SIMD variants are tested against.  Tiles of 16 outputs keep the
  * accumulators in registers and let the compiler vectorise the inner loop. */
 #include "direct.h"
