@@ -181,6 +181,10 @@ def _transforms(dtype):
     return sp_fft.rfftn, sp_fft.irfftn, True
 
 
+def _transforms_1d(dtype):
+    return (sp_fft.fft, False) if dtype.kind == "c" else (sp_fft.rfft, True)
+
+
 # --------------------------------------------------------------------------
 # Plain FFT convolution
 
@@ -203,32 +207,62 @@ def fft_lengths(s1, s2, axes, win, real):
     return lengths
 
 
+def _forward(x, lengths, axes, real, workers):
+    """The transform of ``x`` zero-padded to ``lengths`` along ``axes``,
+    one axis at a time from the last: each 1-D pass runs only over the
+    lines the input occupies in the axes not yet transformed (a padded
+    N-D transform would also transform the padding's zero lines)."""
+    y = x
+    for i in range(len(axes) - 1, -1, -1):
+        if i == len(axes) - 1 and real:
+            y = sp_fft.rfft(y, lengths[i], axis=axes[i], workers=workers)
+        else:
+            y = sp_fft.fft(y, lengths[i], axis=axes[i], workers=workers,
+                           overwrite_x=y is not x)
+    return y
+
+
+def _inverse(spec, lengths, axes, win, real, workers):
+    """The window ``win`` of the inverse transform of ``spec``: each axis
+    but the last is cropped as soon as it is transformed, so the later
+    passes run over the window's lines only."""
+    y = spec
+    for a in axes[:-1]:
+        y = sp_fft.ifft(y, axis=a, workers=workers, overwrite_x=True)
+        start, length = win[a]
+        y = y[(slice(None),) * a + (slice(start, start + length),)]
+    last = axes[-1]
+    if real:
+        y = sp_fft.irfft(y, lengths[-1], axis=last, workers=workers, overwrite_x=True)
+    else:
+        y = sp_fft.ifft(y, axis=last, workers=workers, overwrite_x=True)
+    return _crop(y, [(0, n) if a in axes[:-1] else win[a] for a, n in enumerate(y.shape)])
+
+
 def fft_window(in1, in2, axes, win):
     """The window ``win`` of ``in1 * in2`` (convolution along ``axes``,
     broadcasting elsewhere) by one FFT of each input."""
     dtype = work_dtype(in1, in2)
-    fwd, inv, real = _transforms(dtype)
+    fwd, real = _transforms_1d(dtype)
     workers = get_num_threads()
     s1, s2 = in1.shape, in2.shape
     fshape = fft_lengths(s1, s2, axes, win, real)
-    same_batch = all(s1[a] == s2[a] for a in range(in1.ndim) if a not in axes)
-    if workers > 1 and same_batch:
-        # Both forward transforms in one batched call: its threads split them.
-        shape = list(s1)
-        for a, m in zip(axes, fshape):
-            shape[a] = m
-        ws = np.zeros([2] + shape, dtype)
-        ws[(0,) + tuple(slice(n) for n in s1)] = in1
-        ws[(1,) + tuple(slice(n) for n in s2)] = in2
-        spec = fwd(ws, axes=[a + 1 for a in axes], workers=workers, overwrite_x=True)
-        sp1, sp2 = spec[0], spec[1]
+    if workers > 1 and len(axes) == 1 and in1.size == s1[axes[0]] and in2.size == s2[axes[0]]:
+        # One line per input: pocketfft's threads only split lines, so both
+        # forward transforms go in one batched call.
+        ws = np.zeros((2, fshape[0]), dtype)
+        ws[0, :in1.size] = in1.ravel()
+        ws[1, :in2.size] = in2.ravel()
+        spec = fwd(ws, axis=1, workers=workers, overwrite_x=True)
+        shape = [1] * in1.ndim
+        shape[axes[0]] = spec.shape[1]
+        sp1, sp2 = spec[0].reshape(shape), spec[1].reshape(shape)
     else:
-        sp1 = fwd(in1.astype(dtype, copy=False), fshape, axes=axes, workers=workers)
-        sp2 = fwd(in2.astype(dtype, copy=False), fshape, axes=axes, workers=workers)
+        sp1 = _forward(in1.astype(dtype, copy=False), fshape, axes, real, workers)
+        sp2 = _forward(in2.astype(dtype, copy=False), fshape, axes, real, workers)
     prod = spectral_product(sp1, sp2)
-    ret = inv(prod, fshape, axes=axes, workers=workers, overwrite_x=True)
     # The circular result is indexed from 0 like the full one: crop directly.
-    return _crop(ret, win)
+    return _inverse(prod, fshape, axes, win, real, workers)
 
 
 # --------------------------------------------------------------------------
