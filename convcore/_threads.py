@@ -3,14 +3,16 @@ calls and its FFTs.
 
 The count is held here and passed explicitly to each compiled call (as
 scikit-learn passes ``n_threads``); ``omp_set_num_threads`` is never called,
-so other libraries sharing the OpenMP runtime keep their own setting.
+so other libraries sharing the OpenMP runtime keep their own setting.  BLAS
+has no per-call thread argument: :func:`blas_threads` sets its pool size
+around the calls through threadpoolctl and puts it back afterwards.
 """
 import contextlib
 import operator
 import os
 import threading
 
-__all__ = ["set_num_threads", "get_num_threads", "threads"]
+__all__ = ["set_num_threads", "get_num_threads", "threads", "blas_threads"]
 
 _lock = threading.Lock()
 
@@ -76,3 +78,63 @@ def threads(n):
         yield n
     finally:
         set_num_threads(previous)
+
+
+# -- BLAS ----------------------------------------------------------------------
+
+_blas_lock = threading.Lock()
+_blas_libraries = None  # threadpoolctl controllers of the loaded BLAS libraries
+_blas_depth = 0         # blas_threads blocks open in this process
+_blas_saved = []        # (controller, count it had) to restore at depth 0
+
+
+def _blas_controllers():
+    """threadpoolctl's controllers of every loaded BLAS, found once (as
+    scikit-learn's lazily created ThreadpoolController: the search inspects
+    every loaded library and takes milliseconds).  Called after convcore's
+    BLAS user (scipy.linalg.cython_blas) is imported, so its BLAS is loaded."""
+    global _blas_libraries
+    if _blas_libraries is None:
+        from threadpoolctl import ThreadpoolController
+
+        _blas_libraries = ThreadpoolController().select(user_api="blas").lib_controllers
+    return _blas_libraries
+
+
+@contextlib.contextmanager
+def blas_threads(n):
+    """Limit every loaded BLAS to ``n`` threads inside a ``with`` block.
+
+    Used around BLAS calls made from convcore's own OpenMP threads (one
+    thread each: the parallelism is outside) or alone (``n`` threads).  The
+    BLAS pool size is process-wide: blocks opened concurrently by several
+    Python threads share the limit of the first one, and the sizes the BLAS
+    libraries had are restored when the last one closes.  Setting a size
+    directly through each library's controller costs a few microseconds,
+    where ``threadpool_limits`` re-reads every library's state (~30 us).
+
+    Parameters
+    ----------
+    n : int
+        A positive thread count.
+    """
+    global _blas_depth, _blas_saved
+    n = _check_count(n)
+    with _blas_lock:
+        if _blas_depth == 0:
+            _blas_saved = []
+            for lib in _blas_controllers():
+                before = lib.get_num_threads()
+                if before != n:
+                    lib.set_num_threads(n)
+                    _blas_saved.append((lib, before))
+        _blas_depth += 1
+    try:
+        yield n
+    finally:
+        with _blas_lock:
+            _blas_depth -= 1
+            if _blas_depth == 0:
+                for lib, before in _blas_saved:
+                    lib.set_num_threads(before)
+                _blas_saved = []
