@@ -7,12 +7,14 @@ import scipy.fft as sp_fft
 
 from ._directconv import convolve_direct
 from ._fftconv import conv_window, method_fft, method_oa, plan_oa
+from ._im2colconv import method_im2col
 
 # name -> f(p, q, mode): the `mode` window of the full convolution p * q.
 METHODS = {
     "direct": lambda p, q, mode: convolve_direct(p, q, mode),
     "fft": method_fft,
     "oa": method_oa,
+    "im2col": method_im2col,
 }
 
 # Provisional cost model of 'auto' (the calibrated one replaces this table
