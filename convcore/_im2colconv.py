@@ -33,7 +33,7 @@ def correlate_offsets_im2col(x, w, out_shape, offset, result,
     thread's patch-matrix workspace."""
     compute, code = _validate.compute_dtype(result)
     x = _validate.as_signal(x, compute)
-    w = np.ascontiguousarray(w, dtype=compute)
+    w = np.array(w, dtype=compute, order="C")  # a small aligned copy
     out = np.empty(out_shape, compute)
     # Every OpenMP thread makes its own BLAS calls: BLAS gets one thread each.
     limit = blas_threads(1) if code in _BLAS_CODES else contextlib.nullcontext()

@@ -89,7 +89,9 @@ def as_signal(a, dtype):
             and (a.shape[-1] <= 1 or a.strides[-1] == itemsize)
             and all(s % itemsize == 0 for s in a.strides)):
         return a
-    return np.ascontiguousarray(a)
+    # A copy, not ascontiguousarray: that returns an unaligned C-contiguous
+    # array as it is.
+    return np.array(a, order="C")
 
 
 def conj(a):

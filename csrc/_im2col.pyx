@@ -161,8 +161,9 @@ cdef int _problem(cc_corr_problem *p, cnp.ndarray x, cnp.ndarray w, cnp.ndarray 
         raise ValueError("w and out must be C-contiguous")
     if not cnp.PyArray_ISWRITEABLE(out):
         raise ValueError("out must be writeable")
-    if not cnp.PyArray_ISALIGNED(x):
-        raise ValueError("x must be aligned")
+    if not (cnp.PyArray_ISALIGNED(x) and cnp.PyArray_ISALIGNED(w)
+            and cnp.PyArray_ISALIGNED(out)):
+        raise ValueError("x, w and out must be aligned")
     cdef cc_index_t *x_shape = buf
     cdef cc_index_t *x_strides = buf + MAX_NDIM
     cdef cc_index_t *w_shape = buf + 2 * MAX_NDIM
