@@ -82,59 +82,59 @@ def threads(n):
 
 # -- BLAS ----------------------------------------------------------------------
 
-_blas_lock = threading.Lock()
-_blas_libraries = None  # threadpoolctl controllers of the loaded BLAS libraries
-_blas_depth = 0         # blas_threads blocks open in this process
-_blas_saved = []        # (controller, count it had) to restore at depth 0
+_blas_lock = threading.RLock()
+_blas_libraries = None
 
 
-def _blas_controllers():
-    """threadpoolctl's controllers of every loaded BLAS, found once (as
-    scikit-learn's lazily created ThreadpoolController: the search inspects
-    every loaded library and takes milliseconds).  Called after convcore's
+def _get_blas_libraries():
+    """threadpoolctl's controllers of the loaded BLAS libraries, found once
+    (scikit-learn's lazily created controller: the search inspects every
+    loaded library and takes milliseconds).  First used after convcore's
     BLAS user (scipy.linalg.cython_blas) is imported, so its BLAS is loaded."""
     global _blas_libraries
-    if _blas_libraries is None:
-        from threadpoolctl import ThreadpoolController
+    with _blas_lock:
+        if _blas_libraries is None:
+            from threadpoolctl import ThreadpoolController
 
-        _blas_libraries = ThreadpoolController().select(user_api="blas").lib_controllers
+            controller = ThreadpoolController().select(user_api="blas")
+            _blas_libraries = list(controller.lib_controllers)
     return _blas_libraries
 
 
 @contextlib.contextmanager
 def blas_threads(n):
-    """Limit every loaded BLAS to ``n`` threads inside a ``with`` block.
+    """Run the BLAS calls of a ``with`` block on ``n`` threads.
 
-    Used around BLAS calls made from convcore's own OpenMP threads (one
-    thread each: the parallelism is outside) or alone (``n`` threads).  The
-    BLAS pool size is process-wide: blocks opened concurrently by several
-    Python threads share the limit of the first one, and the sizes the BLAS
-    libraries had are restored when the last one closes.  Setting a size
-    directly through each library's controller costs a few microseconds,
-    where ``threadpool_limits`` re-reads every library's state (~30 us).
+    convcore's OpenMP threads each make their own BLAS calls inside
+    ``blas_threads(1)``; a single large BLAS call would get ``n``.  A BLAS
+    pool size is process-wide, and threadpoolctl lets one Python thread at
+    a time change OpenBLAS's (the others' changes are silently dropped), so
+    blocks entered by several Python threads take turns: each runs with
+    exactly ``n`` BLAS threads, restores the sizes it found, and hands the
+    control of OpenBLAS back.  The sizes are set through each library's
+    controller: ``threadpool_limits`` would re-read every library's state
+    on each call, about 40 us where this takes a few.
 
     Parameters
     ----------
     n : int
         A positive thread count.
     """
-    global _blas_depth, _blas_saved
     n = _check_count(n)
     with _blas_lock:
-        if _blas_depth == 0:
-            _blas_saved = []
-            for lib in _blas_controllers():
+        libraries = _get_blas_libraries()
+        changed = []
+        try:
+            for lib in libraries:
                 before = lib.get_num_threads()
-                if before != n:
+                if before is not None and before != n:
                     lib.set_num_threads(n)
-                    _blas_saved.append((lib, before))
-        _blas_depth += 1
-    try:
-        yield n
-    finally:
-        with _blas_lock:
-            _blas_depth -= 1
-            if _blas_depth == 0:
-                for lib, before in _blas_saved:
-                    lib.set_num_threads(before)
-                _blas_saved = []
+                    changed.append((lib, before))
+            yield n
+        finally:
+            for lib, before in changed:
+                lib.set_num_threads(before)
+            for lib in libraries:
+                release = getattr(lib, "clear_controlling_thread", None)
+                if release is not None:
+                    release()
