@@ -7,9 +7,18 @@ of about ``block_bytes``: C fills a block, then one BLAS gemv reduces it
 (``out_block = P_block @ w``), or the C reference reduction for the dtypes
 BLAS has no routine for.  Blocks are fixed by the problem and block_bytes
 alone, never by the thread count, so every output is computed the same way
-whatever the threads.  OpenMP hands the blocks to the threads; the caller
-limits BLAS to one thread around the call (convcore._threads.blas_threads),
-since each BLAS call is one thread's share already.
+whatever the threads.
+
+Threads: OpenMP hands the blocks to the threads (per-thread workspace) and
+the caller limits BLAS to one thread around the call
+(convcore._threads.blas_threads): fill and reduction both run in parallel.
+The alternative, blocks in turn with BLAS given the threads, leaves the
+fill serial and OpenBLAS does not split blocks of this size usefully.  On
+the development machine (2 cores, AMD EPYC, OpenBLAS 0.3.30; medians of
+15, a quiet moment), 2 threads took 1-D 1e5 x 31 float64 from 1.98 ms to
+1.07 ms over blocks and to 1.94 ms with BLAS threads; 2-D 256^2 x 7^2
+float32 from 1.18 ms to 0.66 ms and 1.20 ms.  Block sizes of 64 KiB to
+1 MiB were within 10% of each other; 256 KiB (half a Zen 3 L2) was best.
 """
 cimport numpy as cnp
 import numpy as np
