@@ -116,6 +116,7 @@ extensions = [
     family_extension("_fft", glob.glob("csrc/fft/*.c"), cflags + ["-ffp-contract=off"],
                      ldflags),
     family_extension("_pool", glob.glob("csrc/pool/*.c"), cflags, ldflags),
+    family_extension("_im2col", glob.glob("csrc/im2col/*.c"), cflags, ldflags),
 ]
 # A sanitized build keeps its objects apart so neither build reuses the other's.
 build_options = {"build": {"build_base": "build/sanitize"}} if env_flag("CONVCORE_SANITIZE") else {}

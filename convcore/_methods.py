@@ -8,6 +8,7 @@ import numpy as np
 from . import _cost_table, _dispatch, _validate, _wisdom
 from ._directconv import convolve_direct, window
 from ._fftconv import conv_window, fft_lengths, method_fft, method_oa, plan_oa, work_dtype
+from ._im2colconv import method_im2col
 from ._threads import get_num_threads
 
 # name -> f(p, q, mode): the `mode` window of the full convolution p * q.
@@ -15,6 +16,7 @@ METHODS = {
     "direct": lambda p, q, mode: convolve_direct(p, q, mode),
     "fft": method_fft,
     "oa": method_oa,
+    "im2col": method_im2col,
 }
 
 # Methods whose integer and bool results go through floating transforms.

@@ -33,10 +33,11 @@ def convolve(in1, in2, mode="full", method="auto"):
         Output size, as scipy: the full convolution, the part computed
         without zero padding, or the size of ``in1`` centred on the full
         output.
-    method : {'auto', 'direct', 'fft', 'oa'}
-        Algorithm: direct sums, FFT, or FFT overlap-add; ``'auto'`` picks
-        the cheapest by a cost model.  'fft' and 'oa' round integer results
-        as scipy's FFT path does.
+    method : {'auto', 'direct', 'im2col', 'fft', 'oa'}
+        Algorithm: direct sums, the patch matrix times the kernel (BLAS
+        where it has the dtype; exact integers as 'direct'), FFT, or FFT
+        overlap-add; ``'auto'`` picks the cheapest by a cost model.  'fft'
+        and 'oa' round integer results as scipy's FFT path does.
 
     Returns
     -------

@@ -3,14 +3,16 @@ calls and its FFTs.
 
 The count is held here and passed explicitly to each compiled call (as
 scikit-learn passes ``n_threads``); ``omp_set_num_threads`` is never called,
-so other libraries sharing the OpenMP runtime keep their own setting.
+so other libraries sharing the OpenMP runtime keep their own setting.  BLAS
+has no per-call thread argument: :func:`blas_threads` sets its pool size
+around the calls through threadpoolctl and puts it back afterwards.
 """
 import contextlib
 import operator
 import os
 import threading
 
-__all__ = ["set_num_threads", "get_num_threads", "threads"]
+__all__ = ["set_num_threads", "get_num_threads", "threads", "blas_threads"]
 
 _lock = threading.Lock()
 
@@ -76,3 +78,63 @@ def threads(n):
         yield n
     finally:
         set_num_threads(previous)
+
+
+# -- BLAS ----------------------------------------------------------------------
+
+_blas_lock = threading.RLock()
+_blas_libraries = None
+
+
+def _get_blas_libraries():
+    """threadpoolctl's controllers of the loaded BLAS libraries, found once
+    (scikit-learn's lazily created controller: the search inspects every
+    loaded library and takes milliseconds).  First used after convcore's
+    BLAS user (scipy.linalg.cython_blas) is imported, so its BLAS is loaded."""
+    global _blas_libraries
+    with _blas_lock:
+        if _blas_libraries is None:
+            from threadpoolctl import ThreadpoolController
+
+            controller = ThreadpoolController().select(user_api="blas")
+            _blas_libraries = list(controller.lib_controllers)
+    return _blas_libraries
+
+
+@contextlib.contextmanager
+def blas_threads(n):
+    """Run the BLAS calls of a ``with`` block on ``n`` threads.
+
+    convcore's OpenMP threads each make their own BLAS calls inside
+    ``blas_threads(1)``; a single large BLAS call would get ``n``.  A BLAS
+    pool size is process-wide, and threadpoolctl lets one Python thread at
+    a time change OpenBLAS's (the others' changes are silently dropped), so
+    blocks entered by several Python threads take turns: each runs with
+    exactly ``n`` BLAS threads, restores the sizes it found, and hands the
+    control of OpenBLAS back.  The sizes are set through each library's
+    controller: ``threadpool_limits`` would re-read every library's state
+    on each call, about 40 us where this takes a few.
+
+    Parameters
+    ----------
+    n : int
+        A positive thread count.
+    """
+    n = _check_count(n)
+    with _blas_lock:
+        libraries = _get_blas_libraries()
+        changed = []
+        try:
+            for lib in libraries:
+                before = lib.get_num_threads()
+                if before is not None and before != n:
+                    lib.set_num_threads(n)
+                    changed.append((lib, before))
+            yield n
+        finally:
+            for lib, before in changed:
+                lib.set_num_threads(before)
+            for lib in libraries:
+                release = getattr(lib, "clear_controlling_thread", None)
+                if release is not None:
+                    release()

@@ -96,14 +96,16 @@ def as_signal(a, dtype):
     Copies only when ``a`` is not already so."""
     a = np.asarray(a, dtype=dtype)
     flags = a.flags
-    if flags.c_contiguous:
+    if flags.c_contiguous and flags.aligned:
         return a
     itemsize = a.itemsize
     if (flags.aligned
             and (a.shape[-1] <= 1 or a.strides[-1] == itemsize)
             and all(s % itemsize == 0 for s in a.strides)):
         return a
-    return np.ascontiguousarray(a)
+    # A copy, not ascontiguousarray: that returns an unaligned C-contiguous
+    # array as it is.
+    return np.array(a, order="C")
 
 
 def conj(a):

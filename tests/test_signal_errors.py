@@ -60,8 +60,8 @@ def test_unknown_method(fn, rank, method):
 @pytest.mark.parametrize("method", API_METHODS)
 def test_every_method_name_runs_itself_or_raises(fn, method, monkeypatch):
     """A method name either runs exactly its own registered algorithm or
-    raises ValueError naming it: an unavailable name (today 'im2col') never
-    silently runs another algorithm."""
+    raises ValueError naming it: an unavailable name never silently runs
+    another algorithm."""
     a, b = np.arange(12.0).reshape(3, 4), np.ones((2, 2))
     if method != "auto" and method not in _methods.METHODS:
         with pytest.raises(ValueError, match=re.escape(f"method={method!r}")):

@@ -1,0 +1,18 @@
+from cc_direct cimport cc_corr_problem, cc_dtype, cc_index_t
+
+cdef extern from "im2col/im2col.h" nogil:
+    enum:
+        CC_DT_B
+        CC_DT_F32
+        CC_DT_F64
+        CC_DT_C64
+        CC_DT_C128
+    ctypedef void (*cc_im2col_fn)(const cc_corr_problem *p, const void *x, cc_index_t o0,
+                                  cc_index_t m, cc_index_t t0, cc_index_t kc, cc_index_t ld,
+                                  void *patch) noexcept nogil
+    ctypedef void (*cc_matvec_fn)(cc_index_t m, cc_index_t kc, const void *patch,
+                                  cc_index_t ld, const void *w, int accumulate,
+                                  void *y) noexcept nogil
+    cc_im2col_fn cc_im2col_select(cc_dtype dt)
+    cc_matvec_fn cc_im2col_matvec_select(cc_dtype dt)
+    size_t cc_im2col_elem_size(cc_dtype dt)
