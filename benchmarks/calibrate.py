@@ -15,6 +15,7 @@ relative error, so small and large problems weigh alike.
 """
 import argparse
 import datetime
+import json
 import math
 import os
 import statistics
@@ -41,7 +42,7 @@ CLASS_METHODS = {"scalar": ("direct", "im2col")}
 # method is far from competitive and only slows the calibration down.
 MAX_MACS = {"f4": 4e9, "f8": 3e9, "c8": 8e8, "c16": 6e8, "scalar": 4e8}
 MAX_PATCH = 3e8
-MAX_FFT = 4e7
+MAX_FFT = 1.2e8  # workspace elements
 
 
 def problems(quick):
@@ -64,13 +65,17 @@ def problems(quick):
     return out
 
 
-def too_big(method, cls, p, q, mode):
+def not_timed(method, cls, p, q, mode):
+    """Skip problems far beyond where the method competes, and the plain
+    FFT runs of 'oa'."""
     feats = _methods.FEATURES[method](p, q, mode)[1]
+    if feats is None:
+        return True  # 'oa' without blocks is 'fft': fitted there
     if method == "direct":
         return feats[3] + feats[4] > MAX_MACS[cls]
     if method == "im2col":
         return feats[2] > MAX_PATCH
-    return feats[1] > MAX_FFT
+    return feats[3] > MAX_FFT
 
 
 def seconds(fn, repeats, min_time=2e-3, max_time=0.5):
@@ -103,7 +108,7 @@ def measure(quick, log):
             q = (rng.standard_normal(s2) * 4).astype(dtype) if dtype != np.int32 else \
                 rng.integers(-50, 50, s2, dtype=dtype)
             for m in methods:
-                if too_big(m, cls, p, q, mode):
+                if not_timed(m, cls, p, q, mode):
                     continue
                 t = seconds(lambda: convcore.convolve(p, q, mode, method=m), 3 if quick else 5)
                 fcls, feats = _methods.FEATURES[m](p, q, mode)
@@ -157,12 +162,21 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="fewer problems")
     ap.add_argument("--write", action="store_true", help="rewrite convcore/_cost_table.py")
     ap.add_argument("--verbose", action="store_true", help="print every timing")
+    ap.add_argument("--save", help="also write the timings to this JSON file")
+    ap.add_argument("--load", help="fit timings saved by --save instead of measuring")
     args = ap.parse_args(argv)
     log = print if args.verbose else (lambda *a: None)
     isa = _cpu.ISA_NAMES[_dispatch.isa_level]
     threads = convcore.get_num_threads()
     print(f"calibrating on {cpu_model()}, SIMD {isa}, {threads} threads")
-    data = measure(args.quick, log)
+    if args.load:
+        with open(args.load) as f:
+            data = {tuple(k.split(":")): v for k, v in json.load(f).items()}
+    else:
+        data = measure(args.quick, log)
+    if args.save:
+        with open(args.save, "w") as f:
+            json.dump({":".join(k): v for k, v in data.items()}, f)
     table = {}
     print(f"{'method':8} {'class':6} {'n':>4} {'median|err|':>11} {'max|err|':>9}  constants")
     for key, rows in sorted(data.items()):

@@ -30,13 +30,13 @@ ROUNDING = ("fft", "oa")
 # _cost_table.py, fitted by benchmarks/calibrate.py on the machine named
 # there) with problem features:
 #   direct: 1, outputs, outputs * kernel rows, multiply-adds in the SIMD
-#           row kernel, multiply-adds in the scalar edge loop
+#           row kernel (whole vectors), multiply-adds in the scalar edge loop
 #   im2col: 1, outputs, outputs * kernel size (patch elements filled and
 #           reduced)
-#   fft:    1, N, N*log2(N), N the transform size (the product of the
-#           transform lengths): padding and spectral product are linear,
-#           the three transforms N log N
-#   oa:     1, workspace elements, _fftconv.oa_cost units of the plan
+#   fft, oa: 1, calls into scipy.fft, 1-D lines transformed, workspace
+#           elements, n*log2(n) work of passes over several lines (which
+#           pocketfft threads), n*log2(n) work of single-line passes (which
+#           it does not): a tally of the 1-D passes each method makes
 # Constants are per dtype class (the kernels' element type; for FFTs the
 # transform dtype) and were fitted at the calibration's thread count.
 
@@ -72,6 +72,10 @@ def _direct_macs(s1, s2, mode):
     return macs
 
 
+# Elements per AVX2 vector of each class (the SIMD row kernels' width).
+_LANES = {"f4": 8, "f8": 4, "c8": 4, "c16": 2, "scalar": 1}
+
+
 def _direct_features(p, q, mode):
     out_shape, start = window(mode, p.shape, q.shape)
     macs = _direct_macs(p.shape, q.shape, mode)
@@ -86,9 +90,13 @@ def _direct_features(p, q, mode):
     lo = min(max(-s, 0), m)
     hi = min(max(n - k + 1 - s, lo), m)
     simd = (hi - lo) * k * (macs // row_macs) if row_macs else 0
+    cls = dtype_class(np.result_type(p, q))
+    # The kernel's vectors run whole: a short interior costs a full vector.
+    lanes = _LANES[cls]
+    padded = -(-(hi - lo) // lanes) * lanes * k * (macs // row_macs) if row_macs else 0
     n_out = math.prod(out_shape)
     rows = math.prod(q.shape[:-1])
-    return dtype_class(np.result_type(p, q)), (1.0, n_out, n_out * rows, simd, macs - simd)
+    return cls, (1.0, n_out, n_out * rows, padded, macs - simd)
 
 
 def _im2col_features(p, q, mode):
@@ -98,25 +106,76 @@ def _im2col_features(p, q, mode):
 
 
 def _fft_setup(p, q, mode):
-    """(work dtype, real?, p, q, axes, window) as the FFT methods see them."""
+    """(work dtype, real?, p, q, axes, window) as the FFT methods see them
+    (_fftconv._method)."""
     dtype = work_dtype(p, q)
     if mode == "valid" and any(a < b for a, b in zip(p.shape, q.shape)):
         p, q = q, p
-    axes = list(range(p.ndim))
+    axes = [a for a in range(p.ndim) if p.shape[a] != 1 and q.shape[a] != 1]
     return dtype, dtype.kind != "c", p, q, axes, conv_window(mode, p.shape, q.shape, axes)
+
+
+class _Passes:
+    """Tally of 1-D transform passes: calls into scipy.fft, lines
+    transformed, and n*log2(n) work, the latter split by whether the pass
+    has several lines (pocketfft's threads split lines) or one."""
+
+    def __init__(self):
+        self.calls = self.lines = self.parallel = self.serial = 0
+
+    def add(self, extents, axis, n, calls=1):
+        lines = math.prod(extents) // max(extents[axis], 1)
+        work = lines * n * math.log2(max(n, 2))
+        self.calls += calls
+        self.lines += lines
+        if lines > 1:
+            self.parallel += work
+        else:
+            self.serial += work
+
+    def features(self, elements):
+        return (1.0, self.calls, self.lines, elements, self.parallel, self.serial)
 
 
 def _fft_features(p, q, mode):
     dtype, real, p, q, axes, win = _fft_setup(p, q, mode)
-    n = math.prod(fft_lengths(p.shape, q.shape, axes, win, real))
-    return dtype_class(dtype), (1.0, n, n * math.log2(max(n, 2)))
+    lengths = fft_lengths(p.shape, q.shape, axes, win, real)
+    passes = _Passes()
+    if len(axes) == 1 and p.size == p.shape[axes[0]] and q.size == q.shape[axes[0]]:
+        # fft_window's batched forward call, then one inverse.
+        passes.add([2, lengths[0]], 1, lengths[0])
+        passes.add([lengths[0]], 0, lengths[0])
+    else:
+        for x in (p, q):  # _forward: last axis first, over the occupied lines
+            ext = list(x.shape)
+            for a, n in reversed(list(zip(axes, lengths))):
+                passes.add(ext, a, n)
+                ext[a] = n
+        ext = [max(a, b) for a, b in zip(p.shape, q.shape)]
+        for a, n in zip(axes, lengths):
+            ext[a] = n
+        for a, n in zip(axes, lengths):  # _inverse: cropped axis by axis
+            passes.add(ext, a, n)
+            ext[a] = win[a][1]
+    size = math.prod(lengths) * math.prod(
+        max(a, b) for d, (a, b) in enumerate(zip(p.shape, q.shape)) if d not in axes)
+    return dtype_class(dtype), passes.features(3 * size)
 
 
 def _oa_features(p, q, mode):
     dtype, real, p, q, axes, _ = _fft_setup(p, q, mode)
-    plan, units = plan_oa([(p.shape[a], q.shape[a]) for a in axes], real)
-    elements = math.prod(n for n, _ in plan) * (2 * math.prod(s for _, s in plan) + 1)
-    return dtype_class(dtype), (1.0, elements, units)
+    plan, _ = plan_oa([(p.shape[a], q.shape[a]) for a in axes], real)
+    if all(steps == 1 for _, steps in plan):
+        return dtype_class(dtype), None  # one block per axis: 'oa' runs fft_window
+    block = [n for n, _ in plan]
+    nblocks = math.prod(s for _, s in plan)
+    batch = math.prod(max(a, b) for d, (a, b) in enumerate(zip(p.shape, q.shape))
+                      if d not in axes)
+    passes = _Passes()
+    for count in (nblocks, 1, nblocks):  # long input's blocks, short input, output
+        for i, n in enumerate(block):
+            passes.add([count * batch] + block, i + 1, n)
+    return dtype_class(dtype), passes.features((2 * nblocks + 1) * math.prod(block) * batch)
 
 
 FEATURES = {"direct": _direct_features, "im2col": _im2col_features,
@@ -127,6 +186,9 @@ def estimate(method, p, q, mode):
     """Model seconds of ``method`` on the ``mode`` window of ``p * q``, or
     None when the table has no constants for it."""
     cls, feats = FEATURES[method](p, q, mode)
+    if feats is None:  # an 'oa' plan of one block per axis is the 'fft' method
+        method = "fft"
+        cls, feats = FEATURES[method](p, q, mode)
     consts = _cost_table.COSTS.get((method, cls))
     if consts is None:
         return None
