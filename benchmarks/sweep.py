@@ -21,9 +21,8 @@ fixed size), showing where each wins.
 
 A method far from competitive on a problem is not timed (it could take
 minutes): one whose convcore cost-model estimate exceeds ``SKIP_FACTOR``
-times the smallest estimate.  scipy's method of the same name is skipped with
-it (scipy's direct method is slower than convcore's, its FFT about as fast),
-and the skip is shown as ``-``.
+times the smallest estimate; for scipy's methods see ``scipy_methods``.
+A method not timed is shown as ``-``.
 """
 import argparse
 import json
@@ -81,6 +80,20 @@ def timed_methods(a, b, mode):
     return [m for m in _methods.METHODS if costs.get(m, math.inf) <= SKIP_FACTOR * best]
 
 
+def scipy_methods(a, b, mode, mine):
+    """scipy's methods worth timing.  scipy's direct method is slower than
+    convcore's (often by 10-100x) and its FFT about as fast as convcore's,
+    so where convcore's direct method is estimated at more than twice its
+    FFT, scipy's direct method cannot be scipy's fastest: it is not timed
+    (it could take seconds per call)."""
+    costs = _methods.estimate_costs(a, b, mode, ["direct", "fft"])
+    if "fft" not in mine:
+        return ["direct"]
+    if "direct" not in mine or costs["direct"] > 2 * costs["fft"]:
+        return ["fft"]
+    return ["direct", "fft"]
+
+
 def time_problem(a, b, mode, budget):
     """{label: median seconds} of every competitor, interleaved."""
     mine = timed_methods(a, b, mode)
@@ -88,9 +101,8 @@ def time_problem(a, b, mode, budget):
     for m in mine:
         comp[f"cc:{m}"] = lambda m=m: convcore.convolve(a, b, mode, method=m)
     comp["sp:auto"] = lambda: ss.convolve(a, b, mode)
-    for m in ("direct", "fft"):
-        if m in mine:
-            comp[f"sp:{m}"] = lambda m=m: ss.convolve(a, b, mode, method=m)
+    for m in scipy_methods(a, b, mode, mine):
+        comp[f"sp:{m}"] = lambda m=m: ss.convolve(a, b, mode, method=m)
     timings = time_interleaved(comp, rounds=5, min_time=2e-3, budget=budget, min_rounds=3)
     return {k: t.median for k, t in timings.items()}
 

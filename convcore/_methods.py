@@ -7,7 +7,8 @@ import numpy as np
 
 from . import _cost_table, _dispatch, _validate, _wisdom
 from ._directconv import convolve_direct, window
-from ._fftconv import conv_window, fft_lengths, method_fft, method_oa, plan_oa, work_dtype
+from ._fftconv import (conv_window, fft_lengths, fft_path, method_fft, method_oa, plan_oa,
+                       work_dtype)
 from ._im2colconv import method_im2col
 from ._threads import get_num_threads
 
@@ -140,23 +141,28 @@ class _Passes:
 def _fft_features(p, q, mode):
     dtype, real, p, q, axes, win = _fft_setup(p, q, mode)
     lengths = fft_lengths(p.shape, q.shape, axes, win, real)
+    path = fft_path(p.shape, q.shape, axes, lengths, get_num_threads())
     passes = _Passes()
-    if len(axes) == 1 and p.size == p.shape[axes[0]] and q.size == q.shape[axes[0]]:
-        # fft_window's batched forward call, then one inverse.
+    if path == "batched":
         passes.add([2, lengths[0]], 1, lengths[0])
         passes.add([lengths[0]], 0, lengths[0])
     else:
-        for x in (p, q):  # _forward: last axis first, over the occupied lines
+        pruned = path == "pruned"
+        for x in (p, q):  # forward: last axis first
             ext = list(x.shape)
-            for a, n in reversed(list(zip(axes, lengths))):
-                passes.add(ext, a, n)
+            if not pruned:
+                for a, n in zip(axes, lengths):
+                    ext[a] = n
+            for i, (a, n) in enumerate(reversed(list(zip(axes, lengths)))):
+                passes.add(ext, a, n, calls=pruned or i == 0)
                 ext[a] = n
         ext = [max(a, b) for a, b in zip(p.shape, q.shape)]
         for a, n in zip(axes, lengths):
             ext[a] = n
-        for a, n in zip(axes, lengths):  # _inverse: cropped axis by axis
-            passes.add(ext, a, n)
-            ext[a] = win[a][1]
+        for i, (a, n) in enumerate(zip(axes, lengths)):  # inverse
+            passes.add(ext, a, n, calls=pruned or i == 0)
+            if pruned:
+                ext[a] = win[a][1]
     size = math.prod(lengths) * math.prod(
         max(a, b) for d, (a, b) in enumerate(zip(p.shape, q.shape)) if d not in axes)
     return dtype_class(dtype), passes.features(3 * size)

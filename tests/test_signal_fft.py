@@ -328,3 +328,28 @@ def test_mode_message_has_scipys_wording(func):
         getattr(convcore, func)([1.0], [2.0], mode="chips")
     with pytest.raises(ValueError, match="^Acceptable mode flags"):
         convcore.convolve([1.0], [2.0], mode="chips")
+
+
+@pytest.mark.parametrize("prune_min", [0, 10 ** 12], ids=["pruned", "whole"])
+@pytest.mark.parametrize("dtypes", [("f8", "f8"), ("f4", "c8"), ("c16", "c16"), ("i4", "f8")],
+                         ids=str)
+@pytest.mark.parametrize("shapes, axes", [
+    (((13, 17), (5, 4)), None), (((7, 9, 11), (3, 5, 2)), None),
+    (((6, 20, 9), (6, 7, 4)), [1, 2]), (((4, 9, 1, 12), (1, 5, 3, 12)), [1, 2]),
+    (((3, 30), (8, 2)), None)], ids=str)
+def test_nd_transform_paths_agree_with_scipy(monkeypatch, prune_min, dtypes, shapes, axes):
+    """Both ways of transforming N-D inputs (one call per transform, or one
+    axis at a time over the occupied lines) give scipy's answer."""
+    monkeypatch.setattr(_fftconv, "PRUNE_MIN_POINTS", prune_min)
+    a, b = _rand(shapes[0], dtypes[0]), _rand(shapes[1], dtypes[1])
+    for mode in MODES:
+        if mode == "valid" and not all(x >= y for x, y in zip(a.shape, b.shape)):
+            continue
+        got = convcore.fftconvolve(a, b, mode, axes=axes)
+        ref = ss.fftconvolve(a, b, mode, axes=axes)
+        assert got.dtype == ref.dtype and got.shape == ref.shape
+        _assert_like(got, ref, scale=np.abs(a).sum() * np.abs(b).max())
+        if axes is None:
+            got = convcore.convolve(a, b, mode, method="fft")
+            _assert_like(got, ss.convolve(a, b, mode, method="direct"),
+                         scale=np.abs(a).sum() * np.abs(b).max())
