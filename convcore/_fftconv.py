@@ -8,20 +8,23 @@ allocated per call (so concurrent calls share nothing), the spectral product
 (compiled: ``csrc/fft``) and the cropping to the mode's window.
 
 Every output is a window ``[start, start + length)`` per axis of the full
-linear convolution.  Two savings over scipy's code, neither changing the
+linear convolution.  Savings over scipy's code, none changing the
 arithmetic of an output sample:
 
 - a circular convolution of length ``M`` equals the linear one on the window
   when ``M >= max(F - start, start + length, n1, n2)`` (``F`` the full
   length): what wraps around lands outside the window.  'valid' then needs
   ``M >= n1`` instead of ``n1 + n2 - 1``, 'same' about ``n2 / 2`` less.
-- with more than one thread and inputs of one shape off the convolution
-  axes, both forward transforms run as one batched call, so pocketfft
-  spreads them over the threads even for 1-D inputs.
+- large N-D transforms run one axis at a time over the lines the data
+  occupies, not over the zero padding (``_forward``, ``_inverse``);
+- the two forward transforms of long 1-D inputs run side by side on two
+  threads (pocketfft's threads only split lines).
 """
+import concurrent.futures
 import functools
 import math
 import operator
+import threading
 import warnings
 
 import numpy as np
@@ -240,19 +243,42 @@ def _inverse(spec, lengths, axes, win, real, workers):
 # per input: pruning would save less than its extra calls cost (measured on
 # the calibration machine: about 25 us per call, 0.1-0.3 ns per n*log2(n)).
 PRUNE_MIN_POINTS = 1 << 16
+# From this many points the two forward transforms of one-line inputs run
+# side by side (a thread hand-off costs some 20-40 us; an rfft of 2**14
+# points about 100 us).
+PAIR_MIN_POINTS = 1 << 14
+
+_pair_pool = None
+_pair_lock = threading.Lock()
 
 
 def fft_path(s1, s2, axes, lengths, workers):
-    """How fft_window transforms: 'batched' (one line per input: both
-    forward transforms in one call, as pocketfft's threads only split
-    lines), 'whole' (one N-D call per transform) or 'pruned' (_forward and
+    """How fft_window transforms: 'pair' (one line per input: pocketfft's
+    threads only split lines, and batching two long lines in one call is
+    slower than two calls, so the two forward transforms run side by side
+    on two threads), 'line' (one line per input, one after the other),
+    'whole' (one N-D call per transform) or 'pruned' (_forward and
     _inverse, one axis at a time)."""
-    if (workers > 1 and len(axes) == 1 and math.prod(s1) == s1[axes[0]]
-            and math.prod(s2) == s2[axes[0]]):
-        return "batched"
+    if len(axes) == 1 and math.prod(s1) == s1[axes[0]] and math.prod(s2) == s2[axes[0]]:
+        return "pair" if workers > 1 and lengths[0] >= PAIR_MIN_POINTS else "line"
     if len(axes) > 1 and math.prod(lengths) >= PRUNE_MIN_POINTS:
         return "pruned"
     return "whole"
+
+
+def _side_by_side(f, g):
+    """(f(), g()), f on a helper thread while g runs on this one (both
+    release the GIL inside pocketfft)."""
+    global _pair_pool
+    with _pair_lock:
+        if _pair_pool is None:
+            _pair_pool = concurrent.futures.ThreadPoolExecutor(1, "convcore-fft")
+    future = _pair_pool.submit(f)
+    try:
+        second = g()
+    finally:
+        first = future.result()
+    return first, second
 
 
 def fft_window(in1, in2, axes, win):
@@ -264,20 +290,16 @@ def fft_window(in1, in2, axes, win):
     fshape = fft_lengths(in1.shape, in2.shape, axes, win, real)
     path = fft_path(in1.shape, in2.shape, axes, fshape, workers)
     fwd, inv, _ = _transforms(dtype)
-    if path == "batched":
-        ws = np.zeros((2, fshape[0]), dtype)
-        ws[0, :in1.size] = in1.ravel()
-        ws[1, :in2.size] = in2.ravel()
-        spec = fwd(ws, axes=[1], workers=workers, overwrite_x=True)
-        shape = [1] * in1.ndim
-        shape[axes[0]] = spec.shape[1]
-        sp1, sp2 = spec[0].reshape(shape), spec[1].reshape(shape)
-    elif path == "whole":
-        sp1 = fwd(in1.astype(dtype, copy=False), fshape, axes=axes, workers=workers)
-        sp2 = fwd(in2.astype(dtype, copy=False), fshape, axes=axes, workers=workers)
+    x1, x2 = in1.astype(dtype, copy=False), in2.astype(dtype, copy=False)
+    if path == "pruned":
+        sp1 = _forward(x1, fshape, axes, real, workers)
+        sp2 = _forward(x2, fshape, axes, real, workers)
+    elif path == "pair":
+        sp1, sp2 = _side_by_side(lambda: fwd(x1, fshape, axes=axes, workers=1),
+                                 lambda: fwd(x2, fshape, axes=axes, workers=1))
     else:
-        sp1 = _forward(in1.astype(dtype, copy=False), fshape, axes, real, workers)
-        sp2 = _forward(in2.astype(dtype, copy=False), fshape, axes, real, workers)
+        sp1 = fwd(x1, fshape, axes=axes, workers=workers)
+        sp2 = fwd(x2, fshape, axes=axes, workers=workers)
     prod = spectral_product(sp1, sp2)
     if path == "pruned":
         return _inverse(prod, fshape, axes, win, real, workers)

@@ -143,9 +143,13 @@ def _fft_features(p, q, mode):
     lengths = fft_lengths(p.shape, q.shape, axes, win, real)
     path = fft_path(p.shape, q.shape, axes, lengths, get_num_threads())
     passes = _Passes()
-    if path == "batched":
-        passes.add([2, lengths[0]], 1, lengths[0])
-        passes.add([lengths[0]], 0, lengths[0])
+    n = lengths[0] if axes else 1
+    if path == "pair":  # two forward lines side by side, then one inverse
+        passes.add([2, n], 1, n, calls=2)
+        passes.add([n], 0, n)
+    elif path == "line":
+        for _ in range(3):
+            passes.add([n], 0, n)
     else:
         pruned = path == "pruned"
         for x in (p, q):  # forward: last axis first

@@ -353,3 +353,19 @@ def test_nd_transform_paths_agree_with_scipy(monkeypatch, prune_min, dtypes, sha
             got = convcore.convolve(a, b, mode, method="fft")
             _assert_like(got, ss.convolve(a, b, mode, method="direct"),
                          scale=np.abs(a).sum() * np.abs(b).max())
+
+
+@pytest.mark.parametrize("dtypes", [("f8", "f8"), ("c8", "f4")], ids=str)
+def test_side_by_side_forward_transforms_change_nothing(monkeypatch, dtypes):
+    a, b = _rand((3001,), dtypes[0]), _rand((517,), dtypes[1])
+    results = {}
+    for pair_min in (0, 10 ** 12):
+        monkeypatch.setattr(_fftconv, "PAIR_MIN_POINTS", pair_min)
+        with convcore.threads(2):
+            assert _fftconv.fft_path(a.shape, b.shape, [0], [4096], 2) == \
+                ("pair" if pair_min == 0 else "line")
+            results[pair_min] = [convcore.fftconvolve(a, b, mode) for mode in MODES]
+    for x, y in zip(*results.values()):
+        np.testing.assert_array_equal(x, y)
+    _assert_like(results[0][0], ss.convolve(a, b, method="direct"),
+                 scale=np.abs(a).sum() * np.abs(b).max())
