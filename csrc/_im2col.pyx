@@ -28,6 +28,7 @@ from libc.stdlib cimport free
 from libc.string cimport memset
 
 from _blas cimport ColMajor, NoTrans, _gemv
+from _corr_problem cimport MAX_NDIM, fill_corr_problem
 from _types cimport blas_t
 from cc_direct cimport CC_DT_COUNT, CC_ENOMEM, CC_OK, cc_corr_problem, cc_dtype, cc_index_t
 from cc_im2col cimport (CC_DT_C64, CC_DT_C128, CC_DT_F32, CC_DT_F64, cc_im2col_elem_size,
@@ -40,7 +41,6 @@ cdef extern from "<stdlib.h>" nogil:
     void *aligned_alloc(size_t alignment, size_t size)
 
 cdef enum:
-    MAX_NDIM = 64  # NumPy's own limit
     # Workspaces start on a cache line, the same for every thread: BLAS
     # kernels that peel for alignment then sum every block in one order.
     ALIGN = 64
@@ -157,48 +157,6 @@ cdef int _run(const cc_corr_problem *p, cc_im2col_fn fill, cc_matvec_fn reduce,
     return CC_ENOMEM if failed else CC_OK
 
 
-cdef int _problem(cc_corr_problem *p, cnp.ndarray x, cnp.ndarray w, cnp.ndarray out,
-                  offset, cc_index_t *buf) except -1:
-    """Fill p from the arrays (buf: 5 * MAX_NDIM indices it points into)."""
-    cdef int nd = x.ndim, d
-    cdef Py_ssize_t itemsize = x.itemsize
-    if nd < 1 or nd > MAX_NDIM or w.ndim != nd or out.ndim != nd or len(offset) != nd:
-        raise ValueError("x, w, out and offset must share one rank >= 1")
-    if w.itemsize != itemsize or out.itemsize != itemsize:
-        raise ValueError("x, w and out must share one element size")
-    if not (cnp.PyArray_IS_C_CONTIGUOUS(w) and cnp.PyArray_IS_C_CONTIGUOUS(out)):
-        raise ValueError("w and out must be C-contiguous")
-    if not cnp.PyArray_ISWRITEABLE(out):
-        raise ValueError("out must be writeable")
-    if not (cnp.PyArray_ISALIGNED(x) and cnp.PyArray_ISALIGNED(w)
-            and cnp.PyArray_ISALIGNED(out)):
-        raise ValueError("x, w and out must be aligned")
-    cdef cc_index_t *x_shape = buf
-    cdef cc_index_t *x_strides = buf + MAX_NDIM
-    cdef cc_index_t *w_shape = buf + 2 * MAX_NDIM
-    cdef cc_index_t *out_shape = buf + 3 * MAX_NDIM
-    cdef cc_index_t *off = buf + 4 * MAX_NDIM
-    for d in range(nd):
-        if x.strides[d] % itemsize:
-            raise ValueError("x strides must be multiples of its itemsize")
-        x_shape[d] = x.shape[d]
-        x_strides[d] = x.strides[d] // itemsize
-        w_shape[d] = w.shape[d]
-        out_shape[d] = out.shape[d]
-        off[d] = offset[d]
-    if x_shape[nd - 1] <= 1 or x.size == 0:
-        x_strides[nd - 1] = 1  # never stepped along
-    if x_strides[nd - 1] != 1:
-        raise ValueError("x must be contiguous along its last axis")
-    p.ndim = nd
-    p.x_shape = x_shape
-    p.x_strides = x_strides
-    p.w_shape = w_shape
-    p.out_shape = out_shape
-    p.offset = off
-    return 0
-
-
 def correlate(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, offset, int dtype_code,
               int num_threads, Py_ssize_t block_bytes=DEFAULT_BLOCK_BYTES,
               bint use_blas=True):
@@ -223,7 +181,10 @@ def correlate(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, offset, int dtype_c
         raise ValueError(f"block_bytes must be positive, got {block_bytes}")
     if x.itemsize != <Py_ssize_t>cc_im2col_elem_size(<cc_dtype>dtype_code):
         raise ValueError(f"x.itemsize {x.itemsize} does not match dtype_code {dtype_code}")
-    _problem(&p, x, w, out, offset, dims)
+    if not (cnp.PyArray_ISALIGNED(x) and cnp.PyArray_ISALIGNED(w)
+            and cnp.PyArray_ISALIGNED(out)):
+        raise ValueError("x, w and out must be aligned")
+    fill_corr_problem(&p, x, w, out, offset, dims)
 
     cdef cc_index_t rows = out.size, taps = w.size
     cdef size_t esize = x.itemsize
@@ -268,7 +229,10 @@ def fill(cnp.ndarray x, w_shape, out_shape, offset, int dtype_code, Py_ssize_t o
     ld = ld or m
     w = np.empty(tuple(w_shape), x.dtype)
     out = np.empty(tuple(out_shape), x.dtype)
-    _problem(&p, x, w, out, offset, dims)
+    if not (cnp.PyArray_ISALIGNED(x) and cnp.PyArray_ISALIGNED(w)
+            and cnp.PyArray_ISALIGNED(out)):
+        raise ValueError("x, w and out must be aligned")
+    fill_corr_problem(&p, x, w, out, offset, dims)
     if not (0 <= o0 and 1 <= m and o0 + m <= out.size and 0 <= t0 and kc >= 1
             and t0 + kc <= w.size and ld >= m):
         raise ValueError(f"block rows [{o0}, {o0 + m}) x columns [{t0}, {t0 + kc}) "
