@@ -144,7 +144,9 @@ def _fft_features(p, q, mode):
     path = fft_path(p.shape, q.shape, axes, lengths, get_num_threads())
     passes = _Passes()
     n = lengths[0] if axes else 1
-    if path == "pair":  # two forward lines side by side, then one inverse
+    if not axes:  # a broadcast product: costed as one call's overhead
+        passes.add([1], 0, 1)
+    elif path == "pair":  # two forward lines side by side, then one inverse
         passes.add([2, n], 1, n, calls=2)
         passes.add([n], 0, n)
     elif path == "line":

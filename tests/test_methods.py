@@ -223,3 +223,12 @@ def test_cache_path_comes_from_the_environment(tmp_path):
                      env={"CONVCORE_WISDOM": file})
     assert out.returncode == 0, out.stderr
     assert len(json.load(open(file))["entries"]) == 1
+
+
+def test_a_product_without_convolution_axes_is_not_modelled_as_free():
+    # (397,) * (1,): 'fft' is a broadcast product there, yet still costs a
+    # call; the direct method is the cheaper choice.
+    a, b = _rand((397,), "c8"), _rand((1,), "c8")
+    _, costs = convcore.choose_conv_method(a, b, "same", explain=True)
+    assert costs["fft"] > costs["direct"]
+    assert convcore.choose_conv_method(a, b, "same") == "direct"
