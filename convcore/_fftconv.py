@@ -184,7 +184,6 @@ def _transforms(dtype):
     return sp_fft.rfftn, sp_fft.irfftn, True
 
 
-
 # --------------------------------------------------------------------------
 # Plain FFT convolution
 
@@ -286,10 +285,9 @@ def fft_window(in1, in2, axes, win):
     broadcasting elsewhere) by one FFT of each input."""
     dtype = work_dtype(in1, in2)
     workers = get_num_threads()
-    real = dtype.kind != "c"
+    fwd, inv, real = _transforms(dtype)
     fshape = fft_lengths(in1.shape, in2.shape, axes, win, real)
     path = fft_path(in1.shape, in2.shape, axes, fshape, workers)
-    fwd, inv, _ = _transforms(dtype)
     x1, x2 = in1.astype(dtype, copy=False), in2.astype(dtype, copy=False)
     if path == "pruned":
         sp1 = _forward(x1, fshape, axes, real, workers)
@@ -582,18 +580,23 @@ def _check_nonempty(p, q):
             raise ValueError(f"{name} cannot be empty; got {name}.shape={a.shape}")
 
 
-def _method(p, q, mode, compute):
-    """The mode window of ``p * q`` by ``compute(p, q, axes, window)``, every
-    axis a convolution axis ('valid' windows count from the larger input:
-    convolve has checked that one is), post-processed as scipy's FFT path."""
-    result = result_dtype(p, q)
-    _check_nonempty(p, q)
+def method_setup(p, q, mode):
+    """(p, q, axes, window) as the 'fft' and 'oa' methods transform: 'valid'
+    windows count from the larger input (convolve has checked that one is),
+    and, as in fftconvolve, axes where an input has length 1 are a broadcast
+    product, not a transform (so all-length-1 integers multiply exactly)."""
     if mode == "valid" and any(a < b for a, b in zip(p.shape, q.shape)):
         p, q = q, p
-    # As fftconvolve, axes where an input has length 1 are a broadcast
-    # product, not a transform (so all-length-1 integers multiply exactly).
     axes = [a for a in range(p.ndim) if p.shape[a] != 1 and q.shape[a] != 1]
-    win = conv_window(mode, p.shape, q.shape, axes)
+    return p, q, axes, conv_window(mode, p.shape, q.shape, axes)
+
+
+def _method(p, q, mode, compute):
+    """The mode window of ``p * q`` by ``compute(p, q, axes, window)`` on
+    the axes of :func:`method_setup`, post-processed as scipy's FFT path."""
+    result = result_dtype(p, q)
+    _check_nonempty(p, q)
+    p, q, axes, win = method_setup(p, q, mode)
     return _to_result(compute(p, q, axes, win) if axes else _crop(p * q, win), result)
 
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from . import _cost_table, _dispatch, _validate, _wisdom
 from ._directconv import convolve_direct, window
-from ._fftconv import (conv_window, fft_lengths, fft_path, method_fft, method_oa, plan_oa,
+from ._fftconv import (fft_lengths, fft_path, method_fft, method_oa, method_setup, plan_oa,
                        work_dtype)
 from ._im2colconv import method_im2col
 from ._threads import get_num_threads
@@ -90,11 +90,12 @@ def _direct_features(p, q, mode):
     s = start[-1] - (k - 1)
     lo = min(max(-s, 0), m)
     hi = min(max(n - k + 1 - s, lo), m)
-    simd = (hi - lo) * k * (macs // row_macs) if row_macs else 0
+    lead = macs // row_macs if row_macs else 0  # multiply-adds per last-axis one
+    simd = (hi - lo) * k * lead
     cls = dtype_class(np.result_type(p, q))
     # The kernel's vectors run whole: a short interior costs a full vector.
     lanes = _LANES[cls]
-    padded = -(-(hi - lo) // lanes) * lanes * k * (macs // row_macs) if row_macs else 0
+    padded = -(-(hi - lo) // lanes) * lanes * k * lead
     n_out = math.prod(out_shape)
     rows = math.prod(q.shape[:-1])
     return cls, (1.0, n_out, n_out * rows, padded, macs - simd)
@@ -107,13 +108,14 @@ def _im2col_features(p, q, mode):
 
 
 def _fft_setup(p, q, mode):
-    """(work dtype, real?, p, q, axes, window) as the FFT methods see them
-    (_fftconv._method)."""
+    """(work dtype, real?, p, q, axes, window, batch) as the FFT methods
+    see them (_fftconv.method_setup); batch: the elements of one transform
+    position across the broadcast axes."""
     dtype = work_dtype(p, q)
-    if mode == "valid" and any(a < b for a, b in zip(p.shape, q.shape)):
-        p, q = q, p
-    axes = [a for a in range(p.ndim) if p.shape[a] != 1 and q.shape[a] != 1]
-    return dtype, dtype.kind != "c", p, q, axes, conv_window(mode, p.shape, q.shape, axes)
+    p, q, axes, win = method_setup(p, q, mode)
+    batch = math.prod(max(a, b) for d, (a, b) in enumerate(zip(p.shape, q.shape))
+                      if d not in axes)
+    return dtype, dtype.kind != "c", p, q, axes, win, batch
 
 
 class _Passes:
@@ -139,17 +141,18 @@ class _Passes:
 
 
 def _fft_features(p, q, mode):
-    dtype, real, p, q, axes, win = _fft_setup(p, q, mode)
+    dtype, real, p, q, axes, win, batch = _fft_setup(p, q, mode)
     lengths = fft_lengths(p.shape, q.shape, axes, win, real)
     path = fft_path(p.shape, q.shape, axes, lengths, get_num_threads())
     passes = _Passes()
-    n = lengths[0] if axes else 1
     if not axes:  # a broadcast product: costed as one call's overhead
         passes.add([1], 0, 1)
     elif path == "pair":  # two forward lines side by side, then one inverse
+        n = lengths[0]
         passes.add([2, n], 1, n, calls=2)
         passes.add([n], 0, n)
     elif path == "line":
+        n = lengths[0]
         for _ in range(3):
             passes.add([n], 0, n)
     else:
@@ -157,32 +160,28 @@ def _fft_features(p, q, mode):
         for x in (p, q):  # forward: last axis first
             ext = list(x.shape)
             if not pruned:
-                for a, n in zip(axes, lengths):
-                    ext[a] = n
-            for i, (a, n) in enumerate(reversed(list(zip(axes, lengths)))):
-                passes.add(ext, a, n, calls=pruned or i == 0)
-                ext[a] = n
+                for a, length in zip(axes, lengths):
+                    ext[a] = length
+            for i, (a, length) in enumerate(reversed(list(zip(axes, lengths)))):
+                passes.add(ext, a, length, calls=pruned or i == 0)
+                ext[a] = length
         ext = [max(a, b) for a, b in zip(p.shape, q.shape)]
-        for a, n in zip(axes, lengths):
-            ext[a] = n
-        for i, (a, n) in enumerate(zip(axes, lengths)):  # inverse
-            passes.add(ext, a, n, calls=pruned or i == 0)
+        for a, length in zip(axes, lengths):
+            ext[a] = length
+        for i, (a, length) in enumerate(zip(axes, lengths)):  # inverse
+            passes.add(ext, a, length, calls=pruned or i == 0)
             if pruned:
                 ext[a] = win[a][1]
-    size = math.prod(lengths) * math.prod(
-        max(a, b) for d, (a, b) in enumerate(zip(p.shape, q.shape)) if d not in axes)
-    return dtype_class(dtype), passes.features(3 * size)
+    return dtype_class(dtype), passes.features(3 * math.prod(lengths) * batch)
 
 
 def _oa_features(p, q, mode):
-    dtype, real, p, q, axes, _ = _fft_setup(p, q, mode)
+    dtype, real, p, q, axes, _, batch = _fft_setup(p, q, mode)
     plan, _ = plan_oa([(p.shape[a], q.shape[a]) for a in axes], real)
     if all(steps == 1 for _, steps in plan):
         return dtype_class(dtype), None  # one block per axis: 'oa' runs fft_window
     block = [n for n, _ in plan]
     nblocks = math.prod(s for _, s in plan)
-    batch = math.prod(max(a, b) for d, (a, b) in enumerate(zip(p.shape, q.shape))
-                      if d not in axes)
     passes = _Passes()
     for count in (nblocks, 1, nblocks):  # long input's blocks, short input, output
         for i, n in enumerate(block):
