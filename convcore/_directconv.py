@@ -45,14 +45,22 @@ def correlate_offsets(x, w, out_shape, offset, result):
     return out if compute == result else out.astype(result)
 
 
+def as_correlation(p, q, mode, same_start, swap):
+    """``(x, w, out_shape, offset, result)``: the ``mode`` window of the full
+    convolution ``p * q`` as ``out[o] = sum_t x[o + offset + t] * w[t]``,
+    with ``q`` as the signal ``x`` when ``swap`` (convolution commutes)."""
+    result = _validate.result_dtype(p, q)
+    out_shape, start = window(mode, p.shape, q.shape, same_start)
+    if swap:
+        p, q = q, p
+    offset = tuple(s - (k - 1) for s, k in zip(start, q.shape))
+    return p, reverse(q), out_shape, offset, result
+
+
 def convolve_direct(p, q, mode, same_start=same_start_centered):
     """``mode`` window of the full convolution ``p * q`` (same rank, >= 1).
 
-    Convolution commutes, so the operand longer along the last axis plays
-    the signal: the SIMD kernel then covers most of each row."""
-    result = _validate.result_dtype(p, q)
-    out_shape, start = window(mode, p.shape, q.shape, same_start)
-    if q.shape[-1] > p.shape[-1]:
-        p, q = q, p
-    offset = tuple(s - (k - 1) for s, k in zip(start, q.shape))
-    return correlate_offsets(p, reverse(q), out_shape, offset, result)
+    The operand longer along the last axis plays the signal: the SIMD
+    kernel then covers most of each row."""
+    return correlate_offsets(*as_correlation(p, q, mode, same_start,
+                                             q.shape[-1] > p.shape[-1]))

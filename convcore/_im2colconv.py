@@ -18,9 +18,8 @@ import contextlib
 import numpy as np
 
 from . import _im2col, _validate
-from ._directconv import same_start_centered, window
+from ._directconv import as_correlation, same_start_centered
 from ._threads import blas_threads, get_num_threads
-from ._validate import reverse
 
 _BLAS_CODES = frozenset(_im2col.BLAS_DTYPE_CODES)
 
@@ -70,9 +69,5 @@ def method_im2col(p, q, mode, same_start=same_start_centered,
     kernel: the patch matrix is then as narrow as it can be (one column per
     kernel element), and so is the work, ``outputs * kernel elements``.
     """
-    result = _validate.result_dtype(p, q)
-    out_shape, start = window(mode, p.shape, q.shape, same_start)
-    if q.size > p.size:
-        p, q = q, p
-    offset = tuple(s - (k - 1) for s, k in zip(start, q.shape))
-    return correlate_offsets_im2col(p, reverse(q), out_shape, offset, result, block_bytes)
+    return correlate_offsets_im2col(*as_correlation(p, q, mode, same_start, q.size > p.size),
+                                    block_bytes=block_bytes)
