@@ -18,7 +18,6 @@ import datetime
 import json
 import math
 import os
-import statistics
 import sys
 import time
 
@@ -96,17 +95,20 @@ def seconds(fn, repeats, min_time=2e-3, max_time=0.5):
     return min(runs)  # the least disturbed loop: the machine is shared
 
 
+def draw(rng, shape, dtype):
+    if np.dtype(dtype).kind in "iu":
+        return rng.integers(-50, 50, shape, dtype=dtype)
+    return (rng.standard_normal(shape) * 4).astype(dtype)
+
+
 def measure(quick, log):
-    """{(method, cls): [(features, seconds), ...]}"""
+    """{(method, cls): [(features, seconds, (shape1, shape2, mode)), ...]}"""
     rng = np.random.default_rng(0)
     data = {}
     for cls, dtype in CLASS_DTYPES.items():
         methods = [m for m in CLASS_METHODS.get(cls, _methods.METHODS) if m in _methods.METHODS]
         for s1, s2, mode in problems(quick):
-            p = (rng.standard_normal(s1) * 4).astype(dtype) if dtype != np.int32 else \
-                rng.integers(-50, 50, s1, dtype=dtype)
-            q = (rng.standard_normal(s2) * 4).astype(dtype) if dtype != np.int32 else \
-                rng.integers(-50, 50, s2, dtype=dtype)
+            p, q = draw(rng, s1, dtype), draw(rng, s2, dtype)
             for m in methods:
                 if not_timed(m, cls, p, q, mode):
                     continue
