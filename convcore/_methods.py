@@ -30,8 +30,9 @@ ROUNDING = ("fft", "oa")
 # Each method's time is a dot product of its constants (seconds per unit,
 # _cost_table.py, fitted by benchmarks/calibrate.py on the machine named
 # there) with problem features:
-#   direct: 1, outputs, outputs * kernel rows, multiply-adds in the SIMD
-#           row kernel (whole vectors), multiply-adds in the scalar edge loop
+#   direct: 1, outputs, outputs * kernel rows, multiply-adds in the row
+#           kernel (whole vectors; edges included where they are padded),
+#           multiply-adds in the scalar edge loop
 #   im2col: 1, outputs, outputs * kernel size (patch elements filled and
 #           reduced)
 #   fft, oa: 1, calls into scipy.fft, 1-D lines transformed, workspace
@@ -84,21 +85,27 @@ def _direct_features(p, q, mode):
     if q.shape[-1] > p.shape[-1]:
         p, q = q, p  # the signal is the operand longer along the last axis
     # The row micro-kernel runs the columns every tap of a kernel row
-    # reaches; the other (edge) columns go through a scalar loop
-    # (direct_op.c), several times slower per multiply-add.
+    # reaches.  The other (edge) columns run it too, on zero-padded copies,
+    # where a SIMD kernel exists (direct_op.c); otherwise they go through a
+    # scalar loop over the taps that exist.
     n, k, m = p.shape[-1], q.shape[-1], out_shape[-1]
     s = start[-1] - (k - 1)
     lo = min(max(-s, 0), m)
     hi = min(max(n - k + 1 - s, lo), m)
     lead = macs // row_macs if row_macs else 0  # multiply-adds per last-axis one
-    simd = (hi - lo) * k * lead
     cls = dtype_class(np.result_type(p, q))
-    # The kernel's vectors run whole: a short interior costs a full vector.
     lanes = _LANES[cls]
-    padded = -(-(hi - lo) // lanes) * lanes * k * lead
+
+    def vector_macs(cols):  # the kernel's vectors run whole
+        return -(-cols // lanes) * lanes * k * lead
+
     n_out = math.prod(out_shape)
     rows = math.prod(q.shape[:-1])
-    return cls, (1.0, n_out, n_out * rows, padded, macs - simd)
+    if cls == "scalar":
+        simd, edge = vector_macs(hi - lo), macs - (hi - lo) * k * lead
+    else:
+        simd, edge = vector_macs(lo) + vector_macs(hi - lo) + vector_macs(m - hi), 0
+    return cls, (1.0, n_out, n_out * rows, simd, edge)
 
 
 def _im2col_features(p, q, mode):

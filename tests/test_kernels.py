@@ -34,7 +34,7 @@ def _name(dtype):
 
 def _scalar(fn, *args):
     with _dispatch.forced_isa("scalar"):
-        return getattr(convcore, fn)(*args)
+        return getattr(convcore, fn)(*args, method="direct")
 
 
 @pytest.mark.parametrize("isa", ISAS)
@@ -50,7 +50,7 @@ def test_row_kernel_1d_valid(isa, dtype, k, start):
         w = random_array(rng, (k,), dtype)
         for fn, ref_fn in (("correlate", correlate_ref), ("convolve", convolve_ref)):
             with _dispatch.forced_isa(isa):
-                got = getattr(convcore, fn)(x, w, "valid")
+                got = getattr(convcore, fn)(x, w, "valid", method="direct")
             msg = f"{fn} isa={isa} width={width} k={k} start={start}"
             assert got.shape == (width,), msg
             assert_conv_equal(got, ref_fn(x, w, "valid"), x, w, c=4, err_msg=msg)
@@ -61,7 +61,7 @@ def test_row_kernel_1d_valid(isa, dtype, k, start):
 @pytest.mark.parametrize("dtype", SIMD_DTYPES, ids=_name)
 @pytest.mark.parametrize("mode", ["full", "same"])
 def test_row_kernel_1d_with_edges(isa, dtype, mode):
-    """'full'/'same': scalar edge columns around a SIMD interior of every
+    """'full'/'same': padded edge columns around a SIMD interior of every
     length, including none."""
     rng = np.random.default_rng(seed_for(isa, _name(dtype), mode))
     for n in list(range(1, 80)) + [129, 257]:
@@ -69,10 +69,51 @@ def test_row_kernel_1d_with_edges(isa, dtype, mode):
             x = random_array(rng, (n,), dtype)
             w = random_array(rng, (k,), dtype)
             with _dispatch.forced_isa(isa):
-                got = convcore.convolve(x, w, mode)
+                got = convcore.convolve(x, w, mode, method="direct")
             msg = f"isa={isa} n={n} k={k}"
             assert_conv_equal(got, convolve_ref(x, w, mode), x, w, c=4, err_msg=msg)
             assert_conv_equal(got, _scalar("convolve", x, w, mode), x, w, c=4, err_msg=msg)
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("dtype", SIMD_DTYPES, ids=_name)
+def test_long_edges(isa, dtype):
+    """Edges wider than the stretch the driver pads at a time (512 columns),
+    kernels as long as the input, 1-D and 2-D."""
+    rng = np.random.default_rng(seed_for(isa, _name(dtype), "long edges"))
+    for shape1, shape2 in (((1500,), (700,)), ((1100,), (1100,)), ((600,), (513,)),
+                           ((2000,), (1030,)), ((4, 1200), (3, 600)), ((3, 700), (3, 5))):
+        x = random_array(rng, shape1, dtype)
+        w = random_array(rng, shape2, dtype)
+        for mode in ("full", "same", "valid"):
+            for fn, ref_fn in (("correlate", correlate_ref), ("convolve", convolve_ref)):
+                with _dispatch.forced_isa(isa):
+                    got = getattr(convcore, fn)(x, w, mode, method="direct")
+                assert_conv_equal(got, ref_fn(x, w, mode), x, w, c=4,
+                                  err_msg=f"{fn} isa={isa} {shape1} {shape2} {mode}")
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("dtype", SIMD_DTYPES, ids=_name)
+def test_nonfinite_kernel_at_edges(isa, dtype):
+    """An inf or NaN tap reaches only the outputs where it meets the input:
+    edge outputs where it hangs off the input stay finite (a tap is never
+    multiplied by a zero that is not in the input)."""
+    rng = np.random.default_rng(seed_for(isa, _name(dtype), "nonfinite kernel"))
+    for n, k in ((40, 9), (700, 600)):
+        x = random_array(rng, (n,), dtype)
+        finite_w = random_array(rng, (k,), dtype)
+        for bad in (np.inf, np.nan):
+            w = finite_w.copy()
+            w[0] = bad
+            for mode in ("full", "same"):
+                with _dispatch.forced_isa(isa):
+                    got = convcore.correlate(x, w, mode, method="direct")
+                msg = f"isa={isa} n={n} k={k} w[0]={bad} mode={mode}"
+                ref = correlate_ref(x, w, mode)
+                assert np.isfinite(ref).any() and not np.isfinite(ref).all(), msg
+                _assert_parts_equal(got, ref, x, finite_w, msg)
 
 
 @pytest.mark.parametrize("isa", ISAS)
@@ -91,7 +132,7 @@ def test_row_kernel_several_rows(isa, dtype, rows):
             # (more kernel rows than input rows: 'valid' has no output)
             for mode in ("valid", "full") if k_rows <= n_rows else ("full", "same"):
                 with _dispatch.forced_isa(isa):
-                    got = convcore.correlate(x, w, mode)
+                    got = convcore.correlate(x, w, mode, method="direct")
                 msg = f"isa={isa} rows={rows} width={width} k={k} mode={mode}"
                 assert_conv_equal(got, correlate_ref(x, w, mode), x, w, c=4, err_msg=msg)
                 assert_conv_equal(got, _scalar("correlate", x, w, mode), x, w, c=4,
@@ -108,7 +149,7 @@ def test_row_kernel_3d(isa, dtype):
         w = random_array(rng, shape2, dtype)
         for mode in ("valid", "same", "full"):
             with _dispatch.forced_isa(isa):
-                got = convcore.convolve(x, w, mode)
+                got = convcore.convolve(x, w, mode, method="direct")
             assert_conv_equal(got, convolve_ref(x, w, mode), x, w, c=4,
                               err_msg=f"isa={isa} {shape1} {shape2} {mode}")
 
@@ -128,7 +169,7 @@ def test_nan_and_inf_propagate(isa, dtype):
         w = random_array(rng, (5,), dtype)
         for mode in ("valid", "full"):
             with _dispatch.forced_isa(isa):
-                got = convcore.correlate(x, w, mode)
+                got = convcore.correlate(x, w, mode, method="direct")
             ref = correlate_ref(x, w, mode)
             assert np.isnan(got).any()
             assert_conv_equal(got, ref, np.nan_to_num(x, posinf=0, neginf=0, nan=0), w, c=4,
@@ -168,7 +209,7 @@ def test_nan_and_inf_propagate_complex(isa, dtype):
         finite_x = np.where(np.isfinite(x), x, 0)
         for mode in ("valid", "full"):
             with _dispatch.forced_isa(isa):
-                got = convcore.correlate(x, w, mode)
+                got = convcore.correlate(x, w, mode, method="direct")
             msg = f"isa={isa} width={width} mode={mode}"
             assert np.isnan(got.real).any() and np.isinf(got.imag).any(), msg
             _assert_parts_equal(got, correlate_ref(x, w, mode), finite_x, w, msg)
@@ -200,8 +241,8 @@ _GUARD_SCRIPT = textwrap.dedent("""
     for isa in _dispatch.supported_isas():
         for dtype in (np.float32, np.float64, np.complex64, np.complex128):
             item = np.dtype(dtype).itemsize
-            for n in list(range(1, 80)) + [127, 128, 129, 255, 256, 257]:
-                for k in (1, 2, 5, 17):
+            for n in list(range(1, 80)) + [127, 128, 129, 255, 256, 257, 1030]:
+                for k in (1, 2, 5, 17, 600):
                     if k > n:
                         continue
                     mm, lo, hi = guarded(n * item)
@@ -214,8 +255,8 @@ _GUARD_SCRIPT = textwrap.dedent("""
                     with _dispatch.forced_isa(isa):
                         for x in (x_end, x_start):
                             for mode in ("valid", "same", "full"):
-                                convcore.correlate(x, w, mode)
-                                convcore.convolve(x, w, mode)
+                                convcore.correlate(x, w, mode, method="direct")
+                                convcore.convolve(x, w, mode, method="direct")
                                 checked += 1
                     del x_end, x_start, x
                     mm.close()

@@ -49,13 +49,20 @@ def test_direct_macs_counts_every_product_in_the_window(mode):
 
 
 def test_direct_features_split_simd_and_edge_work():
+    """SIMD dtypes run every column in the row kernel (edges padded, whole
+    vectors); the others run the interior there and the edges in a scalar
+    loop over the taps that exist."""
+    lead = _methods._direct_macs((40,), (3,), "full")  # multiply-adds per row tap
     a, b = np.zeros((40, 100)), np.zeros((3, 9))
     _, (one, n_out, row_work, simd, edge) = _methods._direct_features(a, b, "full")
-    assert simd + edge == _methods._direct_macs(a.shape, b.shape, "full")
-    assert simd == 92 * 9 * _methods._direct_macs((40,), (3,), "full")
+    assert simd == 108 * 9 * lead and edge == 0
     assert n_out == 42 * 108 and row_work == n_out * 3
+    ai, bi = a.astype(np.int32), b.astype(np.int32)
+    *_, simd, edge = _methods._direct_features(ai, bi, "full")[1]
+    assert simd == 92 * 9 * lead
+    assert simd + edge == _methods._direct_macs(a.shape, b.shape, "full")
     # 'valid' runs every column in the kernel: no edge work.
-    assert _methods._direct_features(a, b, "valid")[1][4] == 0
+    assert _methods._direct_features(ai, bi, "valid")[1][4] == 0
 
 
 @pytest.mark.parametrize("dtype", ["f4", "f8", "c8", "c16"])

@@ -5,10 +5,16 @@
  * inside the input form a box, enumerated by an odometer), then splits the
  * row's columns into the left edge (taps hang off the input's start), the
  * interior (every tap inside: the SIMD micro-kernel) and the right edge.
- * Edge columns are a scalar loop over the taps that exist, so the input is
- * never padded or copied.
+ * Where a SIMD micro-kernel runs, edge columns run it too, on a per-thread
+ * copy of the input rows around them padded with zeros: more multiply-adds
+ * (at most twice the taps that exist when the kernel is no longer than the
+ * input on the last axis, as the signal API arranges) at the kernel's
+ * speed, where a scalar loop waits on every add.  Otherwise edges are a scalar loop over
+ * the taps that exist.
  */
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "direct.h"
 
@@ -24,6 +30,10 @@
 /* Row lists up to this many input rows live on the stack. */
 #define CC_STACK_ROWS 128
 #define CC_MAX_NDIM 64
+/* Edge columns padded at a time, and the most padding a thread may hold:
+ * past it (huge kernels with many rows) edges stay scalar. */
+#define CC_EDGE_COLS 512
+#define CC_EDGE_PAD_MAX ((size_t)32 << 20)
 
 /* One output row's view of the last axis, shared by every dtype. */
 typedef struct {
@@ -34,13 +44,40 @@ typedef struct {
     cc_index_t lo, hi;           /* interior columns: every tap inside */
 } cc_row_geom;
 
-typedef void (*cc_row_op)(const cc_row_geom *g, const void *x, const void *w,
-                          cc_fnptr kernel, cc_index_t c0, cc_index_t c1,
-                          void *out_row);
+/* A thread's zero-padded copy of the input rows around edge columns. */
+typedef struct {
+    char *buf;         /* nrows rows of CC_EDGE_COLS + k - 1 elements; NULL: scalar edges */
+    cc_index_t *off;   /* [nrows] element offset of each row in buf */
+} cc_edge_pad;
 
-/* Per dtype: one edge output (the taps that exist), and a row op that runs
- * the left edge, the micro-kernel over the interior, and the right edge for
- * columns [c0, c1). */
+typedef void (*cc_row_op)(const cc_row_geom *g, const void *x, const void *w,
+                          cc_fnptr kernel, cc_edge_pad *pad, cc_index_t c0,
+                          cc_index_t c1, void *out_row);
+
+/* Copy the input columns that output columns [i0, i0 + cols) reach, every
+ * gathered row, into pad->buf with zeros where they fall outside the input
+ * (all-zero bytes are 0 in every padded dtype). */
+static void pad_edge_rows(const cc_row_geom *g, const char *x, size_t esize,
+                          cc_index_t i0, cc_index_t cols, cc_edge_pad *pad)
+{
+    const cc_index_t len = cols + g->k - 1;
+    const cc_index_t a = i0 + g->s;                   /* input column of buf[0] */
+    const cc_index_t t0 = CC_CLAMP(-a, (cc_index_t)0, len);
+    const cc_index_t t1 = CC_CLAMP(g->n - a, t0, len);
+    for (cc_index_t r = 0; r < g->nrows; ++r) {
+        char *dst = pad->buf + (size_t)(r * len) * esize;
+        memset(dst, 0, (size_t)t0 * esize);
+        memcpy(dst + (size_t)t0 * esize, x + (size_t)(g->xoff[r] + a + t0) * esize,
+               (size_t)(t1 - t0) * esize);
+        memset(dst + (size_t)t1 * esize, 0, (size_t)(len - t1) * esize);
+        pad->off[r] = r * len;
+    }
+}
+
+/* Per dtype: one edge output (the taps that exist), the edge columns
+ * [i0, i1) (padded micro-kernel or scalar), and a row op that runs the left
+ * edge, the micro-kernel over the interior, and the right edge for columns
+ * [c0, c1). */
 #define CC_DEFINE_ROW_OP(code, sfx, T, zero, mac)                             \
 typedef void (*cc_row_fn_##sfx) CC_CORR_ROW_SIGNATURE(T);                     \
                                                                               \
@@ -57,21 +94,36 @@ static T edge_##sfx(const cc_row_geom *g, const T *x, const T *w,             \
     return acc;                                                               \
 }                                                                             \
                                                                               \
+static void edges_##sfx(const cc_row_geom *g, const T *x, const T *w,         \
+                        cc_fnptr kernel, cc_edge_pad *pad, cc_index_t i0,     \
+                        cc_index_t i1, T *out)                                \
+{                                                                             \
+    if (!pad->buf) {                                                          \
+        for (cc_index_t i = i0; i < i1; ++i)                                  \
+            out[i] = edge_##sfx(g, x, w, i);                                  \
+        return;                                                               \
+    }                                                                         \
+    for (cc_index_t a = i0; a < i1; a += CC_EDGE_COLS) {                      \
+        const cc_index_t cols = CC_MIN((cc_index_t)CC_EDGE_COLS, i1 - a);     \
+        pad_edge_rows(g, (const char *)x, sizeof(T), a, cols, pad);           \
+        ((cc_row_fn_##sfx)kernel)(g->nrows, (const T *)pad->buf, pad->off, w, \
+                                  g->woff, g->k, 0, cols, out + a);           \
+    }                                                                         \
+}                                                                             \
+                                                                              \
 static void row_op_##sfx(const cc_row_geom *g, const void *xv,                \
-                         const void *wv, cc_fnptr kernel, cc_index_t c0,      \
-                         cc_index_t c1, void *outv)                           \
+                         const void *wv, cc_fnptr kernel, cc_edge_pad *pad,   \
+                         cc_index_t c0, cc_index_t c1, void *outv)            \
 {                                                                             \
     const T *x = xv, *w = wv;                                                 \
     T *out = outv;                                                            \
     const cc_index_t mid0 = CC_CLAMP(g->lo, c0, c1);                          \
     const cc_index_t mid1 = CC_CLAMP(g->hi, mid0, c1);                        \
-    for (cc_index_t i = c0; i < mid0; ++i)                                    \
-        out[i] = edge_##sfx(g, x, w, i);                                      \
+    edges_##sfx(g, x, w, kernel, pad, c0, mid0, out);                         \
     if (mid0 < mid1)                                                          \
         ((cc_row_fn_##sfx)kernel)(g->nrows, x, g->xoff, w, g->woff, g->k,     \
                                   mid0 + g->s, mid1 - mid0, out + mid0);      \
-    for (cc_index_t i = mid1; i < c1; ++i)                                    \
-        out[i] = edge_##sfx(g, x, w, i);                                      \
+    edges_##sfx(g, x, w, kernel, pad, mid1, c1, out);                         \
 }
 
 CC_DIRECT_DTYPES(CC_DEFINE_ROW_OP)
@@ -80,6 +132,30 @@ CC_DIRECT_DTYPES(CC_DEFINE_ROW_OP)
 static const cc_row_op row_ops[CC_DT_COUNT] = {CC_DIRECT_DTYPES(CC_ROW_OP_ENTRY)};
 #define CC_SIZE_ENTRY(code, sfx, T, zero, mac) [code] = sizeof(T),
 static const size_t elem_size[CC_DT_COUNT] = {CC_DIRECT_DTYPES(CC_SIZE_ENTRY)};
+
+/* Whether every kernel value is finite: a padded edge multiplies its zeros
+ * by every tap, and 0 * inf would put a NaN where the taps that exist give
+ * a number.  Only the dtypes with SIMD micro-kernels are ever padded. */
+static int kernel_finite(cc_dtype dt, const void *w, cc_index_t count)
+{
+    if (dt == CC_DT_C64 || dt == CC_DT_C128)
+        count *= 2;
+    if (dt == CC_DT_F32 || dt == CC_DT_C64) {
+        const float *v = w;
+        for (cc_index_t i = 0; i < count; ++i)
+            if (!isfinite(v[i]))
+                return 0;
+        return 1;
+    }
+    if (dt == CC_DT_F64 || dt == CC_DT_C128) {
+        const double *v = w;
+        for (cc_index_t i = 0; i < count; ++i)
+            if (!isfinite(v[i]))
+                return 0;
+        return 1;
+    }
+    return 0;
+}
 
 /* The input rows meeting output row r (row-major over the leading axes of
  * out): their offsets into x and w.  Returns how many. */
@@ -145,8 +221,13 @@ int cc_correlate(cc_dtype dt, const cc_corr_problem *p, const void *x,
     geom.hi = CC_CLAMP(geom.n - geom.k + 1 - geom.s, geom.lo, m);
 
     const cc_row_op row_op = row_ops[dt];
-    const cc_fnptr kernel = cc_corr_row_select(dt, isa, NULL);
+    cc_isa level;
+    const cc_fnptr kernel = cc_corr_row_select(dt, isa, &level);
     const size_t esize = elem_size[dt];
+    const size_t pad_bytes = (size_t)taps * (size_t)(CC_EDGE_COLS + geom.k - 1) * esize;
+    const int pad_edges = (geom.lo > 0 || geom.hi < m) && level > CC_ISA_SCALAR &&
+                          pad_bytes <= CC_EDGE_PAD_MAX &&
+                          kernel_finite(dt, w, taps * geom.k);
     const cc_index_t nchunks = (m + CC_COL_CHUNK - 1) / CC_COL_CHUNK;
     const cc_index_t items = rows * nchunks;
     const double work = (double)rows * (double)m * (double)taps * (double)geom.k;
@@ -166,6 +247,16 @@ int cc_correlate(cc_dtype dt, const cc_corr_problem *p, const void *x,
                               : malloc(2 * (size_t)taps * sizeof *off);
         cc_row_geom g = geom;
         cc_index_t row = -1;
+        /* Without memory for the padding the edges stay scalar. */
+        cc_edge_pad pad = {NULL, NULL};
+        if (pad_edges) {
+            pad.buf = malloc(pad_bytes);
+            pad.off = malloc((size_t)taps * sizeof *pad.off);
+            if (!pad.buf || !pad.off) {
+                free(pad.buf);
+                pad.buf = NULL;
+            }
+        }
         if (!off) {
 #pragma omp atomic write
             status = CC_ENOMEM;
@@ -183,11 +274,13 @@ int cc_correlate(cc_dtype dt, const cc_corr_problem *p, const void *x,
                 g.woff = off + taps;
                 row = r;
             }
-            row_op(&g, x, w, kernel, c0, CC_MIN(m, c0 + CC_COL_CHUNK),
+            row_op(&g, x, w, kernel, &pad, c0, CC_MIN(m, c0 + CC_COL_CHUNK),
                    (char *)out + (size_t)(r * m) * esize);
         }
         if (off != stack_off)
             free(off);
+        free(pad.buf);
+        free(pad.off);
     }
     return status;
 }
