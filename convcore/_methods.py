@@ -150,10 +150,15 @@ class _Passes:
 def _fft_features(p, q, mode):
     dtype, real, p, q, axes, win, batch = _fft_setup(p, q, mode)
     lengths = fft_lengths(p.shape, q.shape, axes, win, real)
-    path = fft_path(p.shape, q.shape, axes, lengths, get_num_threads())
+    path = fft_path(p.shape, q.shape, axes, lengths, get_num_threads(), dtype)
     passes = _Passes()
     if not axes:  # a broadcast product: costed as one call's overhead
         passes.add([1], 0, 1)
+    elif path == "packed":  # one complex forward line (two real ones' work), one inverse
+        n = lengths[0]
+        passes.add([n], 0, n)
+        passes.add([n], 0, n, calls=0)
+        passes.add([n], 0, n)
     elif path == "pair":  # two forward lines side by side, then one inverse
         n = lengths[0]
         passes.add([2, n], 1, n, calls=2)

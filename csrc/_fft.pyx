@@ -1,11 +1,13 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""The FFT family's compiled work: the spectral product between scipy.fft's
-transforms (out = a*b, out += a*b) on complex64 and complex128."""
+"""The FFT family's compiled work around scipy.fft's transforms: the
+spectral product (out = a*b, out += a*b) on complex64 and complex128, and
+the packing of two real inputs into one complex transform."""
 cimport numpy as cnp
 from cc_cpu cimport cc_isa
 from cc_fft cimport (CC_FFT_C64, CC_FFT_C128, CC_OK, CC_SPEC_MAC, CC_SPEC_MUL,
-                     CC_SPEC_OP_COUNT, cc_fft_dtype, cc_index_t, cc_spec_op,
-                     cc_spec_select, cc_spectral)
+                     CC_SPEC_OP_COUNT, cc_fft_dtype, cc_index_t, cc_pack_pair_f32,
+                     cc_pack_pair_f64, cc_pair_product_f32, cc_pair_product_f64,
+                     cc_spec_op, cc_spec_select, cc_spectral)
 import numpy as np
 
 cnp.import_array()
@@ -91,3 +93,59 @@ def spectral(cnp.ndarray a, a_off, cnp.ndarray b, b_off, cnp.ndarray out,
                              <cc_isa>isa, num_threads)
     if status != CC_OK:
         raise ValueError("convcore: invalid spectral product problem")
+
+
+cdef _check_pair_z(cnp.ndarray z):
+    if z.dtype not in (np.complex64, np.complex128):
+        raise TypeError(f"z must be complex64 or complex128, got {z.dtype}")
+    if z.ndim != 1 or not cnp.PyArray_IS_C_CONTIGUOUS(z) or not cnp.PyArray_ISWRITEABLE(z):
+        raise ValueError("z must be a writeable, C-contiguous 1-D array")
+    if z.shape[0] < 1:
+        raise ValueError("z must not be empty")
+
+
+def pack_pair(cnp.ndarray a, cnp.ndarray b, cnp.ndarray z):
+    """z[i] = a[i] + 1j*s*b[i] (zero past each input's end); returns s, a
+    power of two bringing b's largest magnitude to a's.
+
+    a, b: IN, 1-D, C-contiguous, the real dtype of z.  z: OUT, 1-D,
+    C-contiguous complex64/complex128, written whole; len(z) >= len(a), len(b).
+    """
+    _check_pair_z(z)
+    real = np.dtype(np.float32 if z.dtype == np.complex64 else np.float64)
+    for name, x in (("a", a), ("b", b)):
+        if x.dtype != real or x.ndim != 1 or not cnp.PyArray_IS_C_CONTIGUOUS(x):
+            raise ValueError(f"{name} must be a C-contiguous 1-D {real} array")
+        if x.shape[0] > z.shape[0]:
+            raise ValueError(f"{name} is longer than z")
+    cdef cc_index_t n = z.shape[0], na = a.shape[0], nb = b.shape[0]
+    cdef void *pa = cnp.PyArray_DATA(a)
+    cdef void *pb = cnp.PyArray_DATA(b)
+    cdef void *pz = cnp.PyArray_DATA(z)
+    cdef double s
+    cdef bint single = z.dtype == np.complex64
+    with nogil:
+        if single:
+            s = cc_pack_pair_f32(n, <const float *>pa, na, <const float *>pb, nb, <float *>pz)
+        else:
+            s = cc_pack_pair_f64(n, <const double *>pa, na, <const double *>pb, nb,
+                                 <double *>pz)
+    return s
+
+
+def pair_product(cnp.ndarray z, double s):
+    """In place: z holds Z, the transform of pack_pair's output with scale
+    s; its first len(z)//2 + 1 values become A*B, the product of the
+    transforms of a and b.  Returns that prefix (a view)."""
+    _check_pair_z(z)
+    if not (s > 0):
+        raise ValueError(f"s must be positive, got {s}")
+    cdef cc_index_t n = z.shape[0]
+    cdef void *pz = cnp.PyArray_DATA(z)
+    cdef bint single = z.dtype == np.complex64
+    with nogil:
+        if single:
+            cc_pair_product_f32(n, <float *>pz, s)
+        else:
+            cc_pair_product_f64(n, <double *>pz, s)
+    return z[:n // 2 + 1]

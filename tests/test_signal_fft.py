@@ -11,7 +11,7 @@ from scipy.special import lambertw
 import scipy.fft as sp_fft
 
 import convcore
-from convcore import _fftconv
+from convcore import _fft, _fftconv
 from convcore._methods import METHODS, choose_method
 
 RNG = np.random.default_rng(20240501)
@@ -355,17 +355,90 @@ def test_nd_transform_paths_agree_with_scipy(monkeypatch, prune_min, dtypes, sha
                          scale=np.abs(a).sum() * np.abs(b).max())
 
 
-@pytest.mark.parametrize("dtypes", [("f8", "f8"), ("c8", "f4")], ids=str)
+@pytest.mark.parametrize("dtypes", [("f8", "f8"), ("c16", "f8"), ("c8", "f4")], ids=str)
 def test_side_by_side_forward_transforms_change_nothing(monkeypatch, dtypes):
+    """Complex lines, and real ones too long to share a complex transform."""
+    monkeypatch.setattr(_fftconv, "PACK_MAX_BYTES", 0)
     a, b = _rand((3001,), dtypes[0]), _rand((517,), dtypes[1])
     results = {}
     for pair_min in (0, 10 ** 12):
         monkeypatch.setattr(_fftconv, "PAIR_MIN_POINTS", pair_min)
         with convcore.threads(2):
-            assert _fftconv.fft_path(a.shape, b.shape, [0], [4096], 2) == \
+            dtype = _fftconv.work_dtype(a, b)
+            assert _fftconv.fft_path(a.shape, b.shape, [0], [4096], 2, dtype) == \
                 ("pair" if pair_min == 0 else "line")
             results[pair_min] = [convcore.fftconvolve(a, b, mode) for mode in MODES]
     for x, y in zip(*results.values()):
         np.testing.assert_array_equal(x, y)
     _assert_like(results[0][0], ss.convolve(a, b, method="direct"),
                  scale=np.abs(a).sum() * np.abs(b).max())
+
+
+# -- two real lines in one complex transform -------------------------------------
+
+@pytest.mark.parametrize("dtype", ["f8", "f4"])
+@pytest.mark.parametrize("n", [1, 2, 3, 8, 17, 1000, 4097])
+def test_pack_pair_gives_both_spectra(dtype, n):
+    """pair_product(fft(pack_pair(a, b))) is rfft(a) * rfft(b), and s is
+    the power of two that brings b's magnitude to a's."""
+    real = np.dtype(dtype)
+    cplx = np.result_type(real, np.complex64)
+    for na, nb, scale_b in ((n, n, 1.0), (n, max(n // 3, 1), 2.0 ** -40), (max(n // 2, 1), n, 1e9)):
+        a, b = _rand((na,), real), (_rand((nb,), real) * scale_b).astype(real)
+        z = np.full(n, np.nan, cplx)
+        s = _fft.pack_pair(a, b, z)
+        expected_exp = np.frexp(np.abs(a).max())[1] - np.frexp(np.abs(b).max())[1]
+        assert s == 2.0 ** expected_exp
+        np.testing.assert_array_equal(z[:na].real, a)
+        np.testing.assert_array_equal(z[:nb].imag, (b * real.type(s)))
+        assert not z.real[na:].any() and not z.imag[nb:].any()
+        spec = _fft.pair_product(sp_fft.fft(z), s)
+        ref = np.fft.rfft(a.astype(float), n) * np.fft.rfft(b.astype(float), n)
+        eps = np.finfo(real).eps
+        bound = 50 * eps * math.log2(n + 2) * np.abs(a).sum() * np.abs(b).sum()
+        assert spec.shape == (n // 2 + 1,)
+        np.testing.assert_allclose(spec, ref, rtol=0, atol=bound)
+
+
+def test_pack_pair_checks_its_arguments():
+    a = np.ones(4)
+    with pytest.raises(TypeError, match="z must be complex"):
+        _fft.pack_pair(a, a, np.empty(4))
+    with pytest.raises(ValueError, match="b is longer than z"):
+        _fft.pack_pair(a, np.ones(5), np.empty(4, complex))
+    with pytest.raises(ValueError, match="a must be a C-contiguous 1-D float64"):
+        _fft.pack_pair(a.astype(np.float32), a, np.empty(4, complex))
+    with pytest.raises(ValueError, match="a must be a C-contiguous"):
+        _fft.pack_pair(np.ones(8)[::2], a, np.empty(4, complex))
+    with pytest.raises(ValueError, match="z must not be empty"):
+        _fft.pair_product(np.empty(0, complex), 1.0)
+    with pytest.raises(ValueError, match="s must be positive"):
+        _fft.pair_product(np.empty(4, complex), 0.0)
+    # non-finite inputs: no scaling, NaN spreads as in two transforms
+    z = np.empty(4, complex)
+    assert _fft.pack_pair(np.array([1.0, np.inf]), np.array([1e-30]), z) == 1.0
+
+
+@pytest.mark.parametrize("dtype", ["f8", "f4"])
+@pytest.mark.parametrize("shapes", [((10000,), (10000,)), ((999,), (1,)), ((1, 4001, 1), (1, 77, 1)),
+                                    ((31,), (700,)), ((2,), (2,))], ids=str)
+@pytest.mark.parametrize("magnitudes", [(1.0, 1.0), (1e12, 1e-12), (1e-20, 1e15)], ids=str)
+def test_packed_lines_keep_the_accuracy_bound(dtype, shapes, magnitudes):
+    """Real 1-D inputs share one complex transform; inputs of very
+    different magnitudes stay within the bound of two separate transforms:
+    C * eps * log2(n) * sum|a| * max|b| with C = 8."""
+    if dtype == "f4":
+        magnitudes = tuple(np.clip(magnitudes, 1e-6, 1e6))
+    a = (_rand(shapes[0], "f8") * magnitudes[0]).astype(dtype)
+    b = (_rand(shapes[1], "f8") * magnitudes[1]).astype(dtype)
+    assert _fftconv.fft_path(a.shape, b.shape, [a.ndim // 2], [1], 1, a.dtype) == "packed"
+    n = a.size + b.size
+    eps = np.finfo(dtype).eps
+    for mode in MODES:
+        got = convcore.fftconvolve(a, b, mode)
+        ref = ss.convolve(a.astype(float), b.astype(float), mode, method="direct")
+        assert got.dtype == np.dtype(dtype) and got.shape == ref.shape
+        bound = 8 * eps * math.log2(n) * np.abs(a).sum(dtype=float) * np.abs(b).max()
+        assert np.abs(got - ref).max(initial=0) <= bound, mode
+        got = convcore.convolve(a, b, mode, method="fft")
+        assert np.abs(got - ref).max(initial=0) <= bound, mode

@@ -68,4 +68,17 @@ int cc_spectral(cc_fft_dtype dt, cc_spec_op op, cc_index_t nrows, cc_index_t n,
                 const void *b, const cc_index_t *b_off,
                 void *out, cc_isa isa, int num_threads);
 
+/* Two real transforms by one complex transform (real_pair.c), for n >= 1:
+ *   pack:     z[i] = a[i] + i*s*b[i] for i < n (zero past na, nb); returns
+ *             s, a power of two bringing b's largest magnitude to a's;
+ *   product:  given Z, the transform of z, the first n/2 + 1 entries of z
+ *             become A[k]*B[k] (A, B the transforms of a, b), in place.
+ * z holds n interleaved complex values; serial (memory-bound). */
+double cc_pack_pair_f32(cc_index_t n, const float *a, cc_index_t na,
+                        const float *b, cc_index_t nb, float *z);
+double cc_pack_pair_f64(cc_index_t n, const double *a, cc_index_t na,
+                        const double *b, cc_index_t nb, double *z);
+void cc_pair_product_f32(cc_index_t n, float *z, double s);
+void cc_pair_product_f64(cc_index_t n, double *z, double s);
+
 #endif
