@@ -57,10 +57,22 @@ def as_correlation(p, q, mode, same_start, swap):
     return p, reverse(q), out_shape, offset, result
 
 
-def convolve_direct(p, q, mode, same_start=same_start_centered):
-    """``mode`` window of the full convolution ``p * q`` (same rank, >= 1).
+def direct_plan(p, q, mode, same_start=same_start_centered):
+    """``run(p, q)``: the ``mode`` window of the full convolution ``p * q``
+    for operands of these shapes and dtypes (same rank, >= 1), its geometry
+    worked out once.
 
     The operand longer along the last axis plays the signal: the SIMD
     kernel then covers most of each row."""
-    return correlate_offsets(*as_correlation(p, q, mode, same_start,
-                                             q.shape[-1] > p.shape[-1]))
+    swap = q.shape[-1] > p.shape[-1]
+    _, _, out_shape, offset, result = as_correlation(p, q, mode, same_start, swap)
+
+    def run(p, q):
+        x, k = (q, p) if swap else (p, q)
+        return correlate_offsets(x, reverse(k), out_shape, offset, result)
+    return run
+
+
+def convolve_direct(p, q, mode, same_start=same_start_centered):
+    """``mode`` window of the full convolution ``p * q`` (same rank, >= 1)."""
+    return direct_plan(p, q, mode, same_start)(p, q)

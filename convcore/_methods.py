@@ -6,18 +6,27 @@ import timeit
 import numpy as np
 
 from . import _cost_table, _dispatch, _validate, _wisdom
-from ._directconv import convolve_direct, window
+from ._directconv import direct_plan, window
 from ._fftconv import (fft_lengths, fft_path, method_fft, method_oa, method_setup, plan_oa,
                        work_dtype)
 from ._im2colconv import method_im2col
 from ._threads import get_num_threads
 
-# name -> f(p, q, mode): the `mode` window of the full convolution p * q.
+
+def _per_call(method):
+    """The plan maker of a method whose work is all done per call."""
+    def make(p, q, mode):
+        return lambda p, q: method(p, q, mode)
+    return make
+
+
+# name -> make(p, q, mode) -> run(p, q): ``run`` computes the `mode` window of
+# the full convolution p * q for operands of p's and q's shapes and dtypes.
 METHODS = {
-    "direct": lambda p, q, mode: convolve_direct(p, q, mode),
-    "fft": method_fft,
-    "oa": method_oa,
-    "im2col": method_im2col,
+    "direct": direct_plan,
+    "fft": _per_call(method_fft),
+    "oa": _per_call(method_oa),
+    "im2col": _per_call(method_im2col),
 }
 
 # Methods whose integer and bool results go through floating transforms.
@@ -361,14 +370,3 @@ def choose_conv_method(in1, in2, mode="full", measure=False, explain=False):
         return (choose_method(in1, in2, mode),
                 estimate_costs(in1, in2, mode, _exact_methods(in1, in2)))
     return choose_method(in1, in2, mode)
-
-
-def run_method(method, p, q, mode):
-    if method == "auto":
-        method = choose_method(p, q, mode)
-    try:
-        fn = METHODS[method]
-    except (KeyError, TypeError):
-        names = ", ".join(repr(m) for m in ("auto", *METHODS))
-        raise ValueError(f"Acceptable method flags are {names}; got method={method!r}") from None
-    return fn(p, q, mode)

@@ -2,11 +2,11 @@
 dispatch to a method (``_methods.py``)."""
 import numpy as np
 
-from . import _validate
+from . import _plans, _validate
 from ._fftconv import fftconvolve, oaconvolve  # noqa: F401 (public)
 from ._directconv import (convolve_direct, correlate_offsets, same_start_centered,
                           same_start_corr2d, window)
-from ._methods import choose_conv_method, run_method  # noqa: F401 (public)
+from ._methods import choose_conv_method  # noqa: F401 (public)
 from ._validate import conj, reverse
 
 __all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve", "oaconvolve",
@@ -46,6 +46,9 @@ def convolve(in1, in2, mode="full", method="auto"):
         give exact integer results (with wrap-around).
     """
     in1, in2 = np.asarray(in1), np.asarray(in2)
+    plan = _plans.lookup("convolve", in1, in2, mode, method)
+    if plan is not None:
+        return plan(in1, in2)
     if in1.ndim == 0 and in2.ndim == 0:
         return in1 * in2
     _validate.check_same_rank(in1, in2, ("volume", "kernel"))
@@ -53,7 +56,7 @@ def convolve(in1, in2, mode="full", method="auto"):
     _validate.result_dtype(in1, in2)
     _validate.inputs_swap_needed(mode, in1.shape, in2.shape)
     _check_nonempty_1d(in1, in2, mode)
-    return run_method(method, in1, in2, mode)
+    return _plans.make("convolve", in1, in2, mode, method)(in1, in2)
 
 
 def correlate(in1, in2, mode="full", method="auto"):
@@ -63,6 +66,9 @@ def correlate(in1, in2, mode="full", method="auto"):
     complex inputs.  Parameters and result dtype as :func:`convolve`.
     """
     in1, in2 = np.asarray(in1), np.asarray(in2)
+    plan = _plans.lookup("correlate", in1, in2, mode, method)
+    if plan is not None:
+        return plan(in1, in2)
     if in1.ndim == 0 and in2.ndim == 0:
         return in1 * conj(in2)
     _validate.check_same_rank(in1, in2)
@@ -70,7 +76,7 @@ def correlate(in1, in2, mode="full", method="auto"):
     _validate.result_dtype(in1, in2)
     _validate.inputs_swap_needed(mode, in1.shape, in2.shape)
     _check_nonempty_1d(in1, in2, mode)
-    return run_method(method, in1, conj(reverse(in2)), mode)
+    return _plans.make("correlate", in1, in2, mode, method)(in1, in2)
 
 
 def _check_2d(in1, in2, name):

@@ -12,7 +12,7 @@ import pytest
 import scipy.signal as ss
 
 import convcore
-from convcore import _cost_table, _methods, _wisdom
+from convcore import _cost_table, _methods, _plans, _wisdom
 from convcore._directconv import window
 
 from conftest import run_python
@@ -156,6 +156,37 @@ def test_model_choices_are_cached_per_thread_count(monkeypatch):
     with convcore.threads(convcore.get_num_threads() + 1):
         _methods.choose_method(a, b, "full")
     assert len(calls) == 2
+
+
+def test_plans_are_kept_per_signature(monkeypatch):
+    """A floating call's plan is reused by the next call of the same
+    signature (whatever the values and strides), a new thread count or
+    dtype makes a new one, integer results are never planned (their method
+    depends on the values), and the opt-in measured cache bypasses plans."""
+    monkeypatch.setattr(_plans, "_plans", {})
+    made = []
+    real_make = _plans.make
+    monkeypatch.setattr(_plans, "make", lambda *args: made.append(args[0]) or real_make(*args))
+    a, b = _rand((300,), "f8"), _rand((7,), "f8")
+    strided = np.repeat(a, 2)[::2]
+    for fn in ("convolve", "correlate"):
+        for x, y in ((a, b), (a[::-1] * 2, b * 3), (strided, b), (a.astype("f4"), b)):
+            for _ in range(2):
+                got = getattr(convcore, fn)(x, y, "same")
+                np.testing.assert_allclose(got, getattr(ss, fn)(x, y, "same"), atol=1e-5)
+    # per function: f8 and f4 inputs
+    assert made == ["convolve", "convolve", "correlate", "correlate"]
+    with convcore.threads(convcore.get_num_threads() + 1):
+        convcore.convolve(a, b)
+        convcore.convolve(a, b)
+    assert len(made) == 5
+    ints = np.arange(300), np.arange(7)
+    convcore.convolve(*ints)
+    convcore.convolve(*ints)
+    assert len(made) == 7
+    monkeypatch.setattr(_wisdom, "PATH", "/nonexistent/wisdom.json")
+    convcore.convolve(a, b, "same")
+    assert len(made) == 8
 
 
 # --------------------------------------------------------------------------

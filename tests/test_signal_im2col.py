@@ -34,7 +34,9 @@ def operand(fn, b):
 
 
 def test_registered():
-    assert METHODS["im2col"] is method_im2col
+    a, b = np.arange(7.0), np.array([1.0, -2.0, 0.5])
+    for mode in ("full", "same", "valid"):
+        assert_array_equal(METHODS["im2col"](a, b, mode)(a, b), method_im2col(a, b, mode))
 
 
 # -- literal examples --------------------------------------------------------
