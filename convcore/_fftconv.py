@@ -32,7 +32,7 @@ import numpy as np
 import scipy.fft as sp_fft
 from scipy.special import lambertw
 
-from . import _dispatch, _fft
+from . import _dispatch, _fft, _pocketfft
 from ._threads import get_num_threads
 from ._validate import check_mode, inputs_swap_needed, result_dtype
 
@@ -207,35 +207,66 @@ def fft_lengths(s1, s2, axes, win, real):
     return lengths
 
 
+def _padded_shape(shape, axes, lengths):
+    shape = list(shape)
+    for a, n in zip(axes, lengths):
+        shape[a] = n
+    return shape
+
+
+def _forward_whole(x, lengths, axes, real, workers):
+    """The transform of ``x`` zero-padded to ``lengths`` along ``axes``, in
+    one call."""
+    xp = _pocketfft.padded(x, _padded_shape(x.shape, axes, lengths))
+    if real:
+        return _pocketfft.r2c(xp, axes, workers)
+    return _pocketfft.c2c(xp, axes, True, workers, out=None if xp is x else xp)
+
+
+def _inverse_whole(spec, lengths, axes, real, workers):
+    """The inverse transform of ``spec`` (overwritten) along ``axes``."""
+    if real:
+        return _pocketfft.c2r(spec, axes, lengths[-1], workers)
+    return _pocketfft.c2c(spec, axes, False, workers, out=spec)
+
+
 def _forward(x, lengths, axes, real, workers):
-    """The transform of ``x`` zero-padded to ``lengths`` along ``axes``,
-    one axis at a time from the last: each 1-D pass runs only over the
-    lines the input occupies in the axes not yet transformed (a padded
-    N-D transform would also transform the padding's zero lines)."""
-    y = x
-    for i in range(len(axes) - 1, -1, -1):
-        if i == len(axes) - 1 and real:
-            y = sp_fft.rfft(y, lengths[i], axis=axes[i], workers=workers)
-        else:
-            y = sp_fft.fft(y, lengths[i], axis=axes[i], workers=workers,
-                           overwrite_x=y is not x)
-    return y
+    """The transform of ``x`` zero-padded to ``lengths`` along ``axes``, one
+    axis at a time from the last, in one workspace: each 1-D pass runs only
+    over the lines the input occupies in the axes not yet transformed (a
+    padded N-D transform would also transform the padding's zero lines),
+    and writes in place, so the padding is never copied."""
+    last = axes[-1]
+    shape = _padded_shape(x.shape, axes, lengths)
+    if real:
+        shape[last] = lengths[-1] // 2 + 1
+    ws = np.zeros(shape, np.result_type(x.dtype, np.complex64))
+    region = [slice(0, m) for m in x.shape]
+    region[last] = slice(None)
+    occupied = ws[tuple(region)]
+    if real:
+        line_shape = _padded_shape(x.shape, [last], lengths[-1:])
+        _pocketfft.r2c(_pocketfft.padded(x, line_shape), [last], workers, out=occupied)
+    else:
+        occupied[tuple(slice(0, m) for m in x.shape)] = x
+        _pocketfft.c2c(occupied, [last], True, workers, out=occupied)
+    for a in reversed(axes[:-1]):
+        region[a] = slice(None)
+        occupied = ws[tuple(region)]
+        _pocketfft.c2c(occupied, [a], True, workers, out=occupied)
+    return ws
 
 
 def _inverse(spec, lengths, axes, win, real, workers):
-    """The window ``win`` of the inverse transform of ``spec``: each axis
-    but the last is cropped as soon as it is transformed, so the later
-    passes run over the window's lines only."""
+    """The window ``win`` of the inverse transform of ``spec`` (overwritten):
+    each axis but the last is cropped as soon as it is transformed, so the
+    later passes run over the window's lines only."""
     y = spec
     for a in axes[:-1]:
-        y = sp_fft.ifft(y, axis=a, workers=workers, overwrite_x=True)
+        _pocketfft.c2c(y, [a], False, workers, out=y)
         start, length = win[a]
         y = y[(slice(None),) * a + (slice(start, start + length),)]
-    last = axes[-1]
-    if real:
-        y = sp_fft.irfft(y, lengths[-1], axis=last, workers=workers, overwrite_x=True)
-    else:
-        y = sp_fft.ifft(y, axis=last, workers=workers, overwrite_x=True)
+    y = _inverse_whole(y, lengths[-1:], axes[-1:], real, workers)
     return _crop(y, [(0, n) if a in axes[:-1] else win[a] for a, n in enumerate(y.shape)])
 
 
@@ -300,9 +331,9 @@ def _packed_line(x1, x2, n, axis, win):
     z = np.empty(n, np.result_type(x1.dtype, np.complex64))
     s = _fft.pack_pair(np.ascontiguousarray(x1).reshape(-1),
                        np.ascontiguousarray(x2).reshape(-1), z)
-    spec = _fft.pair_product(sp_fft.fft(z, overwrite_x=True), s)
+    spec = _fft.pair_product(_pocketfft.c2c(z, [0], True, 1, out=z), s)
     start, length = win[axis]
-    line = sp_fft.irfft(spec, n, overwrite_x=True)[start:start + length]
+    line = _pocketfft.c2r(spec, [0], n, 1)[start:start + length]
     return line.reshape([length if a == axis else 1 for a in range(x1.ndim)])
 
 
@@ -311,7 +342,7 @@ def fft_window(in1, in2, axes, win):
     broadcasting elsewhere) by one FFT of each input."""
     dtype = work_dtype(in1, in2)
     workers = get_num_threads()
-    fwd, inv, real = _transforms(dtype)
+    real = dtype.kind != "c"
     fshape = fft_lengths(in1.shape, in2.shape, axes, win, real)
     path = fft_path(in1.shape, in2.shape, axes, fshape, workers, dtype)
     x1, x2 = in1.astype(dtype, copy=False), in2.astype(dtype, copy=False)
@@ -320,17 +351,15 @@ def fft_window(in1, in2, axes, win):
     if path == "pruned":
         sp1 = _forward(x1, fshape, axes, real, workers)
         sp2 = _forward(x2, fshape, axes, real, workers)
-    elif path == "pair":
-        sp1, sp2 = _side_by_side(lambda: fwd(x1, fshape, axes=axes, workers=1),
-                                 lambda: fwd(x2, fshape, axes=axes, workers=1))
+        return _inverse(spectral_product(sp1, sp2), fshape, axes, win, real, workers)
+    if path == "pair":
+        sp1, sp2 = _side_by_side(lambda: _forward_whole(x1, fshape, axes, real, 1),
+                                 lambda: _forward_whole(x2, fshape, axes, real, 1))
     else:
-        sp1 = fwd(x1, fshape, axes=axes, workers=workers)
-        sp2 = fwd(x2, fshape, axes=axes, workers=workers)
-    prod = spectral_product(sp1, sp2)
-    if path == "pruned":
-        return _inverse(prod, fshape, axes, win, real, workers)
+        sp1 = _forward_whole(x1, fshape, axes, real, workers)
+        sp2 = _forward_whole(x2, fshape, axes, real, workers)
     # The circular result is indexed from 0 like the full one: crop directly.
-    return _crop(inv(prod, fshape, axes=axes, workers=workers, overwrite_x=True), win)
+    return _crop(_inverse_whole(spectral_product(sp1, sp2), fshape, axes, real, workers), win)
 
 
 # --------------------------------------------------------------------------
