@@ -5,7 +5,8 @@ fftn/ifftn for complex, ``workers`` = convcore's thread count).  Around them
 convcore does, in the shape of scipy's ``_freq_domain_conv`` and
 ``_apply_conv_mode``: the transform lengths, the padding into workspaces
 allocated per call (so concurrent calls share nothing), the spectral product
-(compiled: ``csrc/fft``) and the cropping to the mode's window.
+and the cropping to the mode's window; for overlap-add also the cutting into
+blocks and the adding of their overlaps (compiled: ``csrc/fft``).
 
 Every output is a window ``[start, start + length)`` per axis of the full
 linear convolution.  Savings over scipy's code, none changing the
@@ -177,12 +178,6 @@ def spectral_product(a, b):
         out = np.empty(shape, a.dtype)
     _fft.spectral(a, a_off, b, b_off, out, _OP_MUL, _dispatch.isa_level, get_num_threads())
     return out
-
-
-def _transforms(dtype):
-    if dtype.kind == "c":
-        return sp_fft.fftn, sp_fft.ifftn, False
-    return sp_fft.rfftn, sp_fft.irfftn, True
 
 
 # --------------------------------------------------------------------------
@@ -443,29 +438,23 @@ def _plan_oa(lens, real):
     return tuple(plan(choice)), best
 
 
-def _fill_blocks(x, ws, pairs):
-    """Copy ``x`` into the zeroed block workspace ``ws``.  ``pairs[d]`` is
-    None for an axis copied whole, else (step, nsteps): axis d of x becomes
-    the pair (block index, position) of ws, the first ``step`` positions of
-    each block holding consecutive samples (whole blocks, then the rest)."""
-    pieces = [[]]
-    for d, pr in enumerate(pairs):
-        n = x.shape[d]
-        if pr is None:
-            opts = [(slice(None), (slice(None),), (n,))]
-        else:
-            step = pr[0]
-            q, r = divmod(n, step)
-            opts = []
-            if q:
-                opts.append((slice(0, q * step), (slice(0, q), slice(0, step)), (q, step)))
-            if r:
-                opts.append((slice(q * step, n), (slice(q, q + 1), slice(0, r)), (1, r)))
-        pieces = [p + [o] for p in pieces for o in opts]
-    for p in pieces:
-        xs = x[tuple(o[0] for o in p)]
-        idx = tuple(i for o in p for i in o[1])
-        ws[idx] = xs.reshape(tuple(s for o in p for s in o[2]))
+def _blocks(x, dtype, cuts, workers):
+    """The workspace of ``x``: every axis ``d`` in ``cuts`` becomes the pair
+    (block, position) of ``cuts[d] = (step, steps, n)``, block s holding
+    samples [s*step, s*step + step) then zeros up to n (steps == 1, step ==
+    x.shape[d]: the axis zero-padded to n).  One compiled pass over every
+    axis, straight from ``x`` when it has the dtype and its rows are
+    contiguous."""
+    m = max(cuts) + 1
+    x = np.asarray(x, dtype)
+    if x.size and not x[(0,) * (m - 1)].flags.c_contiguous:
+        x = np.ascontiguousarray(x)
+    per_axis = [cuts.get(d, (max(x.shape[d], 1), 1, x.shape[d])) for d in range(m)]
+    ws = np.empty(tuple(v for _, steps, n in per_axis for v in (steps, n)) + x.shape[m:], dtype)
+    _fft.oa_fill(x, per_axis, ws, workers)
+    # Axes not in cuts are copied whole: drop their block axis of length 1.
+    return ws.reshape(tuple(v for d in range(x.ndim) for v in
+                            ((x.shape[d],) if d not in cuts else cuts[d][1:])))
 
 
 def oa_window(in1, in2, axes, win, plan):
@@ -473,69 +462,45 @@ def oa_window(in1, in2, axes, win, plan):
     convolution axis (N, nsteps); nsteps == 1: that axis is transformed
     whole at length N)."""
     dtype = work_dtype(in1, in2)
-    fwd, inv, real = _transforms(dtype)
+    real = dtype.kind != "c"
     workers = get_num_threads()
     plans = dict(zip(axes, plan))
-    # Workspace layout: every convolution axis becomes (block, position).
-    layouts, pairs_of = [], []
-    for i, x in enumerate((in1, in2)):
-        shape, pairs = [], []
-        for d in range(x.ndim):
-            if d not in plans:
-                shape.append(x.shape[d])
-                pairs.append(None)
-                continue
-            n, steps = plans[d]
-            k = min(in1.shape[d], in2.shape[d])
-            # The longer input is cut into blocks (in1 on a tie).
-            long_is_in1 = in1.shape[d] >= in2.shape[d]
-            blocked = steps > 1 and long_is_in1 == (i == 0)
-            step = n - k + 1 if blocked else x.shape[d]
-            shape += [steps if blocked else 1, n]
-            pairs.append((step, steps if blocked else 1))
-        layouts.append(shape)
-        pairs_of.append(pairs)
-    fft_axes = []
-    pos = 0
-    for d in range(in1.ndim):
-        if d in plans:
-            fft_axes.append(pos + 1)
-            pos += 2
-        else:
-            pos += 1
+    # The longer input is cut into blocks of step N - K + 1 (in1 on a tie),
+    # the other zero-padded to N; K - 1 <= step, so each block's tail meets
+    # only the next block.
+    cuts = ({}, {})
+    for d, (n, steps) in plans.items():
+        k = min(in1.shape[d], in2.shape[d])
+        longer = 0 if in1.shape[d] >= in2.shape[d] else 1
+        for i, x in enumerate((in1, in2)):
+            blocked = steps > 1 and i == longer
+            cuts[i][d] = (n - k + 1, steps, n) if blocked else (x.shape[d], 1, n)
+    # Workspace axes: every convolution axis d is the pair at d + (number of
+    # convolution axes before d).
+    fft_axes = [d + i + 1 for i, d in enumerate(axes)]
     specs = []
-    for x, shape, pairs in zip((in1, in2), layouts, pairs_of):
-        ws = np.zeros(shape, dtype)
-        _fill_blocks(x, ws, pairs)
-        specs.append(fwd(ws, axes=fft_axes, workers=workers, overwrite_x=True))
+    for x, c in zip((in1, in2), cuts):
+        ws = _blocks(x, dtype, c, workers)
+        specs.append(_pocketfft.r2c(ws, fft_axes, workers) if real else
+                     _pocketfft.c2c(ws, fft_axes, True, workers, out=ws))
     prod = spectral_product(specs[0], specs[1])
     del specs
-    y = inv(prod, [plans[d][0] for d in axes], axes=fft_axes, workers=workers,
-            overwrite_x=True)
-    # Overlap-add and crop, one axis at a time, last axis first so the
-    # positions of the earlier pairs do not move.
-    for d in reversed(range(in1.ndim)):
-        p = d + sum(1 for a in axes if a < d)  # position of axis d's pair
-        start, length = win[d]
-        if d not in plans:
-            y = y[(slice(None),) * p + (slice(start, start + length),)]
-            continue
+    y = _inverse_whole(prod, [plans[d][0] for d in axes], fft_axes, real, workers)
+    y = np.ascontiguousarray(y)
+    # Overlap-add and crop, one convolution axis at a time from the last, so
+    # the pairs before it keep their positions; the first pass reads the
+    # inverse transform, the last writes the result.
+    for i in range(len(axes) - 1, -1, -1):
+        d = axes[i]
         n, steps = plans[d]
-        if steps == 1:
-            y = y[(slice(None),) * p + (0, slice(start, start + length))]
-            continue
-        k = min(in1.shape[d], in2.shape[d])
-        step, tail = n - k + 1, k - 1
-        shape = y.shape[:p] + (steps + 1, step) + y.shape[p + 2:]
-        z = np.empty(shape, y.dtype)
-        pre = (slice(None),) * p
-        z[pre + (slice(0, steps),)] = y[pre + (slice(None), slice(0, step))]
-        z[pre + (steps,)] = 0
-        if tail:
-            z[pre + (slice(1, None), slice(0, tail))] += y[pre + (slice(None), slice(step, None))]
-        z = z.reshape(y.shape[:p] + ((steps + 1) * step,) + y.shape[p + 2:])
-        y = z[pre + (slice(start, start + length),)]
-    return y if y.base is None and y.flags.c_contiguous else y.copy()
+        step = n - min(in1.shape[d], in2.shape[d]) + 1 if steps > 1 else n
+        start, length = win[d]
+        p = d + i  # position of axis d's pair
+        out = np.empty(y.shape[:p] + (length,) + y.shape[p + 2:], y.dtype)
+        _fft.oa_add(y, p, step, start, out, workers)
+        y = out
+    # Axes not convolved: the broadcast extent, cropped by 'same' (rare).
+    return _crop(y, [(0, m) if d in plans else win[d] for d, m in enumerate(y.shape)])
 
 
 # --------------------------------------------------------------------------

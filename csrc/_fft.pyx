@@ -1,13 +1,17 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """The FFT family's compiled work around scipy.fft's transforms: the
-spectral product (out = a*b, out += a*b) on complex64 and complex128, and
-the packing of two real inputs into one complex transform."""
+spectral product (out = a*b, out += a*b) on complex64 and complex128, the
+packing of two real inputs into one complex transform, and the overlap-add
+block work around the block transforms (blocking an axis into a zero-padded
+workspace; adding the blocks' overlaps while cropping)."""
 cimport numpy as cnp
 from cc_cpu cimport cc_isa
-from cc_fft cimport (CC_FFT_C64, CC_FFT_C128, CC_OK, CC_SPEC_MAC, CC_SPEC_MUL,
-                     CC_SPEC_OP_COUNT, cc_fft_dtype, cc_index_t, cc_pack_pair_f32,
-                     cc_pack_pair_f64, cc_pair_product_f32, cc_pair_product_f64,
-                     cc_spec_op, cc_spec_select, cc_spectral)
+from cc_fft cimport (CC_FFT_C64, CC_FFT_C128, CC_OA_F32, CC_OA_F64, CC_OA_LD,
+                     CC_OA_MAX_NDIM, CC_OK, CC_SPEC_MAC, CC_SPEC_MUL, CC_SPEC_OP_COUNT,
+                     cc_fft_dtype, cc_index_t, cc_oa_add, cc_oa_dtype, cc_oa_fill,
+                     cc_oa_parallel_min, cc_pack_pair_f32, cc_pack_pair_f64,
+                     cc_pair_product_f32, cc_pair_product_f64, cc_spec_op,
+                     cc_spec_select, cc_spectral)
 import numpy as np
 
 cnp.import_array()
@@ -149,3 +153,146 @@ def pair_product(cnp.ndarray z, double s):
         else:
             cc_pair_product_f64(n, <double *>pz, s)
     return z[:n // 2 + 1]
+
+# --------------------------------------------------------------------------
+# Overlap-add blocks
+
+#: Output bytes from which oa_fill and oa_add use more than one thread.
+OA_PARALLEL_MIN = cc_oa_parallel_min()
+
+cdef Py_ssize_t _count(shape) except -1:
+    cdef Py_ssize_t n = 1
+    for d in shape:
+        n *= <Py_ssize_t>d
+    return n
+
+
+cdef _check_pair(cnp.ndarray src, cnp.ndarray dst, int num_threads):
+    """The checks oa_fill and oa_add share: one dtype, dst C-contiguous,
+    writeable and apart from src."""
+    if num_threads < 1:
+        raise ValueError(f"num_threads must be positive, got {num_threads}")
+    if src.dtype != dst.dtype:
+        raise TypeError(f"input and output must share one dtype, got {src.dtype} "
+                        f"and {dst.dtype}")
+    if not cnp.PyArray_IS_C_CONTIGUOUS(dst):
+        raise ValueError("output must be C-contiguous")
+    if not cnp.PyArray_ISWRITEABLE(dst):
+        raise ValueError("output must be writeable")
+    if np.may_share_memory(src, dst):
+        raise ValueError("input and output must not overlap")
+
+
+def oa_fill(cnp.ndarray x, cuts, cnp.ndarray ws, int num_threads):
+    """Cut the leading m = len(cuts) axes of x into zero-padded blocks, in
+    one pass: with cuts[a] = (step_a, steps_a, n_a),
+    ws[s_0, j_0, ..., s_{m-1}, j_{m-1}, ...] = x[s_0*step_0 + j_0, ..., ...]
+    when j_a < step_a and s_a*step_a + j_a < x.shape[a] on every axis a,
+    else 0 (steps_a = 1, step_a = x.shape[a]: axis a zero-padded to n_a).
+
+    x: IN, float or complex, any strides on axes 0..m-2; axes m-1.. must be
+    C-contiguous.  ws: OUT, C-contiguous, x's dtype, shape (steps_0, n_0,
+    ..., steps_{m-1}, n_{m-1}) + x.shape[m:]; every element is written.
+    step_a >= 1, and no block starts past the end of its axis
+    ((steps_a - 1) * step_a <= x.shape[a]).
+    """
+    cdef cc_index_t nx[CC_OA_MAX_NDIM]
+    cdef cc_index_t xstride[CC_OA_MAX_NDIM]
+    cdef cc_index_t steps[CC_OA_MAX_NDIM]
+    cdef cc_index_t step[CC_OA_MAX_NDIM]
+    cdef cc_index_t n[CC_OA_MAX_NDIM]
+    cdef int a, m = len(cuts)
+    cdef Py_ssize_t expect
+    _check_pair(x, ws, num_threads)
+    if x.dtype.kind not in "fc":
+        raise TypeError(f"oa_fill takes float or complex arrays, got {x.dtype}")
+    if not 1 <= m <= x.ndim:
+        raise ValueError(f"cuts must name 1 to {x.ndim} leading axes of x, got {m}")
+    xs, wss = (<object>x).shape, (<object>ws).shape
+    pairs = ()
+    for a in range(m):
+        st, ns, nn = (int(v) for v in cuts[a])
+        if st < 1 or ns < 1 or nn < 0 or ns - 1 > xs[a] // st:
+            raise ValueError(f"axis {a}: {ns} blocks of step {st} (length {nn}) do not "
+                             f"fit an axis of {xs[a]}")
+        nx[a], xstride[a], step[a], steps[a], n[a] = xs[a], x.strides[a], st, ns, nn
+        pairs += (ns, nn)
+    if wss != pairs + xs[m:]:
+        raise ValueError(f"ws.shape {wss} is not {pairs + xs[m:]}")
+    # Axes m-1.. C-contiguous (strides of length-1 axes, or of an empty x,
+    # do not matter).
+    expect = x.dtype.itemsize
+    for a in range(x.ndim - 1, m - 2, -1):
+        if xs[a] > 1 and x.strides[a] != expect and cnp.PyArray_SIZE(x):
+            raise ValueError(f"x must be C-contiguous from axis {m - 1}; got strides "
+                             f"{(<object>x).strides}")
+        expect *= xs[a]
+    cdef Py_ssize_t inner_bytes = _count(xs[m:]) * x.dtype.itemsize
+    cdef const void *px = cnp.PyArray_DATA(x)
+    cdef void *pw = cnp.PyArray_DATA(ws)
+    cdef int status
+    with nogil:
+        status = cc_oa_fill(m, nx, xstride, steps, step, n, inner_bytes, px, pw,
+                            num_threads)
+    if status != CC_OK:
+        raise ValueError("convcore: invalid overlap-add fill problem")
+
+
+cdef int _lanes(dt, cc_oa_dtype *code) except -1:
+    """Real lanes per element of dt, and their type code."""
+    if dt == np.float32 or dt == np.complex64:
+        code[0] = CC_OA_F32
+    elif dt == np.float64 or dt == np.complex128:
+        code[0] = CC_OA_F64
+    elif (dt == np.longdouble or dt == np.clongdouble) \
+            and np.dtype(np.longdouble).itemsize == sizeof(long double):
+        code[0] = CC_OA_LD
+    else:
+        raise TypeError(f"oa_add takes native float or complex arrays, got {dt}")
+    return 2 if dt.kind == "c" else 1
+
+
+def oa_add(cnp.ndarray y, int axis, Py_ssize_t step, Py_ssize_t start, cnp.ndarray out,
+           int num_threads):
+    """Overlap-add the blocks on axes (axis, axis+1) of y and crop: with
+    q = start + p, s = q // step, j = q % step and tail = n - step,
+    out[..., p, ...] = y[..., s, j, ...] + y[..., s-1, j+step, ...], the
+    first term only for s < steps, the second only for s >= 1 and j < tail.
+
+    y: IN, C-contiguous, float or complex (native), shape
+    lead + (steps, n) + rest.  out: OUT, C-contiguous, y's dtype, shape
+    lead + (length,) + rest; every element is written.  Requires
+    1 <= step <= n, tail <= step (each tail meets only the next block) and
+    start + length <= (steps + 1) * step.
+    """
+    cdef cc_oa_dtype code
+    _check_pair(y, out, num_threads)
+    if not cnp.PyArray_IS_C_CONTIGUOUS(y):
+        raise ValueError("y must be C-contiguous")
+    cdef int lanes = _lanes(y.dtype, &code)
+    ys, outs = (<object>y).shape, (<object>out).shape
+    if not 0 <= axis < y.ndim - 1:
+        raise ValueError(f"axis {axis} must name a block pair of y.ndim {y.ndim}")
+    if (out.ndim != y.ndim - 1 or outs[:axis] != ys[:axis]
+            or outs[axis + 1:] != ys[axis + 2:]):
+        raise ValueError(f"out.shape {outs} does not join axes {axis}, {axis + 1} "
+                         f"of y.shape {ys}")
+    cdef Py_ssize_t steps = ys[axis], n = ys[axis + 1], length = outs[axis]
+    if steps < 1 or not 1 <= step <= n or n - step > step:
+        raise ValueError(f"blocks of {n} need 1 <= step <= n and a tail n - step "
+                         f"<= step; got step={step}, steps={steps}")
+    # Python integers: no overflow whatever the arguments.
+    end, room = <object>start + length, (<object>steps + 1) * step
+    if start < 0 or end > room:
+        raise ValueError(f"window [{start}, {end}) outside the {room} overlap-added "
+                         f"positions")
+    cdef Py_ssize_t outer = _count(ys[:axis])
+    cdef Py_ssize_t inner = _count(ys[axis + 2:]) * lanes
+    cdef const void *py = cnp.PyArray_DATA(y)
+    cdef void *po = cnp.PyArray_DATA(out)
+    cdef int status
+    with nogil:
+        status = cc_oa_add(code, outer, steps, n, step, inner, py, start, length, po,
+                           num_threads)
+    if status != CC_OK:
+        raise ValueError("convcore: invalid overlap-add problem")

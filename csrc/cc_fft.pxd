@@ -25,3 +25,17 @@ cdef extern from "fft/fft.h" nogil:
     enum:
         CC_OK
         CC_EINVAL
+    cc_index_t cc_oa_parallel_min()
+    enum:
+        CC_OA_MAX_NDIM
+    int cc_oa_fill(int m, const cc_index_t *nx, const cc_index_t *xstride,
+                   const cc_index_t *steps, const cc_index_t *step, const cc_index_t *n,
+                   cc_index_t inner_bytes, const void *x, void *ws, int num_threads)
+    ctypedef enum cc_oa_dtype:
+        CC_OA_F32
+        CC_OA_F64
+        CC_OA_LD
+        CC_OA_DT_COUNT
+    int cc_oa_add(cc_oa_dtype dt, cc_index_t outer, cc_index_t steps, cc_index_t n,
+                  cc_index_t step, cc_index_t inner, const void *y, cc_index_t start,
+                  cc_index_t length, void *out, int num_threads)

@@ -1,9 +1,13 @@
 """Kernel tests of the FFT family: every spectral micro-kernel the CPU runs
-against the scalar reference (bit for bit) and NumPy, on odd lengths."""
+against the scalar reference (bit for bit) and NumPy, on odd lengths; the
+overlap-add block kernels (oa_fill, oa_add) against plain NumPy loops, bit
+for bit, and oa_window against the plain FFT path."""
 import threading
 
 import numpy as np
 import pytest
+import scipy.fft as sp_fft
+import scipy.signal as ss
 
 from convcore import _dispatch, _fft, _fftconv
 from convcore._dispatch import ISA_NAMES
@@ -119,3 +123,267 @@ def test_concurrent_calls_give_the_serial_result():
         t.join()
     for s, g in zip(serial, got):
         np.testing.assert_array_equal(s, g)
+
+
+# -- overlap-add blocks ---------------------------------------------------------
+
+OA_DTYPES = [np.float32, np.float64, np.complex64, np.complex128, np.longdouble,
+             np.clongdouble]
+
+
+def _rand_of(rng, shape, dtype):
+    x = rng.standard_normal(shape)
+    if np.dtype(dtype).kind == "c":
+        x = x + 1j * rng.standard_normal(shape)
+    return x.astype(dtype)
+
+
+def _fill_ref(x, cuts):
+    """oa_fill by plain loops over the blocks, one axis at a time."""
+    ws = x
+    for a in range(len(cuts) - 1, -1, -1):
+        step, steps, n = cuts[a]
+        xm = np.moveaxis(ws, a, -1)
+        out = np.zeros(xm.shape[:-1] + (steps, n), x.dtype)
+        for s in range(steps):
+            seg = xm[..., s * step:s * step + min(step, n)]
+            out[..., s, :seg.shape[-1]] = seg
+        ws = np.moveaxis(out, (-2, -1), (a, a + 1))
+    return ws
+
+
+def _add_ref(y, axis, step, start, length):
+    """oa_add position by position: block s's head, then + block s-1's tail."""
+    ym = np.moveaxis(y, (axis, axis + 1), (-2, -1))
+    steps, n = ym.shape[-2:]
+    tail = n - step
+    out = np.empty(ym.shape[:-2] + (length,), y.dtype)
+    for p in range(length):
+        s, j = divmod(start + p, step)
+        v = ym[..., s, j].copy() if s < steps else np.zeros(ym.shape[:-2], y.dtype)
+        if s >= 1 and j < tail:
+            v = v + ym[..., s - 1, j + step]
+        out[..., p] = v
+    return np.moveaxis(out, -1, axis)
+
+
+def _same_bits(a, b):
+    """Equal values and signs, so that -0.0 != 0.0 and NaN == NaN (long
+    double's padding bytes are not compared)."""
+    assert a.shape == b.shape and a.dtype == b.dtype
+    if a.dtype == np.float32:  # no padding: compare the bits themselves
+        assert np.array_equal(np.ascontiguousarray(a).view(np.uint32),
+                              np.ascontiguousarray(b).view(np.uint32))
+        return
+    ra, rb = (np.stack([np.real(x), np.imag(x)]) for x in (a, b))
+    np.testing.assert_array_equal(ra, rb)
+    np.testing.assert_array_equal(np.signbit(ra), np.signbit(rb))
+
+
+# (shape of x, cuts): tails, steps == 1 (zero padding, or a copy when
+# n == nx), a last block starting exactly at the end, blocks shorter than
+# the step, several axes at once, trailing axes copied with each position,
+# empty axes.
+FILL_CASES = [
+    ((37,), [(10, 4, 13)]), ((7,), [(7, 1, 12)]), ((20,), [(10, 3, 12)]),
+    ((4, 23), [(4, 1, 4), (5, 5, 9)]), ((29, 3), [(6, 5, 11)]),
+    ((2, 3, 17, 2, 5), [(2, 1, 2), (3, 1, 3), (4, 5, 7)]), ((3, 20, 2), [(3, 1, 5), (10, 2, 6)]),
+    ((1,), [(1, 1, 1)]), ((0, 5), [(1, 1, 0), (2, 3, 4)]), ((2, 9, 0), [(2, 1, 2), (3, 3, 5)]),
+    ((0,), [(3, 1, 4)]), ((13, 11), [(4, 4, 6), (5, 3, 8)]), ((9, 4, 10), [(3, 3, 5), (4, 1, 4)]),
+    ((10, 3, 12, 2), [(4, 3, 6), (3, 1, 5), (5, 3, 7)]),
+]
+
+
+@pytest.mark.parametrize("dtype", OA_DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("case", FILL_CASES, ids=str)
+def test_oa_fill_matches_reference(dtype, case):
+    shape, cuts = case
+    rng = np.random.default_rng(sum(shape) + len(cuts))
+    x = _rand_of(rng, shape, dtype)
+    pairs = tuple(v for _, steps, n in cuts for v in (steps, n)) + shape[len(cuts):]
+    m = len(cuts)
+    # Leading axes may have any strides: reversed, and every other element.
+    views = [x]
+    if m > 1 and x.size:
+        views.append(x[::-1])
+        big = np.repeat(x, 2, axis=0)[::-2]  # negative stride of two rows
+        views.append(big)
+    for v in views:
+        ws = np.full(pairs, np.nan, dtype)  # every element is written
+        _fft.oa_fill(v, cuts, ws, 1)
+        _same_bits(ws, _fill_ref(v, cuts))
+
+
+# (lead, steps, n, step, rest): tail 0 (step == n), tail == step, one block,
+# outer and inner sizes; windows are chosen per case below.
+ADD_CASES = [
+    ((), 4, 13, 10, ()), ((), 5, 8, 8, ()), ((), 3, 12, 6, ()), ((), 1, 9, 9, ()),
+    ((), 1, 9, 6, ()), ((3,), 6, 7, 5, ()), ((), 4, 11, 7, (3,)), ((2, 3), 5, 6, 4, (2, 3)),
+    ((2,), 7, 3, 2, (1,)), ((), 2, 2, 1, ()),
+]
+
+
+def _windows(steps, step):
+    full = (steps + 1) * step
+    mid = full // 3
+    return [(0, full), (0, 1), (mid, max(1, full // 3)), (full - 5 if full > 5 else 0,
+            min(5, full)), (step, steps * step - step + 1), (3 if full > 3 else 0, 0)]
+
+
+@pytest.mark.parametrize("dtype", OA_DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("case", ADD_CASES, ids=str)
+def test_oa_add_matches_reference(dtype, case):
+    lead, steps, n, step, rest = case
+    rng = np.random.default_rng(steps * 31 + n)
+    y = _rand_of(rng, lead + (steps, n) + rest, dtype)
+    y.flat[::5] = -0.0  # 0.0 + -0.0 is +0.0: the tail-only block keeps NumPy's sign
+    axis = len(lead)
+    for start, length in _windows(steps, step):
+        if length < 0 or start + length > (steps + 1) * step:
+            continue
+        out = np.full(lead + (length,) + rest, np.nan, dtype)
+        _fft.oa_add(y, axis, step, start, out, 1)
+        _same_bits(out, _add_ref(y, axis, step, start, length))
+
+
+def test_oa_blocks_threads_give_identical_bits():
+    """Outputs just past the parallel threshold, so 2 threads split the work."""
+    rng = np.random.default_rng(10)
+    n, step = 4096, 3000
+    steps = _fft.OA_PARALLEL_MIN // (2 * 4 * n) + 2
+    x = rng.random((2, steps * step - 7), np.float32)[::-1]
+    cuts = [(2, 1, 2), (step, steps, n)]
+    fills = []
+    for threads in (1, 2):
+        ws = np.empty((1, 2, steps, n), np.float32)
+        assert ws.nbytes >= _fft.OA_PARALLEL_MIN
+        _fft.oa_fill(x, cuts, ws, threads)
+        fills.append(ws)
+    _same_bits(fills[0], fills[1])
+    ws = fills[0][0]
+    np.testing.assert_array_equal(ws[:, :, :step].reshape(2, -1)[:, :x.shape[1]], x)
+    assert not ws[:, :, step:].any() and not ws[:, -1, step - 7:].any()
+    del fills, ws
+
+    n, step = 4096, 4000
+    steps = _fft.OA_PARALLEL_MIN // (2 * 4 * step) + 2
+    y = rng.random((2, steps, n), np.float32) - 0.5
+    adds = []
+    for threads in (1, 2):
+        out = np.empty((2, steps * step + 11), np.float32)
+        assert out.nbytes >= _fft.OA_PARALLEL_MIN
+        _fft.oa_add(y, 1, step, 5, out, threads)
+        adds.append(out)
+    _same_bits(adds[0], adds[1])
+    # NumPy's overlap-add: heads, then the tails added into the next block.
+    z = np.zeros((2, steps + 1, step), np.float32)
+    z[:, :steps] = y[:, :, :step]
+    z[:, 1:, :n - step] += y[:, :, step:]
+    _same_bits(adds[0], z.reshape(2, -1)[:, 5:5 + out.shape[1]])
+
+
+def test_oa_blocks_reject_bad_arguments():
+    x = np.zeros((3, 10))
+    ws = np.empty((1, 3, 2, 8))
+    cuts = [(3, 1, 3), (5, 2, 8)]
+    _fft.oa_fill(x, cuts, ws, 1)
+    _fft.oa_fill(x, [(1, 3, 1)], np.empty((3, 1, 10)), 1)
+    for args, exc in [
+        ((x, cuts, np.empty((1, 3, 2, 8), np.float32), 1), TypeError),  # dtypes differ
+        ((x.astype(int), cuts, np.empty((1, 3, 2, 8), int), 1), TypeError),  # not float
+        ((np.asfortranarray(x), cuts, ws, 1), ValueError),     # rows not contiguous
+        ((x[:, ::2], [(3, 1, 3), (5, 1, 8)], np.empty((1, 3, 1, 8)), 1), ValueError),
+        ((x, [], ws, 1), ValueError),                          # no axis
+        ((x, cuts + [(1, 1, 1)], ws, 1), ValueError),          # more axes than x
+        ((x, cuts, np.empty((1, 3, 2, 8, 1)), 1), ValueError),  # shape
+        ((x, cuts, np.empty((3, 2, 8)), 1), ValueError),
+        ((x, [(3, 1, 3), (0, 2, 8)], ws, 1), ValueError),      # step < 1
+        ((x, [(3, 1, 3), (3, 5, 8)], np.empty((1, 3, 5, 8)), 1), ValueError),  # past the end
+        ((x, [(3, 1, 3), (5, 0, 8)], np.empty((1, 3, 0, 8)), 1), ValueError),  # no block
+        ((x, [(3, 1, 3), (5, 2, -1)], ws, 1), ValueError),     # negative length
+        ((x, cuts, ws[..., ::2].copy()[..., ::-1], 1), ValueError),  # ws not C-contiguous
+        ((x, cuts, ws, 0), ValueError),                        # threads
+    ]:
+        with pytest.raises(exc):
+            _fft.oa_fill(*args)
+    ro = np.empty((1, 3, 2, 8))
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="writeable"):
+        _fft.oa_fill(x, cuts, ro, 1)
+    buf = np.zeros(200)
+    with pytest.raises(ValueError, match="overlap"):
+        _fft.oa_fill(buf[:30].reshape(3, 10), [(5, 2, 8)], buf[20:68].reshape(3, 2, 8), 1)
+
+    y = np.zeros((3, 4, 8))
+    _fft.oa_add(y, 1, 5, 0, np.empty((3, 25)), 1)
+    for args, exc in [
+        ((y, 1, 5, 0, np.empty((3, 25), np.float32), 1), TypeError),  # dtypes differ
+        ((y.astype(int), 1, 5, 0, np.empty((3, 25), int), 1), TypeError),
+        ((y.astype(">f8"), 1, 5, 0, np.empty((3, 25), ">f8"), 1), TypeError),  # byte order
+        ((y[:, :, ::2], 1, 5, 0, np.empty((3, 4)), 1), ValueError),  # not C-contiguous
+        ((y, 2, 5, 0, np.empty((3, 4)), 1), ValueError),               # no pair at axis 2
+        ((y, 1, 5, 0, np.empty((3, 25, 1)), 1), ValueError),           # shape
+        ((y, 1, 5, 0, np.empty((2, 25)), 1), ValueError),
+        ((y, 1, 0, 0, np.empty((3, 25)), 1), ValueError),              # step < 1
+        ((y, 1, 9, 0, np.empty((3, 25)), 1), ValueError),              # step > n
+        ((y, 1, 3, 0, np.empty((3, 10)), 1), ValueError),              # tail 5 > step 3
+        ((y, 1, 5, 0, np.empty((3, 26)), 1), ValueError),              # past (steps+1)*step
+        ((y, 1, 5, 20, np.empty((3, 6)), 1), ValueError),
+        ((y, 1, 5, -1, np.empty((3, 5)), 1), ValueError),              # start < 0
+        ((y, 1, 5, 2**62, np.empty((3, 5)), 1), ValueError),           # no overflow
+        ((y, 1, 5, 0, np.empty((3, 25)), 0), ValueError),              # threads
+    ]:
+        with pytest.raises(exc):
+            _fft.oa_add(*args)
+    buf = np.zeros(200)
+    with pytest.raises(ValueError, match="overlap"):
+        _fft.oa_add(buf[:96].reshape(3, 4, 8), 1, 5, 0, buf[90:165].reshape(3, 25), 1)
+
+
+def _plan_for(s1, s2, n_of):
+    """A hand-made overlap-add plan: n_of[i] the block length of convolution
+    axis i (None: that axis whole, at the plain FFT length)."""
+    plan = []
+    for (a, b), n in zip(zip(s1, s2), n_of):
+        k, big = min(a, b), max(a, b)
+        if n is None:
+            plan.append((sp_fft.next_fast_len(a + b - 1), 1))
+        else:
+            assert n - k + 1 >= k - 1
+            plan.append((n, -(-big // (n - k + 1))))
+    return plan
+
+
+@pytest.mark.parametrize("d1, d2", [("f8", "f8"), ("f4", "f4"), ("c16", "f8"), ("c8", "c8"),
+                                    ("g", "g"), ("G", "g"), ("i2", "f4")])
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("s1, s2, n_of", [
+    ((300,), (41,), [100]), ((41,), (300,), [80]), ((301,), (3,), [4]),
+    ((6, 120), (6, 9), [None, 20]), ((120, 40), (7, 9), [16, None]),
+    ((50, 60), (5, 7), [12, 16]), ((3, 70, 2, 33), (1, 6, 2, 5), [None, 15, None, 9]),
+    ((2, 90, 1), (1, 8, 3), [None, 15, None]),
+])
+def test_oa_window_matches_fft_window(d1, d2, mode, s1, s2, n_of):
+    """Every layout the workspace takes: blocked and whole convolution axes,
+    broadcast axes ('same' crops them), strided, Fortran and big-endian
+    inputs, every dtype the FFT path has."""
+    rng = np.random.default_rng(len(s1) * 100 + s1[-1])
+    a, b = (_rand_of(rng, s, np.complex128 if np.dtype(d).kind == "c" else np.float64)
+            .astype(d) for s, d in ((s1, d1), (s2, d2)))
+    a, b, axes = _fftconv._init_axes(a, b, mode, None)
+    axes = sorted(axes)
+    win = _fftconv.conv_window(mode, a.shape, b.shape, axes)
+    plan = _plan_for([a.shape[d] for d in axes], [b.shape[d] for d in axes],
+                     [n_of[d] for d in axes])
+    expected = _fftconv.fft_window(a, b, axes, win)
+    tol = 1e3 * np.finfo(expected.dtype).eps * max(1.0, np.abs(expected).max())
+    layouts = [(a, b), (np.asfortranarray(a), b[..., ::-1].copy()[..., ::-1]),
+               (a.astype(a.dtype.newbyteorder(">")), np.repeat(b, 2, axis=-1)[..., ::2]),
+               (a[::-1].copy()[::-1], np.repeat(b, 2, axis=0)[::2])]
+    for x, h in layouts:
+        got = _fftconv.oa_window(x, h, axes, win, plan)
+        assert got.shape == expected.shape and got.dtype == expected.dtype
+        assert got.flags.c_contiguous
+        np.testing.assert_allclose(got, expected, rtol=0, atol=tol)
+    if d1 == d2 == "f8" and mode == "full" and len(axes) == a.ndim:
+        np.testing.assert_allclose(got, ss.convolve(a, b, method="direct"), rtol=0, atol=tol)

@@ -10,6 +10,10 @@
  * one rounding per multiply and per add, in that order, and never fuses a
  * multiply into an add: every ISA gives the reference's bits, so a result
  * never depends on the CPU it ran on.
+ *
+ * Overlap-add also runs its block work here: cutting inputs into the
+ * zero-padded blocks the transforms take, and adding the inverse
+ * transforms' overlapping block tails while cropping to the window.
  */
 #ifndef CC_FFT_H
 #define CC_FFT_H
@@ -80,5 +84,54 @@ double cc_pack_pair_f64(cc_index_t n, const double *a, cc_index_t na,
                         const double *b, cc_index_t nb, double *z);
 void cc_pair_product_f32(cc_index_t n, float *z, double s);
 void cc_pair_product_f64(cc_index_t n, double *z, double s);
+
+/* Overlap-add block work around the block transforms (oa_blocks.c).
+ *
+ * An axis of length steps * n holds ``steps`` blocks of ``n``; block s
+ * starts at sample s*step of the unblocked axis, so its last tail = n - step
+ * positions overlap the next block.  Arrays are C-contiguous unless said
+ * otherwise.  Each output element is written exactly once (outputs may be
+ * uninitialised), from fixed work items: results never depend on the thread
+ * count.  Calls with fewer than cc_oa_parallel_min() output bytes run on
+ * the calling thread.  Both return CC_OK or CC_EINVAL. */
+#define CC_OA_MAX_NDIM 64
+cc_index_t cc_oa_parallel_min(void);
+
+/* Block the leading m axes of x at once, in one pass:
+ *
+ *   ws[s_0, j_0, ..., s_{m-1}, j_{m-1}, :] = x[s_0*step_0 + j_0, ..., :]
+ *
+ * when j_a < step_a and s_a*step_a + j_a < nx_a on every axis a, else 0,
+ * for s_a < steps_a, j_a < n_a (steps_a = 1, step_a = nx_a = n_a: axis a
+ * copied as it is; steps_a = 1, step_a = nx_a: zero-padded to n_a).  A byte
+ * copy, so one entry for every dtype.  x: IN, axis a of nx[a] positions
+ * xstride[a] bytes apart (any sign), each position inner_bytes contiguous
+ * bytes, and xstride[m-1] == inner_bytes (rows of the last axis
+ * contiguous; free when nx[m-1] <= 1).  ws: OUT, (steps_0, n_0, ...,
+ * steps_{m-1}, n_{m-1}, inner_bytes); no overlap with x.  Requires
+ * 1 <= m <= CC_OA_MAX_NDIM, step_a >= 1 and (steps_a - 1) * step_a <= nx_a
+ * (no block starts past the end). */
+int cc_oa_fill(int m, const cc_index_t *nx, const cc_index_t *xstride,
+               const cc_index_t *steps, const cc_index_t *step, const cc_index_t *n,
+               cc_index_t inner_bytes, const void *x, void *ws, int num_threads);
+
+/* Real lane types of cc_oa_add (complex data: two lanes per element). */
+typedef enum { CC_OA_F32 = 0, CC_OA_F64 = 1, CC_OA_LD = 2, CC_OA_DT_COUNT } cc_oa_dtype;
+
+/* Overlap-add and crop an axis: for p < length, with q = start + p,
+ * s = q / step and j = q % step,
+ *
+ *   out[o, p, i] = y[o, s, j, i] + y[o, s-1, j+step, i]   (s >= 1, j < tail)
+ *
+ * where the first term is absent for s == steps (that block holds only the
+ * tail of block steps-1: 0 + tail, as an add into zeros gives) and the
+ * second for s == 0 or j >= tail; neither: 0.  One add per element, head
+ * first.  y: IN, (outer, steps, n, inner lanes); out: OUT, (outer, length,
+ * inner lanes); no overlap.  N-D: one axis at a time, from the last.
+ * Requires 1 <= step <= n, tail = n - step <= step and
+ * start + length <= (steps + 1) * step. */
+int cc_oa_add(cc_oa_dtype dt, cc_index_t outer, cc_index_t steps, cc_index_t n,
+              cc_index_t step, cc_index_t inner, const void *y, cc_index_t start,
+              cc_index_t length, void *out, int num_threads);
 
 #endif
