@@ -274,6 +274,18 @@ PRUNE_MIN_POINTS = 1 << 16
 # points about 100 us).
 PAIR_MIN_POINTS = 1 << 14
 
+# Below this many points per transform (all lines of a call) pocketfft runs
+# on one thread: its thread hand-offs cost more than a second core gives
+# (measured on the calibration machine: complex 23x25x22 and real 349x296
+# transforms ran 1.3-2x slower on two threads, 1080x1080 1.2x faster).
+FFT_THREADS_MIN_POINTS = 1 << 18
+
+
+def fft_workers(points):
+    """pocketfft's thread count for transforms of ``points`` points."""
+    return get_num_threads() if points >= FFT_THREADS_MIN_POINTS else 1
+
+
 # Up to this many bytes of complex workspace two real lines share one
 # complex transform: one complex transform of n points then costs 0.6-0.75
 # of two real ones (pocketfft, Zen 3, 512 KiB L2), but from 25000 complex128
@@ -336,10 +348,11 @@ def fft_window(in1, in2, axes, win):
     """The window ``win`` of ``in1 * in2`` (convolution along ``axes``,
     broadcasting elsewhere) by one FFT of each input."""
     dtype = work_dtype(in1, in2)
-    workers = get_num_threads()
     real = dtype.kind != "c"
     fshape = fft_lengths(in1.shape, in2.shape, axes, win, real)
-    path = fft_path(in1.shape, in2.shape, axes, fshape, workers, dtype)
+    path = fft_path(in1.shape, in2.shape, axes, fshape, get_num_threads(), dtype)
+    workers = fft_workers(math.prod(np.broadcast_shapes(
+        _padded_shape(in1.shape, axes, fshape), _padded_shape(in2.shape, axes, fshape))))
     x1, x2 = in1.astype(dtype, copy=False), in2.astype(dtype, copy=False)
     if path == "packed":
         return _packed_line(x1, x2, fshape[0], axes[0], win)
@@ -463,7 +476,6 @@ def oa_window(in1, in2, axes, win, plan):
     whole at length N)."""
     dtype = work_dtype(in1, in2)
     real = dtype.kind != "c"
-    workers = get_num_threads()
     plans = dict(zip(axes, plan))
     # The longer input is cut into blocks of step N - K + 1 (in1 on a tie),
     # the other zero-padded to N; K - 1 <= step, so each block's tail meets
@@ -478,14 +490,18 @@ def oa_window(in1, in2, axes, win, plan):
     # Workspace axes: every convolution axis d is the pair at d + (number of
     # convolution axes before d).
     fft_axes = [d + i + 1 for i, d in enumerate(axes)]
-    specs = []
+    specs, points = [], []
+    threads = get_num_threads()  # of the compiled block passes
     for x, c in zip((in1, in2), cuts):
-        ws = _blocks(x, dtype, c, workers)
+        ws = _blocks(x, dtype, c, threads)
+        workers = fft_workers(ws.size)
         specs.append(_pocketfft.r2c(ws, fft_axes, workers) if real else
                      _pocketfft.c2c(ws, fft_axes, True, workers, out=ws))
+        points.append(ws.size)
     prod = spectral_product(specs[0], specs[1])
     del specs
-    y = _inverse_whole(prod, [plans[d][0] for d in axes], fft_axes, real, workers)
+    y = _inverse_whole(prod, [plans[d][0] for d in axes], fft_axes, real,
+                       fft_workers(max(points)))
     y = np.ascontiguousarray(y)
     # Overlap-add and crop, one convolution axis at a time from the last, so
     # the pairs before it keep their positions; the first pass reads the
@@ -497,7 +513,7 @@ def oa_window(in1, in2, axes, win, plan):
         start, length = win[d]
         p = d + i  # position of axis d's pair
         out = np.empty(y.shape[:p] + (length,) + y.shape[p + 2:], y.dtype)
-        _fft.oa_add(y, p, step, start, out, workers)
+        _fft.oa_add(y, p, step, start, out, threads)
         y = out
     # Axes not convolved: the broadcast extent, cropped by 'same' (rare).
     return _crop(y, [(0, m) if d in plans else win[d] for d, m in enumerate(y.shape)])

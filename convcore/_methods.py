@@ -7,8 +7,8 @@ import numpy as np
 
 from . import _cost_table, _dispatch, _validate, _wisdom
 from ._directconv import direct_plan, window
-from ._fftconv import (fft_lengths, fft_path, method_fft, method_oa, method_setup, plan_oa,
-                       work_dtype)
+from ._fftconv import (fft_lengths, fft_path, fft_workers, method_fft, method_oa, method_setup,
+                       plan_oa, work_dtype)
 from ._im2colconv import method_im2col
 from ._threads import get_num_threads
 
@@ -44,10 +44,11 @@ ROUNDING = ("fft", "oa")
 #           multiply-adds in the scalar edge loop
 #   im2col: 1, outputs, outputs * kernel size (patch elements filled and
 #           reduced)
-#   fft, oa: 1, calls into scipy.fft, 1-D lines transformed, workspace
-#           elements, n*log2(n) work of passes over several lines (which
-#           pocketfft threads), n*log2(n) work of single-line passes (which
-#           it does not): a tally of the 1-D passes each method makes
+#   fft, oa: 1, calls into pocketfft, 1-D lines transformed, workspace
+#           elements, n*log2(n) work of passes pocketfft runs on several
+#           threads (several lines, large enough: _fftconv.fft_workers),
+#           n*log2(n) work of the others: a tally of the 1-D passes each
+#           method makes
 # Constants are per dtype class (the kernels' element type; for FFTs the
 # transform dtype) and were fitted at the calibration's thread count.
 
@@ -135,11 +136,13 @@ def _fft_setup(p, q, mode):
 
 
 class _Passes:
-    """Tally of 1-D transform passes: calls into scipy.fft, lines
+    """Tally of 1-D transform passes: calls into pocketfft, lines
     transformed, and n*log2(n) work, the latter split by whether the pass
-    has several lines (pocketfft's threads split lines) or one."""
+    runs on several threads (pocketfft's threads split lines, when
+    ``threaded``: _fftconv.fft_workers) or on one."""
 
-    def __init__(self):
+    def __init__(self, threaded):
+        self.threaded = threaded
         self.calls = self.lines = self.parallel = self.serial = 0
 
     def add(self, extents, axis, n, calls=1):
@@ -147,7 +150,7 @@ class _Passes:
         work = lines * n * math.log2(max(n, 2))
         self.calls += calls
         self.lines += lines
-        if lines > 1:
+        if lines > 1 and self.threaded:
             self.parallel += work
         else:
             self.serial += work
@@ -160,7 +163,7 @@ def _fft_features(p, q, mode):
     dtype, real, p, q, axes, win, batch = _fft_setup(p, q, mode)
     lengths = fft_lengths(p.shape, q.shape, axes, win, real)
     path = fft_path(p.shape, q.shape, axes, lengths, get_num_threads(), dtype)
-    passes = _Passes()
+    passes = _Passes(path == "pair" or fft_workers(math.prod(lengths) * batch) > 1)
     if not axes:  # a broadcast product: costed as one call's overhead
         passes.add([1], 0, 1)
     elif path == "packed":  # one complex forward line (two real ones' work), one inverse
@@ -203,7 +206,7 @@ def _oa_features(p, q, mode):
         return dtype_class(dtype), None  # one block per axis: 'oa' runs fft_window
     block = [n for n, _ in plan]
     nblocks = math.prod(s for _, s in plan)
-    passes = _Passes()
+    passes = _Passes(fft_workers(nblocks * math.prod(block) * batch) > 1)
     for count in (nblocks, 1, nblocks):  # long input's blocks, short input, output
         for i, n in enumerate(block):
             passes.add([count * batch] + block, i + 1, n)

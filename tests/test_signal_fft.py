@@ -442,3 +442,19 @@ def test_packed_lines_keep_the_accuracy_bound(dtype, shapes, magnitudes):
         assert np.abs(got - ref).max(initial=0) <= bound, mode
         got = convcore.convolve(a, b, mode, method="fft")
         assert np.abs(got - ref).max(initial=0) <= bound, mode
+
+
+def test_small_transforms_stay_on_one_thread(monkeypatch):
+    """pocketfft gets convcore's threads only for large transforms; the
+    thread count never changes a result."""
+    with convcore.threads(2):
+        assert _fftconv.fft_workers(_fftconv.FFT_THREADS_MIN_POINTS - 1) == 1
+        assert _fftconv.fft_workers(_fftconv.FFT_THREADS_MIN_POINTS) == 2
+    a, b = _rand((40, 50), "f8"), _rand((9, 7), "f8")
+    results = []
+    for threshold in (0, 1 << 60):
+        monkeypatch.setattr(_fftconv, "FFT_THREADS_MIN_POINTS", threshold)
+        with convcore.threads(2):
+            results.append([f(a, b, "same") for f in (convcore.fftconvolve, convcore.oaconvolve)])
+    for x, y in zip(*results):
+        np.testing.assert_array_equal(x, y)
