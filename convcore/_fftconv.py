@@ -1,7 +1,8 @@
 """The FFT family: fftconvolve, oaconvolve and the 'fft' and 'oa' methods.
 
-The transforms are scipy.fft's (pocketfft: rfftn/irfftn for real data,
-fftn/ifftn for complex, ``workers`` = convcore's thread count).  Around them
+The transforms are scipy.fft's pocketfft (called through ``_pocketfft``:
+real transforms for real data, complex for complex, on convcore's threads
+when large: ``fft_workers``).  Around them
 convcore does, in the shape of scipy's ``_freq_domain_conv`` and
 ``_apply_conv_mode``: the transform lengths, the padding into workspaces
 allocated per call (so concurrent calls share nothing), the spectral product
