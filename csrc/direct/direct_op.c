@@ -236,7 +236,8 @@ int cc_correlate(cc_dtype dt, const cc_corr_problem *p, const void *x,
      * alternating rows with the other threads. */
     const cc_index_t block = CC_MAX((cc_index_t)1, items / (16 * (cc_index_t)num_threads));
     int status = CC_OK;
-    (void)work;
+    (void)work;  /* both used only by the OpenMP pragmas */
+    (void)block;
 
 #pragma omp parallel num_threads(num_threads) \
     if (num_threads > 1 && items > 1 && work >= CC_PARALLEL_MIN_WORK)
