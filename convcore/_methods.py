@@ -163,9 +163,7 @@ def _fft_features(p, q, mode):
     dtype, real, p, q, axes, win, batch = _fft_setup(p, q, mode)
     lengths = fft_lengths(p.shape, q.shape, axes, win, real)
     path = fft_path(p.shape, q.shape, axes, lengths, get_num_threads(), dtype)
-    # The 'pair' path's two threads are counted as one pocketfft call's: on
-    # small transforms they buy about as little.
-    passes = _Passes(fft_workers(math.prod(lengths) * batch * (2 if path == "pair" else 1)) > 1)
+    passes = _Passes(path == "pair" or fft_workers(math.prod(lengths) * batch) > 1)
     if not axes:  # a broadcast product: costed as one call's overhead
         passes.add([1], 0, 1)
     elif path == "packed":  # one complex forward line (two real ones' work), one inverse
