@@ -266,9 +266,11 @@ def _inverse(spec, lengths, axes, win, real, workers):
     return _crop(y, [(0, n) if a in axes[:-1] else win[a] for a, n in enumerate(y.shape)])
 
 
-# Below this many transform points an N-D transform is one scipy.fft call
+# Below this many transform points an N-D transform is one pocketfft call
 # per input: pruning would save less than its extra calls cost (measured on
-# the calibration machine: about 25 us per call, 0.1-0.3 ns per n*log2(n)).
+# the calibration machine through scipy.fft's public functions: about 25 us
+# per call, 0.1-0.3 ns per n*log2(n); direct calls cost less, so this errs
+# towards fewer calls).
 PRUNE_MIN_POINTS = 1 << 16
 # From this many points the two forward transforms of one-line inputs run
 # side by side (a thread hand-off costs some 20-40 us; an rfft of 2**14
@@ -280,6 +282,13 @@ PAIR_MIN_POINTS = 1 << 14
 # (measured on the calibration machine: complex 23x25x22 and real 349x296
 # transforms ran 1.3-2x slower on two threads, 1080x1080 1.2x faster).
 FFT_THREADS_MIN_POINTS = 1 << 18
+
+
+def transform_points(s1, s2, axes, lengths):
+    """Points of the transform of the broadcast product: ``lengths`` along
+    ``axes``, the broadcast extent along the others."""
+    return math.prod(lengths) * math.prod(max(a, b) for d, (a, b) in enumerate(zip(s1, s2))
+                                          if d not in axes)
 
 
 def fft_workers(points):
@@ -352,11 +361,10 @@ def fft_window(in1, in2, axes, win):
     real = dtype.kind != "c"
     fshape = fft_lengths(in1.shape, in2.shape, axes, win, real)
     path = fft_path(in1.shape, in2.shape, axes, fshape, get_num_threads(), dtype)
-    workers = fft_workers(math.prod(np.broadcast_shapes(
-        _padded_shape(in1.shape, axes, fshape), _padded_shape(in2.shape, axes, fshape))))
     x1, x2 = in1.astype(dtype, copy=False), in2.astype(dtype, copy=False)
     if path == "packed":
         return _packed_line(x1, x2, fshape[0], axes[0], win)
+    workers = fft_workers(transform_points(in1.shape, in2.shape, axes, fshape))
     if path == "pruned":
         sp1 = _forward(x1, fshape, axes, real, workers)
         sp2 = _forward(x2, fshape, axes, real, workers)

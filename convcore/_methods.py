@@ -8,7 +8,7 @@ import numpy as np
 from . import _cost_table, _dispatch, _validate, _wisdom
 from ._directconv import direct_plan, window
 from ._fftconv import (fft_lengths, fft_path, fft_workers, method_fft, method_oa, method_setup,
-                       plan_oa, work_dtype)
+                       plan_oa, transform_points, work_dtype)
 from ._im2colconv import method_im2col
 from ._threads import get_num_threads
 
@@ -130,8 +130,7 @@ def _fft_setup(p, q, mode):
     position across the broadcast axes."""
     dtype = work_dtype(p, q)
     p, q, axes, win = method_setup(p, q, mode)
-    batch = math.prod(max(a, b) for d, (a, b) in enumerate(zip(p.shape, q.shape))
-                      if d not in axes)
+    batch = transform_points(p.shape, q.shape, axes, [])
     return dtype, dtype.kind != "c", p, q, axes, win, batch
 
 
