@@ -191,16 +191,18 @@ def _crop(ret, win):
     return ret[sl].copy()
 
 
+def line_need(s1, s2, a, win):
+    """The shortest circular convolution along axis ``a`` that holds the
+    window ``win``."""
+    start, length = win[a]
+    full = s1[a] + s2[a] - 1
+    return max(full - start, start + length, s1[a], s2[a])
+
+
 def fft_lengths(s1, s2, axes, win, real):
     """Per convolution axis the transform length of :func:`fft_window`: the
     shortest fast length whose circular convolution holds the window."""
-    lengths = []
-    for a in axes:
-        start, length = win[a]
-        full = s1[a] + s2[a] - 1
-        need = max(full - start, start + length, s1[a], s2[a])
-        lengths.append(sp_fft.next_fast_len(need, real))
-    return lengths
+    return [sp_fft.next_fast_len(line_need(s1, s2, a, win), real) for a in axes]
 
 
 def _padded_shape(shape, axes, lengths):
@@ -296,11 +298,38 @@ def fft_workers(points):
     return get_num_threads() if points >= FFT_THREADS_MIN_POINTS else 1
 
 
-# Up to this many bytes of complex workspace two real lines share one
-# complex transform: one complex transform of n points then costs 0.6-0.75
-# of two real ones (pocketfft, Zen 3, 512 KiB L2), but from 25000 complex128
-# points on, where it leaves the L2 cache, 1.2-1.8 times as much.
-PACK_MAX_BYTES = 320 << 10
+# A packed line of PHASES_MIN_POINTS or more is transformed as 2 or 4
+# polyphase lines (_fft.pack_pair): pocketfft runs a batch of short lines
+# with SIMD across them (two complex128 lines at a time, as scipy builds
+# it), and one long line leaves the caches.  Zen 3, one thread, complex
+# transform and its inverse of 2**20 points: 4 lines 0.48x the time of one
+# line (a second thread saved nothing); of 2**14 points: 2 lines 0.8x.
+# Four lines from FOUR_PHASES_MIN_BYTES of workspace on, where two lines
+# of half of it would no longer share the 512 KiB L2 (2**15 complex128
+# points: 4 lines 0.46x the time of 2); below, the radix-4 step costs more
+# than it saves.
+PHASES_MIN_POINTS = 1 << 10
+FOUR_PHASES_MIN_BYTES = 256 << 10
+
+
+def packed_layout(need, itemsize):
+    """(phases, m) of the packed path for a circular convolution of at
+    least ``need`` points, with complex values of ``itemsize`` bytes:
+    ``phases`` lines of the fast length ``m``."""
+    if need < PHASES_MIN_POINTS:
+        phases = 1
+    else:
+        phases = 4 if need * itemsize >= FOUR_PHASES_MIN_BYTES else 2
+    return phases, sp_fft.next_fast_len(-(-need // phases), False)
+
+
+@functools.lru_cache(maxsize=32)
+def _twiddles(phases, m, dtype):
+    tw = _fft.pair_twiddles(phases, m, dtype)
+    if tw is not None:
+        tw.flags.writeable = False
+    return tw
+
 
 _pair_pool = None
 _pair_lock = threading.Lock()
@@ -308,16 +337,14 @@ _pair_lock = threading.Lock()
 
 def fft_path(s1, s2, axes, lengths, workers, dtype):
     """How fft_window transforms inputs of work dtype ``dtype``: for one
-    line per input, 'packed' (float32/float64 up to PACK_MAX_BYTES: both
-    lines in one complex transform, _packed_line), 'pair'
-    (pocketfft's threads only split lines, and batching two long lines in
-    one call is slower than two calls, so the two forward transforms run
-    side by side on two threads) or 'line' (one after the other); else
-    'whole' (one N-D call per transform) or 'pruned' (_forward and
-    _inverse, one axis at a time)."""
+    line per input, 'packed' (float32/float64: both lines in one complex
+    transform, _packed_line), 'pair' (pocketfft's threads only split
+    lines, and batching two long lines in one call is slower than two
+    calls, so the two forward transforms run side by side on two threads)
+    or 'line' (one after the other); else 'whole' (one N-D call per
+    transform) or 'pruned' (_forward and _inverse, one axis at a time)."""
     if len(axes) == 1 and math.prod(s1) == s1[axes[0]] and math.prod(s2) == s2[axes[0]]:
-        if dtype in (np.float32, np.float64) and \
-                lengths[0] * 2 * dtype.itemsize <= PACK_MAX_BYTES:
+        if dtype in (np.float32, np.float64):
             return "packed"
         return "pair" if workers > 1 and lengths[0] >= PAIR_MIN_POINTS else "line"
     if len(axes) > 1 and math.prod(lengths) >= PRUNE_MIN_POINTS:
@@ -340,18 +367,25 @@ def _side_by_side(f, g):
     return first, second
 
 
-def _packed_line(x1, x2, n, axis, win):
+def _packed_line(x1, x2, axis, win):
     """The window ``win`` of the convolution of two real lines (every axis
-    but ``axis`` of length 1): one complex transform of ``x1 + i*s*x2``,
-    whose halves give both spectra (_fft.pack_pair, _fft.pair_product),
-    then one inverse real transform."""
-    z = np.empty(n, np.result_type(x1.dtype, np.complex64))
+    but ``axis`` of length 1): one complex transform of ``x1 + i*s*x2`` as
+    polyphase lines (packed_layout), whose spectra give both inputs'
+    (_fft.pack_pair, _fft.pair_product), then inverse real transforms of
+    the result's phases, written interleaved."""
+    ctype = np.result_type(x1.dtype, np.complex64)
+    phases, m = packed_layout(line_need(x1.shape, x2.shape, axis, win), ctype.itemsize)
+    threads = get_num_threads()
+    z = np.empty((phases, m), ctype)
     s = _fft.pack_pair(np.ascontiguousarray(x1).reshape(-1),
-                       np.ascontiguousarray(x2).reshape(-1), z)
-    spec = _fft.pair_product(_pocketfft.c2c(z, [0], True, 1, out=z), s)
+                       np.ascontiguousarray(x2).reshape(-1), z, threads)
+    spec = _fft.pair_product(_pocketfft.c2c(z, [1], True, 1, out=z), s,
+                             _twiddles(phases, m, ctype), threads)
+    line = np.empty(phases * m, x1.dtype)
+    _pocketfft.c2r(spec, [1], m, 1, out=line.reshape(m, phases).T)
     start, length = win[axis]
-    line = _pocketfft.c2r(spec, [0], n, 1)[start:start + length]
-    return line.reshape([length if a == axis else 1 for a in range(x1.ndim)])
+    return line[start:start + length].reshape([length if a == axis else 1
+                                               for a in range(x1.ndim)])
 
 
 def fft_window(in1, in2, axes, win):
@@ -363,7 +397,7 @@ def fft_window(in1, in2, axes, win):
     path = fft_path(in1.shape, in2.shape, axes, fshape, get_num_threads(), dtype)
     x1, x2 = in1.astype(dtype, copy=False), in2.astype(dtype, copy=False)
     if path == "packed":
-        return _packed_line(x1, x2, fshape[0], axes[0], win)
+        return _packed_line(x1, x2, axes[0], win)
     workers = fft_workers(transform_points(in1.shape, in2.shape, axes, fshape))
     if path == "pruned":
         sp1 = _forward(x1, fshape, axes, real, workers)

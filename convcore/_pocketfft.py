@@ -62,14 +62,15 @@ def c2c(x, axes, forward, workers, out=None):
     return _into(fn(x, axes=axes, workers=workers, overwrite_x=out is x), out)
 
 
-def c2r(x, axes, n, workers):
+def c2r(x, axes, n, workers, out=None):
     """Inverse real transform of Hermitian ``x`` along ``axes``, divided by
-    the points; the last axis becomes ``n`` long."""
+    the points; the last axis becomes ``n`` long; written into ``out``
+    when given."""
     axes = tuple(axes)
     if RAW:
-        return _pp.c2r(x, axes, n, False, _NORM_1_N, None, workers)
+        return _pp.c2r(x, axes, n, False, _NORM_1_N, out, workers)
     s = [x.shape[a] for a in axes[:-1]] + [n]
-    return sp_fft.irfftn(x, s, axes=axes, workers=workers)
+    return _into(sp_fft.irfftn(x, s, axes=axes, workers=workers), out)
 
 
 def padded(x, shape, dtype=None):

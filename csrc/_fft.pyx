@@ -99,30 +99,40 @@ def spectral(cnp.ndarray a, a_off, cnp.ndarray b, b_off, cnp.ndarray out,
         raise ValueError("convcore: invalid spectral product problem")
 
 
+#: Polyphase splits pack_pair and pair_product take.
+PAIR_PHASES = (1, 2, 4)
+
+
 cdef _check_pair_z(cnp.ndarray z):
     if z.dtype not in (np.complex64, np.complex128):
         raise TypeError(f"z must be complex64 or complex128, got {z.dtype}")
-    if z.ndim != 1 or not cnp.PyArray_IS_C_CONTIGUOUS(z) or not cnp.PyArray_ISWRITEABLE(z):
-        raise ValueError("z must be a writeable, C-contiguous 1-D array")
-    if z.shape[0] < 1:
+    if z.ndim != 2 or not cnp.PyArray_IS_C_CONTIGUOUS(z) or not cnp.PyArray_ISWRITEABLE(z):
+        raise ValueError("z must be a writeable, C-contiguous 2-D array")
+    if z.shape[0] not in PAIR_PHASES:
+        raise ValueError(f"z must have 1, 2 or 4 rows (phases), got {z.shape[0]}")
+    if z.shape[1] < 1:
         raise ValueError("z must not be empty")
 
 
-def pack_pair(cnp.ndarray a, cnp.ndarray b, cnp.ndarray z):
-    """z[i] = a[i] + 1j*s*b[i] (zero past each input's end); returns s, a
-    power of two bringing b's largest magnitude to a's.
+def pack_pair(cnp.ndarray a, cnp.ndarray b, cnp.ndarray z, int num_threads=1):
+    """z[r, j] = a[i] + 1j*s*b[i], i = j*phases + r (zero past each input's
+    end): the polyphase components of a + 1j*s*b over z.size points, with
+    phases = z.shape[0].  Returns s, a power of two bringing b's largest
+    magnitude to a's.
 
-    a, b: IN, 1-D, C-contiguous, the real dtype of z.  z: OUT, 1-D,
-    C-contiguous complex64/complex128, written whole; len(z) >= len(a), len(b).
+    a, b: IN, 1-D, C-contiguous, the real dtype of z.  z: OUT, (phases, m)
+    C-contiguous complex64/complex128 (phases 1, 2 or 4), written whole;
+    z.size >= len(a), len(b).
     """
     _check_pair_z(z)
     real = np.dtype(np.float32 if z.dtype == np.complex64 else np.float64)
     for name, x in (("a", a), ("b", b)):
         if x.dtype != real or x.ndim != 1 or not cnp.PyArray_IS_C_CONTIGUOUS(x):
             raise ValueError(f"{name} must be a C-contiguous 1-D {real} array")
-        if x.shape[0] > z.shape[0]:
+        if x.shape[0] > z.size:
             raise ValueError(f"{name} is longer than z")
-    cdef cc_index_t n = z.shape[0], na = a.shape[0], nb = b.shape[0]
+    cdef int phases = z.shape[0], threads = max(num_threads, 1)
+    cdef cc_index_t m = z.shape[1], na = a.shape[0], nb = b.shape[0]
     cdef void *pa = cnp.PyArray_DATA(a)
     cdef void *pb = cnp.PyArray_DATA(b)
     cdef void *pz = cnp.PyArray_DATA(z)
@@ -130,29 +140,53 @@ def pack_pair(cnp.ndarray a, cnp.ndarray b, cnp.ndarray z):
     cdef bint single = z.dtype == np.complex64
     with nogil:
         if single:
-            s = cc_pack_pair_f32(n, <const float *>pa, na, <const float *>pb, nb, <float *>pz)
+            s = cc_pack_pair_f32(phases, m, <const float *>pa, na, <const float *>pb, nb,
+                                 <float *>pz, threads)
         else:
-            s = cc_pack_pair_f64(n, <const double *>pa, na, <const double *>pb, nb,
-                                 <double *>pz)
+            s = cc_pack_pair_f64(phases, m, <const double *>pa, na, <const double *>pb, nb,
+                                 <double *>pz, threads)
     return s
 
 
-def pair_product(cnp.ndarray z, double s):
-    """In place: z holds Z, the transform of pack_pair's output with scale
-    s; its first len(z)//2 + 1 values become A*B, the product of the
-    transforms of a and b.  Returns that prefix (a view)."""
+def pair_twiddles(int phases, Py_ssize_t m, dtype):
+    """The twiddles pair_product takes for a (phases, m) z of complex
+    ``dtype``: tw[r-1, k] = exp(-2j*pi*r*k/(phases*m)), k <= m//2, worked
+    out in float64 (None when phases == 1)."""
+    if phases == 1:
+        return None
+    r = np.arange(1, phases)[:, None]
+    k = np.arange(m // 2 + 1)[None, :]
+    return np.exp(-2j * np.pi * (r * k) / (phases * m)).astype(dtype)
+
+
+def pair_product(cnp.ndarray z, double s, cnp.ndarray tw=None, int num_threads=1):
+    """In place: z holds Z_r, the transforms of pack_pair's rows (scale
+    s); the first m//2 + 1 entries of row r become D_r, the spectrum of
+    phase r of the inverse of A*B, divided by phases (A, B the transforms of
+    a and b over z.size points), so that the inverse real transforms of the
+    rows over m points give the circular convolution of a and b at
+    positions j*phases + r.  tw: pair_twiddles(phases, m, z.dtype).
+    Returns z[:, :m//2 + 1] (a view)."""
     _check_pair_z(z)
     if not (s > 0):
         raise ValueError(f"s must be positive, got {s}")
-    cdef cc_index_t n = z.shape[0]
+    cdef int phases = z.shape[0], threads = max(num_threads, 1)
+    cdef cc_index_t m = z.shape[1]
+    cdef void *ptw = NULL
+    if phases > 1:
+        shape = (phases - 1, m // 2 + 1)
+        if tw is None or tw.dtype != z.dtype or tw.ndim != 2 \
+                or not cnp.PyArray_IS_C_CONTIGUOUS(tw) or (tw.shape[0], tw.shape[1]) != shape:
+            raise ValueError(f"tw must be a C-contiguous {z.dtype} array of shape {shape}")
+        ptw = cnp.PyArray_DATA(tw)
     cdef void *pz = cnp.PyArray_DATA(z)
     cdef bint single = z.dtype == np.complex64
     with nogil:
         if single:
-            cc_pair_product_f32(n, <float *>pz, s)
+            cc_pair_product_f32(phases, m, <float *>pz, <const float *>ptw, s, threads)
         else:
-            cc_pair_product_f64(n, <double *>pz, s)
-    return z[:n // 2 + 1]
+            cc_pair_product_f64(phases, m, <double *>pz, <const double *>ptw, s, threads)
+    return z[:, :m // 2 + 1]
 
 # --------------------------------------------------------------------------
 # Overlap-add blocks

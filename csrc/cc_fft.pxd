@@ -16,12 +16,14 @@ cdef extern from "fft/fft.h" nogil:
                     const void *a, const cc_index_t *a_off,
                     const void *b, const cc_index_t *b_off,
                     void *out, cc_isa isa, int num_threads)
-    double cc_pack_pair_f32(cc_index_t n, const float *a, cc_index_t na,
-                            const float *b, cc_index_t nb, float *z)
-    double cc_pack_pair_f64(cc_index_t n, const double *a, cc_index_t na,
-                            const double *b, cc_index_t nb, double *z)
-    void cc_pair_product_f32(cc_index_t n, float *z, double s)
-    void cc_pair_product_f64(cc_index_t n, double *z, double s)
+    double cc_pack_pair_f32(int phases, cc_index_t m, const float *a, cc_index_t na,
+                            const float *b, cc_index_t nb, float *z, int num_threads)
+    double cc_pack_pair_f64(int phases, cc_index_t m, const double *a, cc_index_t na,
+                            const double *b, cc_index_t nb, double *z, int num_threads)
+    void cc_pair_product_f32(int phases, cc_index_t m, float *z, const float *tw, double s,
+                             int num_threads)
+    void cc_pair_product_f64(int phases, cc_index_t m, double *z, const double *tw, double s,
+                             int num_threads)
     enum:
         CC_OK
         CC_EINVAL

@@ -72,18 +72,27 @@ int cc_spectral(cc_fft_dtype dt, cc_spec_op op, cc_index_t nrows, cc_index_t n,
                 const void *b, const cc_index_t *b_off,
                 void *out, cc_isa isa, int num_threads);
 
-/* Two real transforms by one complex transform (real_pair.c), for n >= 1:
- *   pack:     z[i] = a[i] + i*s*b[i] for i < n (zero past na, nb); returns
- *             s, a power of two bringing b's largest magnitude to a's;
- *   product:  given Z, the transform of z, the first n/2 + 1 entries of z
- *             become A[k]*B[k] (A, B the transforms of a, b), in place.
- * z holds n interleaved complex values; serial (memory-bound). */
-double cc_pack_pair_f32(cc_index_t n, const float *a, cc_index_t na,
-                        const float *b, cc_index_t nb, float *z);
-double cc_pack_pair_f64(cc_index_t n, const double *a, cc_index_t na,
-                        const double *b, cc_index_t nb, double *z);
-void cc_pair_product_f32(cc_index_t n, float *z, double s);
-void cc_pair_product_f64(cc_index_t n, double *z, double s);
+/* Two real transforms by one complex transform (real_pair.c), a line of
+ * n = phases*m points held as its `phases` polyphase components (phases 1,
+ * 2 or 4; m >= 1); z holds phases rows of m interleaved complex values:
+ *   pack:     z[r][j] = a[i] + i*s*b[i], i = j*phases + r (zero past na,
+ *             nb); returns s, a power of two bringing b's largest
+ *             magnitude to a's;
+ *   product:  given row r of z transformed (m points, unnormalised), the
+ *             first m/2 + 1 entries of row r become D_r, the spectrum of
+ *             phase r of the inverse of A*B scaled by 1/phases (A, B the
+ *             transforms of a, b over n points), in place; tw holds the
+ *             twiddles tw[r-1][k] = exp(-2*pi*i*r*k/n), k <= m/2, for
+ *             1 <= r < phases (unused when phases == 1).
+ * Up to num_threads threads on long lines. */
+double cc_pack_pair_f32(int phases, cc_index_t m, const float *a, cc_index_t na,
+                        const float *b, cc_index_t nb, float *z, int num_threads);
+double cc_pack_pair_f64(int phases, cc_index_t m, const double *a, cc_index_t na,
+                        const double *b, cc_index_t nb, double *z, int num_threads);
+void cc_pair_product_f32(int phases, cc_index_t m, float *z, const float *tw, double s,
+                         int num_threads);
+void cc_pair_product_f64(int phases, cc_index_t m, double *z, const double *tw, double s,
+                         int num_threads);
 
 /* Overlap-add block work around the block transforms (oa_blocks.c).
  *

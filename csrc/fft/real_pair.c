@@ -9,65 +9,46 @@
  * of the shared transform is relative to the larger input, and an input
  * thousands of times smaller would drown in it.  Multiplying by s and
  * 1/(4s) is exact.
+ *
+ * The line of n = phases*m points is transformed as `phases` lines of m
+ * (its polyphase components z_r[j] = z[j*phases + r]), which pocketfft
+ * runs as one batch: SIMD across lines, and threads once there are lines
+ * enough; one long line gets neither.  The first radix-`phases` step of
+ * the transform runs here, with w = exp(-2*pi*i/n):
+ *   Z[k + j*m] = sum_r exp(-2*pi*i*r*j/phases) * w^(r*k) * Z_r[k],
+ * and the inverse, after the product C = A*B, likewise splits into the
+ * spectra of the result's phases:
+ *   D_r[k] = w^(-r*k)/phases * sum_j exp(2*pi*i*r*j/phases) * C[k + j*m],
+ * of which the inverse real transforms of m points give c[j*phases + r].
+ * Each D_r is Hermitian, so k <= m/2 gives all of it.
  */
 #include <math.h>
 
 #include "fft.h"
 
-/* Exponent range of s: far inside the type's, so s*b and 1/(4s) stay
- * normal numbers. */
-#define CC_PAIR_EXP_MAX_F32 60
-#define CC_PAIR_EXP_MAX_F64 500
+/* Points from which pack and product use more than one thread. */
+#define CC_PAIR_PARALLEL_MIN ((cc_index_t)1 << 17)
+/* Entries k per work item of the product. */
+#define CC_PAIR_SPAN 2048
 
-#define CC_DEFINE_REAL_PAIR(T, sfx, FREXP, LDEXP, EXP_MAX)                    \
-static T max_abs_##sfx(const T *v, cc_index_t n)                              \
-{                                                                             \
-    T m = 0;                                                                  \
-    for (cc_index_t i = 0; i < n; ++i) {                                      \
-        const T a = v[i] < 0 ? -v[i] : v[i];                                  \
-        m = a > m ? a : m;                                                    \
-    }                                                                         \
-    return m;                                                                 \
-}                                                                             \
-                                                                              \
-double cc_pack_pair_##sfx(cc_index_t n, const T *a, cc_index_t na,           \
-                          const T *b, cc_index_t nb, T *z)                    \
-{                                                                             \
-    const T ma = max_abs_##sfx(a, na), mb = max_abs_##sfx(b, nb);             \
-    int ea = 0, eb = 0;                                                       \
-    if (ma > 0 && mb > 0 && isfinite(ma) && isfinite(mb)) {                   \
-        FREXP(ma, &ea);                                                       \
-        FREXP(mb, &eb);                                                       \
-    }                                                                         \
-    const int e = CC_CLAMP(ea - eb, -EXP_MAX, EXP_MAX);                       \
-    const T s = LDEXP((T)1, e);                                               \
-    const cc_index_t both = CC_MIN(CC_MIN(na, nb), n);                        \
-    for (cc_index_t i = 0; i < both; ++i) {                                   \
-        z[2 * i] = a[i];                                                      \
-        z[2 * i + 1] = b[i] * s;                                              \
-    }                                                                         \
-    for (cc_index_t i = both; i < n; ++i) {                                   \
-        z[2 * i] = i < na ? a[i] : 0;                                         \
-        z[2 * i + 1] = i < nb ? b[i] * s : 0;                                 \
-    }                                                                         \
-    return (double)s;                                                         \
-}                                                                             \
-                                                                              \
-void cc_pair_product_##sfx(cc_index_t n, T *z, double s)                     \
-{                                                                             \
-    const T scale = (T)(0.25 / s);                                            \
-    /* In place: entry k is written after its last read, and entries        \
-     * n - k > n/2 are read before any write reaches them. */                \
-    for (cc_index_t k = 0; k <= n / 2; ++k) {                                 \
-        const cc_index_t m = k ? n - k : 0;                                   \
-        const T zr = z[2 * k], zi = z[2 * k + 1];                             \
-        const T mr = z[2 * m], mi = -z[2 * m + 1];                            \
-        const T pr = zr + mr, pi = zi + mi, qr = zr - mr, qi = zi - mi;       \
-        const T re = pr * qr - pi * qi, im = pr * qi + pi * qr;               \
-        z[2 * k] = im * scale;                                                \
-        z[2 * k + 1] = -re * scale;                                           \
-    }                                                                         \
-}
+#define CC_T float
+#define CC_FABS fabsf
+#define CC_FREXP frexpf
+#define CC_LDEXP ldexpf
+#define CC_EXP_MAX 60  /* far inside the type's range: s*b and 1/(4s) stay normal */
+#define CC_PAIR(name) name##_f32
+#include "real_pair.inc"
+#undef CC_T
+#undef CC_FABS
+#undef CC_FREXP
+#undef CC_LDEXP
+#undef CC_EXP_MAX
+#undef CC_PAIR
 
-CC_DEFINE_REAL_PAIR(float, f32, frexpf, ldexpf, CC_PAIR_EXP_MAX_F32)
-CC_DEFINE_REAL_PAIR(double, f64, frexp, ldexp, CC_PAIR_EXP_MAX_F64)
+#define CC_T double
+#define CC_FABS fabs
+#define CC_FREXP frexp
+#define CC_LDEXP ldexp
+#define CC_EXP_MAX 500
+#define CC_PAIR(name) name##_f64
+#include "real_pair.inc"
