@@ -34,7 +34,7 @@ import numpy as np
 import scipy.fft as sp_fft
 from scipy.special import lambertw
 
-from . import _dispatch, _fft, _pocketfft
+from . import _dispatch, _fft, _pocketfft, _scratch
 from ._threads import get_num_threads
 from ._validate import check_mode, inputs_swap_needed, result_dtype
 
@@ -212,50 +212,66 @@ def _padded_shape(shape, axes, lengths):
     return shape
 
 
-def _forward_whole(x, lengths, axes, real, workers):
+def _spectrum_shape(shape, axes, lengths, real):
+    shape = _padded_shape(shape, axes, lengths)
+    if real:
+        shape[axes[-1]] = lengths[-1] // 2 + 1
+    return shape
+
+
+def _forward_whole(x, lengths, axes, real, workers, ws, overwrite_x=False):
     """The transform of ``x`` zero-padded to ``lengths`` along ``axes``, in
-    one call."""
-    xp = _pocketfft.padded(x, _padded_shape(x.shape, axes, lengths))
+    one call, in workspaces of ``ws`` (a _scratch.Scratch); complex: in
+    place when ``x`` may be overwritten."""
+    xp = ws.padded(x, _padded_shape(x.shape, axes, lengths))
+    if not real and (xp is not x or overwrite_x):
+        out = xp
+    else:
+        out = ws.empty(_spectrum_shape(x.shape, axes, lengths, real),
+                       np.result_type(x, np.complex64))
     if real:
-        return _pocketfft.r2c(xp, axes, workers)
-    return _pocketfft.c2c(xp, axes, True, workers, out=None if xp is x else xp)
+        return _pocketfft.r2c(xp, axes, workers, out=out)
+    return _pocketfft.c2c(xp, axes, True, workers, out=out)
 
 
-def _inverse_whole(spec, lengths, axes, real, workers):
-    """The inverse transform of ``spec`` (overwritten) along ``axes``."""
+def _inverse_whole(spec, lengths, axes, real, workers, ws):
+    """The inverse transform of ``spec`` (overwritten) along ``axes``, in
+    ``spec`` or a workspace of ``ws``."""
     if real:
-        return _pocketfft.c2r(spec, axes, lengths[-1], workers)
+        shape = _padded_shape(spec.shape, axes[-1:], lengths[-1:])
+        out = ws.empty(shape, np.empty(0, spec.dtype).real.dtype)
+        return _pocketfft.c2r(spec, axes, lengths[-1], workers, out=out)
     return _pocketfft.c2c(spec, axes, False, workers, out=spec)
 
 
-def _forward(x, lengths, axes, real, workers):
+def _forward(x, lengths, axes, real, workers, ws):
     """The transform of ``x`` zero-padded to ``lengths`` along ``axes``, one
     axis at a time from the last, in one workspace: each 1-D pass runs only
     over the lines the input occupies in the axes not yet transformed (a
     padded N-D transform would also transform the padding's zero lines),
     and writes in place, so the padding is never copied."""
     last = axes[-1]
-    shape = _padded_shape(x.shape, axes, lengths)
-    if real:
-        shape[last] = lengths[-1] // 2 + 1
-    ws = np.zeros(shape, np.result_type(x.dtype, np.complex64))
+    spec = ws.empty(_spectrum_shape(x.shape, axes, lengths, real),
+                    np.result_type(x.dtype, np.complex64))
     region = [slice(0, m) for m in x.shape]
     region[last] = slice(None)
-    occupied = ws[tuple(region)]
+    occupied = spec[tuple(region)]
+    _scratch.zero_outside(spec, occupied.shape)
     if real:
         line_shape = _padded_shape(x.shape, [last], lengths[-1:])
-        _pocketfft.r2c(_pocketfft.padded(x, line_shape), [last], workers, out=occupied)
+        _pocketfft.r2c(ws.padded(x, line_shape), [last], workers, out=occupied)
     else:
         occupied[tuple(slice(0, m) for m in x.shape)] = x
+        _scratch.zero_outside(occupied, x.shape)
         _pocketfft.c2c(occupied, [last], True, workers, out=occupied)
     for a in reversed(axes[:-1]):
         region[a] = slice(None)
-        occupied = ws[tuple(region)]
+        occupied = spec[tuple(region)]
         _pocketfft.c2c(occupied, [a], True, workers, out=occupied)
-    return ws
+    return spec
 
 
-def _inverse(spec, lengths, axes, win, real, workers):
+def _inverse(spec, lengths, axes, win, real, workers, ws):
     """The window ``win`` of the inverse transform of ``spec`` (overwritten):
     each axis but the last is cropped as soon as it is transformed, so the
     later passes run over the window's lines only."""
@@ -264,7 +280,7 @@ def _inverse(spec, lengths, axes, win, real, workers):
         _pocketfft.c2c(y, [a], False, workers, out=y)
         start, length = win[a]
         y = y[(slice(None),) * a + (slice(start, start + length),)]
-    y = _inverse_whole(y, lengths[-1:], axes[-1:], real, workers)
+    y = _inverse_whole(y, lengths[-1:], axes[-1:], real, workers, ws)
     return _crop(y, [(0, n) if a in axes[:-1] else win[a] for a, n in enumerate(y.shape)])
 
 
@@ -367,7 +383,7 @@ def _side_by_side(f, g):
     return first, second
 
 
-def _packed_line(x1, x2, axis, win):
+def _packed_line(x1, x2, axis, win, ws):
     """The window ``win`` of the convolution of two real lines (every axis
     but ``axis`` of length 1): one complex transform of ``x1 + i*s*x2`` as
     polyphase lines (packed_layout), whose spectra give both inputs'
@@ -376,7 +392,7 @@ def _packed_line(x1, x2, axis, win):
     ctype = np.result_type(x1.dtype, np.complex64)
     phases, m = packed_layout(line_need(x1.shape, x2.shape, axis, win), ctype.itemsize)
     threads = get_num_threads()
-    z = np.empty((phases, m), ctype)
+    z = ws.empty((phases, m), ctype)
     s = _fft.pack_pair(np.ascontiguousarray(x1).reshape(-1),
                        np.ascontiguousarray(x2).reshape(-1), z, threads)
     spec = _fft.pair_product(_pocketfft.c2c(z, [1], True, 1, out=z), s,
@@ -396,21 +412,24 @@ def fft_window(in1, in2, axes, win):
     fshape = fft_lengths(in1.shape, in2.shape, axes, win, real)
     path = fft_path(in1.shape, in2.shape, axes, fshape, get_num_threads(), dtype)
     x1, x2 = in1.astype(dtype, copy=False), in2.astype(dtype, copy=False)
-    if path == "packed":
-        return _packed_line(x1, x2, axes[0], win)
-    workers = fft_workers(transform_points(in1.shape, in2.shape, axes, fshape))
-    if path == "pruned":
-        sp1 = _forward(x1, fshape, axes, real, workers)
-        sp2 = _forward(x2, fshape, axes, real, workers)
-        return _inverse(spectral_product(sp1, sp2), fshape, axes, win, real, workers)
-    if path == "pair":
-        sp1, sp2 = _side_by_side(lambda: _forward_whole(x1, fshape, axes, real, 1),
-                                 lambda: _forward_whole(x2, fshape, axes, real, 1))
-    else:
-        sp1 = _forward_whole(x1, fshape, axes, real, workers)
-        sp2 = _forward_whole(x2, fshape, axes, real, workers)
-    # The circular result is indexed from 0 like the full one: crop directly.
-    return _crop(_inverse_whole(spectral_product(sp1, sp2), fshape, axes, real, workers), win)
+    with _scratch.Scratch() as ws:
+        if path == "packed":
+            return _packed_line(x1, x2, axes[0], win, ws)
+        workers = fft_workers(transform_points(in1.shape, in2.shape, axes, fshape))
+        if path == "pruned":
+            sp1 = _forward(x1, fshape, axes, real, workers, ws)
+            sp2 = _forward(x2, fshape, axes, real, workers, ws)
+            return ws.detach(_inverse(spectral_product(sp1, sp2), fshape, axes, win, real,
+                                      workers, ws))
+        if path == "pair":
+            sp1, sp2 = _side_by_side(lambda: _forward_whole(x1, fshape, axes, real, 1, ws),
+                                     lambda: _forward_whole(x2, fshape, axes, real, 1, ws))
+        else:
+            sp1 = _forward_whole(x1, fshape, axes, real, workers, ws)
+            sp2 = _forward_whole(x2, fshape, axes, real, workers, ws)
+        # The circular result is indexed from 0 like the full one: crop directly.
+        y = _inverse_whole(spectral_product(sp1, sp2), fshape, axes, real, workers, ws)
+        return ws.detach(_crop(y, win))
 
 
 # --------------------------------------------------------------------------
@@ -494,7 +513,7 @@ def _plan_oa(lens, real):
     return tuple(plan(choice)), best
 
 
-def _blocks(x, dtype, cuts, workers):
+def _blocks(x, dtype, cuts, workers, ws):
     """The workspace of ``x``: every axis ``d`` in ``cuts`` becomes the pair
     (block, position) of ``cuts[d] = (step, steps, n)``, block s holding
     samples [s*step, s*step + step) then zeros up to n (steps == 1, step ==
@@ -506,10 +525,11 @@ def _blocks(x, dtype, cuts, workers):
     if x.size and not x[(0,) * (m - 1)].flags.c_contiguous:
         x = np.ascontiguousarray(x)
     per_axis = [cuts.get(d, (max(x.shape[d], 1), 1, x.shape[d])) for d in range(m)]
-    ws = np.empty(tuple(v for _, steps, n in per_axis for v in (steps, n)) + x.shape[m:], dtype)
-    _fft.oa_fill(x, per_axis, ws, workers)
+    blocks = ws.empty(tuple(v for _, steps, n in per_axis for v in (steps, n)) + x.shape[m:],
+                      dtype)
+    _fft.oa_fill(x, per_axis, blocks, workers)
     # Axes not in cuts are copied whole: drop their block axis of length 1.
-    return ws.reshape(tuple(v for d in range(x.ndim) for v in
+    return blocks.reshape(tuple(v for d in range(x.ndim) for v in
                             ((x.shape[d],) if d not in cuts else cuts[d][1:])))
 
 
@@ -518,7 +538,6 @@ def oa_window(in1, in2, axes, win, plan):
     convolution axis (N, nsteps); nsteps == 1: that axis is transformed
     whole at length N)."""
     dtype = work_dtype(in1, in2)
-    real = dtype.kind != "c"
     plans = dict(zip(axes, plan))
     # The longer input is cut into blocks of step N - K + 1 (in1 on a tie),
     # the other zero-padded to N; K - 1 <= step, so each block's tail meets
@@ -530,22 +549,29 @@ def oa_window(in1, in2, axes, win, plan):
         for i, x in enumerate((in1, in2)):
             blocked = steps > 1 and i == longer
             cuts[i][d] = (n - k + 1, steps, n) if blocked else (x.shape[d], 1, n)
+    with _scratch.Scratch() as ws:
+        return ws.detach(_oa_blocks(in1, in2, axes, win, plans, cuts, dtype, ws))
+
+
+def _oa_blocks(in1, in2, axes, win, plans, cuts, dtype, ws):
+    """oa_window's transforms and overlap-add, in workspaces of ``ws``."""
+    real = dtype.kind != "c"
     # Workspace axes: every convolution axis d is the pair at d + (number of
     # convolution axes before d).
     fft_axes = [d + i + 1 for i, d in enumerate(axes)]
+    lengths = [plans[d][0] for d in axes]
     specs, points = [], []
     threads = get_num_threads()  # of the compiled block passes
     for x, c in zip((in1, in2), cuts):
-        ws = _blocks(x, dtype, c, threads)
-        workers = fft_workers(ws.size)
-        specs.append(_pocketfft.r2c(ws, fft_axes, workers) if real else
-                     _pocketfft.c2c(ws, fft_axes, True, workers, out=ws))
-        points.append(ws.size)
+        blocks = _blocks(x, dtype, c, threads, ws)
+        workers = fft_workers(blocks.size)
+        specs.append(_forward_whole(blocks, lengths, fft_axes, real, workers, ws,
+                                    overwrite_x=True))
+        points.append(blocks.size)
     prod = spectral_product(specs[0], specs[1])
     del specs
-    y = _inverse_whole(prod, [plans[d][0] for d in axes], fft_axes, real,
-                       fft_workers(max(points)))
-    y = np.ascontiguousarray(y)
+    y = np.ascontiguousarray(_inverse_whole(prod, lengths, fft_axes, real,
+                                            fft_workers(max(points)), ws))
     # Overlap-add and crop, one convolution axis at a time from the last, so
     # the pairs before it keep their positions; the first pass reads the
     # inverse transform, the last writes the result.
@@ -555,7 +581,8 @@ def oa_window(in1, in2, axes, win, plan):
         step = n - min(in1.shape[d], in2.shape[d]) + 1 if steps > 1 else n
         start, length = win[d]
         p = d + i  # position of axis d's pair
-        out = np.empty(y.shape[:p] + (length,) + y.shape[p + 2:], y.dtype)
+        shape = y.shape[:p] + (length,) + y.shape[p + 2:]
+        out = ws.empty(shape, y.dtype) if i else np.empty(shape, y.dtype)
         _fft.oa_add(y, p, step, start, out, threads)
         y = out
     # Axes not convolved: the broadcast extent, cropped by 'same' (rare).

@@ -71,14 +71,3 @@ def c2r(x, axes, n, workers, out=None):
         return _pp.c2r(x, axes, n, False, _NORM_1_N, out, workers)
     s = [x.shape[a] for a in axes[:-1]] + [n]
     return _into(sp_fft.irfftn(x, s, axes=axes, workers=workers), out)
-
-
-def padded(x, shape, dtype=None):
-    """``x`` in the leading corner of zeros of ``shape`` (x itself when it
-    already has it and ``dtype``)."""
-    dtype = x.dtype if dtype is None else dtype
-    if x.shape == tuple(shape) and x.dtype == dtype:
-        return x
-    out = np.zeros(shape, dtype)
-    out[tuple(slice(0, n) for n in x.shape)] = x
-    return out

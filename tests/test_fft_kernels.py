@@ -108,13 +108,22 @@ def test_forced_isa_is_used_by_the_public_functions():
 def test_concurrent_calls_give_the_serial_result():
     import convcore
     rng = np.random.default_rng(9)
-    cases = [(rng.standard_normal(20000 + 37 * i), rng.standard_normal(300 + i)) for i in range(6)]
-    serial = [convcore.oaconvolve(x, h) for x, h in cases]
+    # small and pooled (convcore._scratch) workspaces, every FFT path
+    cases = [(convcore.oaconvolve, rng.standard_normal(20000 + 37 * i), rng.standard_normal(300 + i))
+             for i in range(4)]
+    cases += [(convcore.oaconvolve, rng.standard_normal(200000 + i), rng.standard_normal(500))
+              for i in range(2)]
+    cases += [(convcore.fftconvolve, rng.standard_normal(40000 + i), rng.standard_normal(3000))
+              for i in range(2)]
+    cases += [(convcore.fftconvolve, rng.standard_normal((300 + i, 280)), rng.standard_normal((40, 31)))
+              for i in range(2)]
+    serial = [f(x, h) for f, x, h in cases]
     got = [None] * len(cases)
 
     def work(i):
+        f, x, h = cases[i]
         for _ in range(3):
-            got[i] = convcore.oaconvolve(*cases[i])
+            got[i] = f(x, h)
 
     ts = [threading.Thread(target=work, args=(i,)) for i in range(len(cases))]
     for t in ts:
