@@ -337,14 +337,17 @@ def sample(fn, n, timer=time.perf_counter, warm=True):
 
 def time_interleaved(competitors, rounds, *, min_time=2e-3, budget=math.inf,
                      min_rounds=3, max_rounds=None, max_inner=100_000,
-                     settle=None, warm=True, timer=time.perf_counter):
+                     settle=None, warm=True, timer=time.perf_counter, rotate=False):
     """Time ``{label: callable}`` round-robin; returns ``{label: Timing}``.
 
     Callables are calibrated once each (in order), then sampled A, B, C, A,
-    B, C, ...  A callable stops after ``min(rounds, max_rounds[label],
-    max(min_rounds, budget // sample time))`` samples.  ``settle``, a
-    zero-arg callable (:func:`quiesce`), runs before each calibration and
-    sample.
+    B, C, ...; with ``rotate``, each round starts one callable later (A, B,
+    C, then B, C, A, ...), so no callable always runs right after the same
+    one (a call can leave the caches, the allocator's free memory or the
+    CPU's clock in a state that helps or hurts the next).  A callable stops
+    after ``min(rounds, max_rounds[label], max(min_rounds, budget // sample
+    time))`` samples.  ``settle``, a zero-arg callable (:func:`quiesce`),
+    runs before each calibration and sample.
     """
     max_rounds = max_rounds or {}
     inner, limit = {}, {}
@@ -357,8 +360,11 @@ def time_interleaved(competitors, rounds, *, min_time=2e-3, budget=math.inf,
         by_budget = max(min_rounds, int(budget // sample_time)) if budget < math.inf else rounds
         limit[label] = max(1, min(rounds, by_budget, max_rounds.get(label, rounds)))
     samples = {label: [] for label in competitors}
-    for _ in range(rounds):
-        for label, fn in competitors.items():
+    labels = list(competitors)
+    for r in range(rounds):
+        shift = r % len(labels) if rotate and labels else 0
+        for label in labels[shift:] + labels[:shift]:
+            fn = competitors[label]
             if len(samples[label]) < limit[label]:
                 if settle:
                     settle()

@@ -5,7 +5,7 @@ real transforms for real data, complex for complex, on convcore's threads
 when large: ``fft_workers``).  Around them
 convcore does, in the shape of scipy's ``_freq_domain_conv`` and
 ``_apply_conv_mode``: the transform lengths, the padding into workspaces
-allocated per call (so concurrent calls share nothing), the spectral product
+(reused per Python thread: ``_scratch``, so concurrent calls share nothing), the spectral product
 and the cropping to the mode's window; for overlap-add also the cutting into
 blocks and the adding of their overlaps (compiled: ``csrc/fft``).
 
@@ -19,15 +19,14 @@ arithmetic of an output sample:
   ``M >= n1`` instead of ``n1 + n2 - 1``, 'same' about ``n2 / 2`` less.
 - large N-D transforms run one axis at a time over the lines the data
   occupies, not over the zero padding (``_forward``, ``_inverse``);
-- two real 1-D inputs share one complex forward transform; two complex
-  ones, when long, run side by side on two threads (pocketfft's threads
-  only split lines).
+- 1-D inputs are transformed as 2 or 4 short polyphase lines in one batch,
+  not as one long line, the first radix step fused into the spectral
+  product (``csrc/fft/split_line.c``); two real ones share one complex
+  transform.
 """
-import concurrent.futures
 import functools
 import math
 import operator
-import threading
 import warnings
 
 import numpy as np
@@ -239,7 +238,7 @@ def _inverse_whole(spec, lengths, axes, real, workers, ws):
     ``spec`` or a workspace of ``ws``."""
     if real:
         shape = _padded_shape(spec.shape, axes[-1:], lengths[-1:])
-        out = ws.empty(shape, np.empty(0, spec.dtype).real.dtype)
+        out = ws.empty(shape, np.finfo(spec.dtype).dtype)
         return _pocketfft.c2r(spec, axes, lengths[-1], workers, out=out)
     return _pocketfft.c2c(spec, axes, False, workers, out=spec)
 
@@ -290,10 +289,6 @@ def _inverse(spec, lengths, axes, win, real, workers, ws):
 # per call, 0.1-0.3 ns per n*log2(n); direct calls cost less, so this errs
 # towards fewer calls).
 PRUNE_MIN_POINTS = 1 << 16
-# From this many points the two forward transforms of one-line inputs run
-# side by side (a thread hand-off costs some 20-40 us; an rfft of 2**14
-# points about 100 us).
-PAIR_MIN_POINTS = 1 << 14
 
 # Below this many points per transform (all lines of a call) pocketfft runs
 # on one thread: its thread hand-offs cost more than a second core gives
@@ -314,24 +309,23 @@ def fft_workers(points):
     return get_num_threads() if points >= FFT_THREADS_MIN_POINTS else 1
 
 
-# A packed line of PHASES_MIN_POINTS or more is transformed as 2 or 4
-# polyphase lines (_fft.pack_pair): pocketfft runs a batch of short lines
-# with SIMD across them (two complex128 lines at a time, as scipy builds
-# it), and one long line leaves the caches.  Zen 3, one thread, complex
-# transform and its inverse of 2**20 points: 4 lines 0.48x the time of one
-# line (a second thread saved nothing); of 2**14 points: 2 lines 0.8x.
-# Four lines from FOUR_PHASES_MIN_BYTES of workspace on, where two lines
-# of half of it would no longer share the 512 KiB L2 (2**15 complex128
-# points: 4 lines 0.46x the time of 2); below, the radix-4 step costs more
-# than it saves.
+# A line of PHASES_MIN_POINTS or more is transformed as 2 or 4 polyphase
+# lines (csrc/fft/split_line.c): pocketfft runs a batch of short lines
+# with SIMD across them, and one long line leaves the caches.  Zen 3, one
+# thread, the packed path's transforms for a line of 2,000,000 points: 4
+# lines took 0.48x the time of one (a second thread saved nothing); of
+# 16,000 points: 2 lines 0.8x.  Four lines from FOUR_PHASES_MIN_BYTES of
+# workspace on, where two lines of half of it no longer share the 512 KiB
+# L2 (32,000 complex128 points: 4 lines 0.46x the time of 2); below, the
+# radix-4 step costs more than it saves.
 PHASES_MIN_POINTS = 1 << 10
 FOUR_PHASES_MIN_BYTES = 256 << 10
 
 
-def packed_layout(need, itemsize):
-    """(phases, m) of the packed path for a circular convolution of at
-    least ``need`` points, with complex values of ``itemsize`` bytes:
-    ``phases`` lines of the fast length ``m``."""
+def split_layout(need, itemsize):
+    """(phases, m) of a line split for a circular convolution of at least
+    ``need`` points, with complex values of ``itemsize`` bytes: ``phases``
+    lines of the fast length ``m``."""
     if need < PHASES_MIN_POINTS:
         phases = 1
     else:
@@ -340,68 +334,79 @@ def packed_layout(need, itemsize):
 
 
 @functools.lru_cache(maxsize=32)
-def _twiddles(phases, m, dtype):
-    tw = _fft.pair_twiddles(phases, m, dtype)
+def _twiddles(phases, m, count, dtype):
+    tw = _fft.split_twiddles(phases, m, count, dtype)
     if tw is not None:
         tw.flags.writeable = False
     return tw
 
 
-_pair_pool = None
-_pair_lock = threading.Lock()
-
-
-def fft_path(s1, s2, axes, lengths, workers, dtype):
+def fft_path(s1, s2, axes, lengths, dtype):
     """How fft_window transforms inputs of work dtype ``dtype``: for one
     line per input, 'packed' (float32/float64: both lines in one complex
-    transform, _packed_line), 'pair' (pocketfft's threads only split
-    lines, and batching two long lines in one call is slower than two
-    calls, so the two forward transforms run side by side on two threads)
-    or 'line' (one after the other); else 'whole' (one N-D call per
-    transform) or 'pruned' (_forward and _inverse, one axis at a time)."""
+    transform of polyphase lines, _packed_line), 'split' (complex64/128:
+    polyphase lines, _split_line) or 'line' (one transform per line); else
+    'whole' (one N-D call per transform) or 'pruned' (_forward and
+    _inverse, one axis at a time)."""
     if len(axes) == 1 and math.prod(s1) == s1[axes[0]] and math.prod(s2) == s2[axes[0]]:
         if dtype in (np.float32, np.float64):
             return "packed"
-        return "pair" if workers > 1 and lengths[0] >= PAIR_MIN_POINTS else "line"
+        return "split" if dtype in (np.complex64, np.complex128) else "line"
     if len(axes) > 1 and math.prod(lengths) >= PRUNE_MIN_POINTS:
         return "pruned"
     return "whole"
 
 
-def _side_by_side(f, g):
-    """(f(), g()), f on a helper thread while g runs on this one (both
-    release the GIL inside pocketfft)."""
-    global _pair_pool
-    with _pair_lock:
-        if _pair_pool is None:
-            _pair_pool = concurrent.futures.ThreadPoolExecutor(1, "convcore-fft")
-    future = _pair_pool.submit(f)
-    try:
-        second = g()
-    finally:
-        first = future.result()
-    return first, second
+def _interleaved(phases, m, dtype, axis, ndim, win):
+    """A fresh line of phases*m points, as the (phases, m) view the inverse
+    transforms of the phases write, and the window ``win`` of it reshaped
+    to ``ndim`` dimensions (the line along ``axis``)."""
+    line = np.empty(phases * m, dtype)
+    start, length = win[axis]
+    window = line[start:start + length].reshape([length if a == axis else 1
+                                                 for a in range(ndim)])
+    return line.reshape(m, phases).T, window
 
 
 def _packed_line(x1, x2, axis, win, ws):
     """The window ``win`` of the convolution of two real lines (every axis
     but ``axis`` of length 1): one complex transform of ``x1 + i*s*x2`` as
-    polyphase lines (packed_layout), whose spectra give both inputs'
+    polyphase lines (split_layout), whose spectra give both inputs'
     (_fft.pack_pair, _fft.pair_product), then inverse real transforms of
     the result's phases, written interleaved."""
     ctype = np.result_type(x1.dtype, np.complex64)
-    phases, m = packed_layout(line_need(x1.shape, x2.shape, axis, win), ctype.itemsize)
+    phases, m = split_layout(line_need(x1.shape, x2.shape, axis, win), ctype.itemsize)
     threads = get_num_threads()
     z = ws.empty((phases, m), ctype)
     s = _fft.pack_pair(np.ascontiguousarray(x1).reshape(-1),
                        np.ascontiguousarray(x2).reshape(-1), z, threads)
     spec = _fft.pair_product(_pocketfft.c2c(z, [1], True, 1, out=z), s,
-                             _twiddles(phases, m, ctype), threads)
-    line = np.empty(phases * m, x1.dtype)
-    _pocketfft.c2r(spec, [1], m, 1, out=line.reshape(m, phases).T)
-    start, length = win[axis]
-    return line[start:start + length].reshape([length if a == axis else 1
-                                               for a in range(x1.ndim)])
+                             _twiddles(phases, m, m // 2 + 1, ctype), threads)
+    phased, window = _interleaved(phases, m, x1.dtype, axis, x1.ndim, win)
+    _pocketfft.c2r(spec, [1], m, 1, out=phased)
+    return window
+
+
+def _split_line(x1, x2, axis, win, ws):
+    """The window ``win`` of the convolution of two complex lines (every
+    axis but ``axis`` of length 1): both inputs' polyphase lines
+    (split_layout) in one batch of transforms, the product with the radix
+    step (_fft.split_product), then the inverse transforms of the result's
+    phases, written interleaved."""
+    dtype = x1.dtype
+    phases, m = split_layout(line_need(x1.shape, x2.shape, axis, win), dtype.itemsize)
+    z = ws.empty((2, phases, m), dtype)
+    for zx, x in zip(z, (x1, x2)):
+        line = x.reshape(-1)
+        for r in range(phases):
+            part = line[r::phases]
+            zx[r, :part.size] = part
+            zx[r, part.size:] = 0
+    _pocketfft.c2c(z, [2], True, 1, out=z)
+    spec = _fft.split_product(z[0], z[1], _twiddles(phases, m, m, dtype), get_num_threads())
+    phased, window = _interleaved(phases, m, dtype, axis, x1.ndim, win)
+    _pocketfft.c2c(spec, [1], False, 1, out=phased)
+    return window
 
 
 def fft_window(in1, in2, axes, win):
@@ -410,23 +415,20 @@ def fft_window(in1, in2, axes, win):
     dtype = work_dtype(in1, in2)
     real = dtype.kind != "c"
     fshape = fft_lengths(in1.shape, in2.shape, axes, win, real)
-    path = fft_path(in1.shape, in2.shape, axes, fshape, get_num_threads(), dtype)
+    path = fft_path(in1.shape, in2.shape, axes, fshape, dtype)
     x1, x2 = in1.astype(dtype, copy=False), in2.astype(dtype, copy=False)
     with _scratch.Scratch() as ws:
-        if path == "packed":
-            return _packed_line(x1, x2, axes[0], win, ws)
+        if path in ("packed", "split"):
+            line = _packed_line if path == "packed" else _split_line
+            return line(x1, x2, axes[0], win, ws)
         workers = fft_workers(transform_points(in1.shape, in2.shape, axes, fshape))
         if path == "pruned":
             sp1 = _forward(x1, fshape, axes, real, workers, ws)
             sp2 = _forward(x2, fshape, axes, real, workers, ws)
             return ws.detach(_inverse(spectral_product(sp1, sp2), fshape, axes, win, real,
                                       workers, ws))
-        if path == "pair":
-            sp1, sp2 = _side_by_side(lambda: _forward_whole(x1, fshape, axes, real, 1, ws),
-                                     lambda: _forward_whole(x2, fshape, axes, real, 1, ws))
-        else:
-            sp1 = _forward_whole(x1, fshape, axes, real, workers, ws)
-            sp2 = _forward_whole(x2, fshape, axes, real, workers, ws)
+        sp1 = _forward_whole(x1, fshape, axes, real, workers, ws)
+        sp2 = _forward_whole(x2, fshape, axes, real, workers, ws)
         # The circular result is indexed from 0 like the full one: crop directly.
         y = _inverse_whole(spectral_product(sp1, sp2), fshape, axes, real, workers, ws)
         return ws.detach(_crop(y, win))

@@ -11,7 +11,8 @@ from cc_fft cimport (CC_FFT_C64, CC_FFT_C128, CC_OA_F32, CC_OA_F64, CC_OA_LD,
                      cc_fft_dtype, cc_index_t, cc_oa_add, cc_oa_dtype, cc_oa_fill,
                      cc_oa_parallel_min, cc_pack_pair_f32, cc_pack_pair_f64,
                      cc_pair_product_f32, cc_pair_product_f64, cc_spec_op,
-                     cc_spec_select, cc_spectral)
+                     cc_spec_select, cc_spectral, cc_split_product_f32,
+                     cc_split_product_f64)
 import numpy as np
 
 cnp.import_array()
@@ -99,16 +100,16 @@ def spectral(cnp.ndarray a, a_off, cnp.ndarray b, b_off, cnp.ndarray out,
         raise ValueError("convcore: invalid spectral product problem")
 
 
-#: Polyphase splits pack_pair and pair_product take.
-PAIR_PHASES = (1, 2, 4)
+#: Polyphase splits the split-line kernels take (rows of z).
+SPLIT_PHASES = (1, 2, 4)
 
 
-cdef _check_pair_z(cnp.ndarray z):
+cdef _check_split_z(cnp.ndarray z):
     if z.dtype not in (np.complex64, np.complex128):
         raise TypeError(f"z must be complex64 or complex128, got {z.dtype}")
     if z.ndim != 2 or not cnp.PyArray_IS_C_CONTIGUOUS(z) or not cnp.PyArray_ISWRITEABLE(z):
         raise ValueError("z must be a writeable, C-contiguous 2-D array")
-    if z.shape[0] not in PAIR_PHASES:
+    if z.shape[0] not in SPLIT_PHASES:
         raise ValueError(f"z must have 1, 2 or 4 rows (phases), got {z.shape[0]}")
     if z.shape[1] < 1:
         raise ValueError("z must not be empty")
@@ -124,7 +125,7 @@ def pack_pair(cnp.ndarray a, cnp.ndarray b, cnp.ndarray z, int num_threads=1):
     C-contiguous complex64/complex128 (phases 1, 2 or 4), written whole;
     z.size >= len(a), len(b).
     """
-    _check_pair_z(z)
+    _check_split_z(z)
     real = np.dtype(np.float32 if z.dtype == np.complex64 else np.float64)
     for name, x in (("a", a), ("b", b)):
         if x.dtype != real or x.ndim != 1 or not cnp.PyArray_IS_C_CONTIGUOUS(x):
@@ -148,15 +149,27 @@ def pack_pair(cnp.ndarray a, cnp.ndarray b, cnp.ndarray z, int num_threads=1):
     return s
 
 
-def pair_twiddles(int phases, Py_ssize_t m, dtype):
-    """The twiddles pair_product takes for a (phases, m) z of complex
-    ``dtype``: tw[r-1, k] = exp(-2j*pi*r*k/(phases*m)), k <= m//2, worked
-    out in float64 (None when phases == 1)."""
+def split_twiddles(int phases, Py_ssize_t m, Py_ssize_t count, dtype):
+    """The twiddles of a (phases, m) line split: tw[r-1, k] =
+    exp(-2j*pi*r*k/(phases*m)) for k < count, worked out in float64 and
+    given as complex ``dtype`` (None when phases == 1).  pair_product takes
+    count = m//2 + 1, split_product count = m."""
     if phases == 1:
         return None
     r = np.arange(1, phases)[:, None]
-    k = np.arange(m // 2 + 1)[None, :]
+    k = np.arange(count)[None, :]
     return np.exp(-2j * np.pi * (r * k) / (phases * m)).astype(dtype)
+
+
+cdef const void *_twiddle_data(cnp.ndarray z, cnp.ndarray tw, Py_ssize_t count) except? NULL:
+    """tw's data, checked to be the twiddles' shape for z (NULL: one phase)."""
+    if z.shape[0] == 1:
+        return NULL
+    shape = (z.shape[0] - 1, count)
+    if tw is None or tw.dtype != z.dtype or tw.ndim != 2 \
+            or not cnp.PyArray_IS_C_CONTIGUOUS(tw) or (tw.shape[0], tw.shape[1]) != shape:
+        raise ValueError(f"tw must be a C-contiguous {z.dtype} array of shape {shape}")
+    return cnp.PyArray_DATA(tw)
 
 
 def pair_product(cnp.ndarray z, double s, cnp.ndarray tw=None, int num_threads=1):
@@ -165,20 +178,14 @@ def pair_product(cnp.ndarray z, double s, cnp.ndarray tw=None, int num_threads=1
     phase r of the inverse of A*B, divided by phases (A, B the transforms of
     a and b over z.size points), so that the inverse real transforms of the
     rows over m points give the circular convolution of a and b at
-    positions j*phases + r.  tw: pair_twiddles(phases, m, z.dtype).
-    Returns z[:, :m//2 + 1] (a view)."""
-    _check_pair_z(z)
+    positions j*phases + r.  tw: split_twiddles(phases, m, m//2 + 1,
+    z.dtype).  Returns z[:, :m//2 + 1] (a view)."""
+    _check_split_z(z)
     if not (s > 0):
         raise ValueError(f"s must be positive, got {s}")
     cdef int phases = z.shape[0], threads = max(num_threads, 1)
     cdef cc_index_t m = z.shape[1]
-    cdef void *ptw = NULL
-    if phases > 1:
-        shape = (phases - 1, m // 2 + 1)
-        if tw is None or tw.dtype != z.dtype or tw.ndim != 2 \
-                or not cnp.PyArray_IS_C_CONTIGUOUS(tw) or (tw.shape[0], tw.shape[1]) != shape:
-            raise ValueError(f"tw must be a C-contiguous {z.dtype} array of shape {shape}")
-        ptw = cnp.PyArray_DATA(tw)
+    cdef const void *ptw = _twiddle_data(z, tw, m // 2 + 1)
     cdef void *pz = cnp.PyArray_DATA(z)
     cdef bint single = z.dtype == np.complex64
     with nogil:
@@ -187,6 +194,37 @@ def pair_product(cnp.ndarray z, double s, cnp.ndarray tw=None, int num_threads=1
         else:
             cc_pair_product_f64(phases, m, <double *>pz, <const double *>ptw, s, threads)
     return z[:, :m // 2 + 1]
+
+
+def split_product(cnp.ndarray za, cnp.ndarray zb, cnp.ndarray tw=None, int num_threads=1):
+    """In place: za and zb hold the transforms (m points, unnormalised) of
+    the polyphase rows of two complex lines of n = za.size points (row r:
+    entries j*phases + r); row r of za becomes D_r, the spectrum of phase r
+    of the inverse of A*B divided by phases (A, B the lines' transforms over
+    n points), so that the inverse transforms of the rows over m points
+    (divided by m) give the circular convolution at positions
+    j*phases + r.  tw: split_twiddles(phases, m, m, za.dtype).  Returns
+    za."""
+    _check_split_z(za)
+    if zb.dtype != za.dtype or zb.ndim != 2 or not cnp.PyArray_IS_C_CONTIGUOUS(zb) \
+            or (zb.shape[0], zb.shape[1]) != (za.shape[0], za.shape[1]):
+        raise ValueError("zb must be a C-contiguous array of za's shape and dtype")
+    if np.may_share_memory(za, zb):
+        raise ValueError("za and zb must not overlap")
+    cdef int phases = za.shape[0], threads = max(num_threads, 1)
+    cdef cc_index_t m = za.shape[1]
+    cdef const void *ptw = _twiddle_data(za, tw, m)
+    cdef void *pa = cnp.PyArray_DATA(za)
+    cdef const void *pb = cnp.PyArray_DATA(zb)
+    cdef bint single = za.dtype == np.complex64
+    with nogil:
+        if single:
+            cc_split_product_f32(phases, m, <float *>pa, <const float *>pb,
+                                 <const float *>ptw, threads)
+        else:
+            cc_split_product_f64(phases, m, <double *>pa, <const double *>pb,
+                                 <const double *>ptw, threads)
+    return za
 
 # --------------------------------------------------------------------------
 # Overlap-add blocks

@@ -24,6 +24,10 @@ cdef extern from "fft/fft.h" nogil:
                              int num_threads)
     void cc_pair_product_f64(int phases, cc_index_t m, double *z, const double *tw, double s,
                              int num_threads)
+    void cc_split_product_f32(int phases, cc_index_t m, float *za, const float *zb,
+                              const float *tw, int num_threads)
+    void cc_split_product_f64(int phases, cc_index_t m, double *za, const double *zb,
+                              const double *tw, int num_threads)
     enum:
         CC_OK
         CC_EINVAL

@@ -127,6 +127,14 @@ def test_interleaving_is_round_robin():
     assert timings["B"].median == pytest.approx(4e-3)
 
 
+def test_rotated_rounds_start_one_competitor_later():
+    clock = FakeClock()
+    comps = {k: clock.work(3e-3, k) for k in "ABC"}
+    _runner.time_interleaved(comps, 4, timer=clock, warm=False, rotate=True)
+    rounds = list("ABC" "BCA" "CAB" "ABC")
+    assert clock.log == list("ABC") + rounds
+
+
 def test_settle_runs_before_every_calibration_and_sample():
     clock = FakeClock()
     calls = []

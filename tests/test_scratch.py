@@ -98,8 +98,8 @@ PATHS = {  # (in1 shape, in2 shape, dtype, threads, fft_window path or 'oa')
     "packed": ((40000,), (3001,), "f8", 2, "packed"),
     "pruned": ((300, 280), (40, 31), "f8", 2, "pruned"),
     "whole": ((60, 50), (9, 7), "c16", 2, "whole"),
-    "line": ((30000,), (5001,), "c16", 1, "line"),
-    "pair": ((30000,), (5001,), "c16", 2, "pair"),
+    "split": ((30000,), (5001,), "c16", 2, "split"),
+    "line": ((30000,), (5001,), "G", 2, "line"),
     "oa": ((120000,), (301,), "f4", 2, "oa"),
     "oa-2d": ((600, 500), (17, 9), "c8", 2, "oa"),
 }
@@ -114,7 +114,7 @@ def test_results_outlive_the_workspaces(case):
 
     def rand(shape):
         x = rng.standard_normal(shape)
-        if dtype[0] == "c":
+        if np.dtype(dtype).kind == "c":
             x = x + 1j * rng.standard_normal(shape)
         return x.astype(dtype)
 
@@ -124,7 +124,7 @@ def test_results_outlive_the_workspaces(case):
         lengths = _fftconv.fft_lengths(s1, s2, list(range(len(s1))),
                                        _fftconv.conv_window("full", s1, s2, range(len(s1))),
                                        dt.kind != "c")
-        assert _fftconv.fft_path(s1, s2, list(range(len(s1))), lengths, threads, dt) == path
+        assert _fftconv.fft_path(s1, s2, list(range(len(s1))), lengths, dt) == path
     with convcore.threads(threads):
         _check_results_outlive(func, rand, s1, s2, dtype)
 

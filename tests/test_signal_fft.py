@@ -355,22 +355,27 @@ def test_nd_transform_paths_agree_with_scipy(monkeypatch, prune_min, dtypes, sha
                          scale=np.abs(a).sum() * np.abs(b).max())
 
 
-@pytest.mark.parametrize("dtypes", [("c16", "f8"), ("c8", "f4")], ids=str)
-def test_side_by_side_forward_transforms_change_nothing(monkeypatch, dtypes):
-    """Complex lines: two forward transforms side by side or in turn."""
-    a, b = _rand((3001,), dtypes[0]), _rand((517,), dtypes[1])
+@pytest.mark.parametrize("dtypes", [("c16", "f8"), ("c8", "f4"), ("c8", "c8"), ("G", "f8")], ids=str)
+@pytest.mark.parametrize("sizes", [(3001, 517), (300, 1100), (40000, 2999), (5, 3)], ids=str)
+def test_complex_lines_agree_with_scipy(dtypes, sizes):
+    """Complex 1-D inputs: polyphase lines ('split', complex64/128) or one
+    transform per line ('line', clongdouble); every thread count gives the
+    same bits."""
+    a, b = _rand((sizes[0],), dtypes[0]), _rand((sizes[1],), dtypes[1])
+    dtype = _fftconv.work_dtype(a, b)
+    assert _fftconv.fft_path(a.shape, b.shape, [0], [1], dtype) == \
+        ("line" if dtype == np.clongdouble else "split")
     results = {}
-    for pair_min in (0, 10 ** 12):
-        monkeypatch.setattr(_fftconv, "PAIR_MIN_POINTS", pair_min)
-        with convcore.threads(2):
-            dtype = _fftconv.work_dtype(a, b)
-            assert _fftconv.fft_path(a.shape, b.shape, [0], [4096], 2, dtype) == \
-                ("pair" if pair_min == 0 else "line")
-            results[pair_min] = [convcore.fftconvolve(a, b, mode) for mode in MODES]
+    for threads in (1, 2):
+        with convcore.threads(threads):
+            results[threads] = [convcore.fftconvolve(a, b, mode) for mode in MODES]
     for x, y in zip(*results.values()):
         np.testing.assert_array_equal(x, y)
-    _assert_like(results[0][0], ss.convolve(a, b, method="direct"),
-                 scale=np.abs(a).sum() * np.abs(b).max())
+    scale = np.abs(a).sum() * np.abs(b).max()
+    for mode, got in zip(MODES, results[1]):
+        ref = ss.convolve(a.astype(dtype), b.astype(dtype), mode, method="direct")
+        assert got.dtype == dtype and got.shape == ref.shape
+        _assert_like(got, ref, scale=scale)
 
 
 # -- two real lines in one complex transform -------------------------------------
@@ -397,7 +402,7 @@ def test_pack_pair_gives_both_spectra(dtype, phases, m):
         np.testing.assert_array_equal(line[:na].real, a)
         np.testing.assert_array_equal(line[:nb].imag, (b * real.type(s)))
         assert not line.real[na:].any() and not line.imag[nb:].any()
-        tw = _fft.pair_twiddles(phases, m, cplx)
+        tw = _fft.split_twiddles(phases, m, m // 2 + 1, cplx)
         spec = _fft.pair_product(sp_fft.fft(z, axis=1).astype(cplx), s, tw, 2)
         assert spec.shape == (phases, m // 2 + 1)
         got = sp_fft.irfft(spec, m, axis=1).T.reshape(-1)
@@ -411,7 +416,7 @@ def test_pack_pair_threads_change_nothing():
     """Lines long enough for the threaded pack and product give the bits
     of one thread."""
     a, b = _rand((300001,), "f8"), _rand((299999,), "f8")
-    tw = _fft.pair_twiddles(4, 150000, np.complex128)
+    tw = _fft.split_twiddles(4, 150000, 75001, np.complex128)
     results = []
     for threads in (1, 2):
         z = np.empty((4, 150000), complex)
@@ -420,12 +425,53 @@ def test_pack_pair_threads_change_nothing():
     np.testing.assert_array_equal(*results)
 
 
-def test_pair_twiddles():
-    tw = _fft.pair_twiddles(4, 6, np.complex128)
+def test_split_twiddles():
+    tw = _fft.split_twiddles(4, 6, 4, np.complex128)
     k = np.arange(4)
     np.testing.assert_allclose(tw, np.exp(-2j * np.pi * np.outer([1, 2, 3], k) / 24), atol=1e-15)
-    assert _fft.pair_twiddles(1, 6, np.complex128) is None
-    assert _fft.pair_twiddles(2, 5, np.complex64).dtype == np.complex64
+    assert _fft.split_twiddles(4, 6, 6, np.complex128).shape == (3, 6)
+    assert _fft.split_twiddles(1, 6, 4, np.complex128) is None
+    assert _fft.split_twiddles(2, 5, 3, np.complex64).dtype == np.complex64
+
+
+@pytest.mark.parametrize("dtype", ["c16", "c8"])
+@pytest.mark.parametrize("phases", [1, 2, 4])
+@pytest.mark.parametrize("m", [1, 2, 3, 8, 17, 1000])
+def test_split_product_gives_the_phases_of_the_convolution(dtype, phases, m):
+    """split_product turns the transforms of two complex lines' polyphase
+    rows into the spectra of the phases of their circular convolution."""
+    n = phases * m
+    for na, nb in ((n, n), (n, max(n // 3, 1)), (1, n)):
+        a, b = _rand((na,), dtype), _rand((nb,), dtype) * 1e-3
+        z = np.zeros((2, phases, m), dtype)
+        for zx, x in zip(z, (a, b)):
+            for r in range(phases):
+                zx[r, :x[r::phases].size] = x[r::phases]
+        spec = sp_fft.fft(z, axis=2).astype(dtype)
+        tw = _fft.split_twiddles(phases, m, m, np.dtype(dtype))
+        za = spec[0]
+        got = _fft.split_product(za, spec[1], tw, 2)
+        assert got is za
+        line = sp_fft.ifft(got, axis=1).T.reshape(-1)
+        ref = np.fft.ifft(np.fft.fft(a.astype(complex), n) * np.fft.fft(b.astype(complex), n))
+        eps = np.finfo(np.dtype(dtype)).eps
+        bound = 8 * eps * math.log2(n + 2) * np.abs(a).sum() * np.abs(b).max()
+        np.testing.assert_allclose(line, ref, rtol=0, atol=bound)
+
+
+def test_split_product_checks_its_arguments():
+    z = np.zeros((2, 2, 4), complex)
+    tw = _fft.split_twiddles(2, 4, 4, complex)
+    with pytest.raises(ValueError, match="zb must be"):
+        _fft.split_product(z[0], z[1].astype(np.complex64), tw)
+    with pytest.raises(ValueError, match="zb must be"):
+        _fft.split_product(z[0], np.zeros((2, 3), complex), tw)
+    with pytest.raises(ValueError, match="must not overlap"):
+        _fft.split_product(z[0], z[0], tw)
+    with pytest.raises(ValueError, match="tw must be"):
+        _fft.split_product(z[0], z[1], tw[:, :3].copy())
+    with pytest.raises(ValueError, match="tw must be"):
+        _fft.split_product(z[0], z[1], None)
 
 
 def test_pack_pair_checks_its_arguments():
@@ -472,7 +518,7 @@ def test_packed_lines_keep_the_accuracy_bound(dtype, shapes, magnitudes):
         magnitudes = tuple(np.clip(magnitudes, 1e-6, 1e6))
     a = (_rand(shapes[0], "f8") * magnitudes[0]).astype(dtype)
     b = (_rand(shapes[1], "f8") * magnitudes[1]).astype(dtype)
-    assert _fftconv.fft_path(a.shape, b.shape, [a.ndim // 2], [1], 1, a.dtype) == "packed"
+    assert _fftconv.fft_path(a.shape, b.shape, [a.ndim // 2], [1], a.dtype) == "packed"
     n = a.size + b.size
     eps = np.finfo(dtype).eps
     for mode in MODES:
@@ -489,7 +535,7 @@ def test_packed_accuracy_cases_cover_every_phase_count():
     """The accuracy cases above run one, two and four polyphase lines, in
     both dtypes."""
     for itemsize in (8, 16):
-        seen = {_fftconv.packed_layout(math.prod(s1) + math.prod(s2) - 1, itemsize)[0]
+        seen = {_fftconv.split_layout(math.prod(s1) + math.prod(s2) - 1, itemsize)[0]
                 for s1, s2 in PACKED_SHAPES}
         assert seen == {1, 2, 4}
 
