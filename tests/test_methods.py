@@ -91,9 +91,25 @@ def test_choose_conv_method_predicts_the_cheapest_estimate(shapes, mode):
     assert set(costs) == set(_methods.METHODS)
     assert all(t > 0 for t in costs.values())
     if costs["direct"] > _cost_table.MIN_FIXED_S:
-        assert name == min(costs, key=costs.get)
+        # the FFT wins near ties: others must beat FFT_MARGIN times its cost
+        margined = dict(costs, fft=costs["fft"] * _methods.FFT_MARGIN)
+        assert name == min(margined, key=margined.get)
     else:
         assert name == "direct"
+
+
+def test_fft_wins_near_ties(monkeypatch):
+    """A method modelled a little cheaper than the FFT loses to it; one
+    cheaper by more than the margin wins."""
+    a, b = _rand((3000,), "f8"), _rand((3000,), "f8")
+    monkeypatch.setattr(_methods, "FFT_MARGIN", 0.9)
+    monkeypatch.setattr(_methods, "estimate_costs", lambda p, q, mode, methods: {
+        m: {"fft": 1.0, "oa": 0.95, "direct": 2.0, "im2col": 3.0}[m] for m in methods})
+    monkeypatch.setattr(_methods, "estimate", lambda *args: 1.0)  # past MIN_FIXED_S
+    assert _methods._model_choice(a, b, "full", list(_methods.METHODS)) == "fft"
+    monkeypatch.setattr(_methods, "estimate_costs", lambda p, q, mode, methods: {
+        m: {"fft": 1.0, "oa": 0.85, "direct": 2.0, "im2col": 3.0}[m] for m in methods})
+    assert _methods._model_choice(a, b, "full", list(_methods.METHODS)) == "oa"
 
 
 def test_measure_returns_the_fastest_timed_method():
