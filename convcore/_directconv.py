@@ -34,15 +34,25 @@ def window(mode, shape1, shape2, same_start=same_start_centered):
             tuple([min(a, b) - 1 for a, b in zip(shape1, shape2)]))
 
 
-def correlate_offsets(x, w, out_shape, offset, result):
-    """The one compiled call: ``out[o] = sum_t x[o + offset + t] * w[t]``,
-    computed in the kernels' dtype and returned in ``result``'s."""
+def _correlator(out_shape, offset, result, isa, threads):
+    """``run(x, w)``: the one compiled call ``out[o] = sum_t x[o + offset +
+    t] * w[t]``, computed in the kernels' dtype and returned in
+    ``result``'s, on ``threads`` threads at ISA level ``isa``."""
     compute, code = _validate.compute_dtype(result)
-    x = _validate.as_signal(x, compute)
-    w = np.ascontiguousarray(w, dtype=compute)
-    out = np.empty(out_shape, compute)
-    _direct.correlate(x, w, out, offset, code, _dispatch.isa_level, get_num_threads())
-    return out if compute == result else out.astype(result)
+    converts = compute != result
+
+    def run(x, w):
+        out = np.empty(out_shape, compute)
+        _direct.correlate(_validate.as_signal(x, compute), np.ascontiguousarray(w, dtype=compute),
+                          out, offset, code, isa, threads)
+        return out.astype(result) if converts else out
+    return run
+
+
+def correlate_offsets(x, w, out_shape, offset, result):
+    """``out[o] = sum_t x[o + offset + t] * w[t]`` in ``result``'s dtype
+    (_correlator)."""
+    return _correlator(out_shape, offset, result, _dispatch.isa_level, get_num_threads())(x, w)
 
 
 def as_correlation(p, q, mode, same_start, swap):
@@ -66,10 +76,12 @@ def direct_plan(p, q, mode, same_start=same_start_centered):
     kernel then covers most of each row."""
     swap = q.shape[-1] > p.shape[-1]
     _, _, out_shape, offset, result = as_correlation(p, q, mode, same_start, swap)
+    # Worked out once: a plan is kept per thread count and ISA level (_plans).
+    correlate = _correlator(out_shape, offset, result, _dispatch.isa_level, get_num_threads())
+    flip = (slice(None, None, -1),) * p.ndim
 
     def run(p, q):
-        x, k = (q, p) if swap else (p, q)
-        return correlate_offsets(x, reverse(k), out_shape, offset, result)
+        return correlate(q, p[flip]) if swap else correlate(p, q[flip])
     return run
 
 
