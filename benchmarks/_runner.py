@@ -101,6 +101,7 @@ import dataclasses
 import gc
 import importlib.util
 import math
+import random
 import os
 import sys
 import time
@@ -337,14 +338,15 @@ def sample(fn, n, timer=time.perf_counter, warm=True):
 
 def time_interleaved(competitors, rounds, *, min_time=2e-3, budget=math.inf,
                      min_rounds=3, max_rounds=None, max_inner=100_000,
-                     settle=None, warm=True, timer=time.perf_counter, rotate=False):
+                     settle=None, warm=True, timer=time.perf_counter, shuffle=None):
     """Time ``{label: callable}`` round-robin; returns ``{label: Timing}``.
 
     Callables are calibrated once each (in order), then sampled A, B, C, A,
-    B, C, ...; with ``rotate``, each round starts one callable later (A, B,
-    C, then B, C, A, ...), so no callable always runs right after the same
-    one (a call can leave the caches, the allocator's free memory or the
-    CPU's clock in a state that helps or hurts the next).  A callable stops
+    B, C, ...; with ``shuffle`` (a seed), each round runs them in an order
+    drawn afresh, so no callable always runs right after the same one (a
+    call leaves the caches, the allocator's free memory or the CPU's clock
+    in a state that helps or hurts the next; rotating the order would keep
+    every callable's predecessor).  A callable stops
     after ``min(rounds, max_rounds[label], max(min_rounds, budget // sample
     time))`` samples.  ``settle``, a zero-arg callable (:func:`quiesce`),
     runs before each calibration and sample.
@@ -361,9 +363,11 @@ def time_interleaved(competitors, rounds, *, min_time=2e-3, budget=math.inf,
         limit[label] = max(1, min(rounds, by_budget, max_rounds.get(label, rounds)))
     samples = {label: [] for label in competitors}
     labels = list(competitors)
-    for r in range(rounds):
-        shift = r % len(labels) if rotate and labels else 0
-        for label in labels[shift:] + labels[:shift]:
+    order = random.Random(shuffle)
+    for _ in range(rounds):
+        if shuffle is not None:
+            order.shuffle(labels)
+        for label in labels:
             fn = competitors[label]
             if len(samples[label]) < limit[label]:
                 if settle:

@@ -104,7 +104,7 @@ def time_problem(a, b, mode, budget):
     for m in scipy_methods(a, b, mode, mine):
         comp[f"sp:{m}"] = lambda m=m: ss.convolve(a, b, mode, method=m)
     timings = time_interleaved(comp, rounds=5, min_time=2e-3, budget=budget, min_rounds=3,
-                               rotate=True)
+                               shuffle=0)
     return {k: t.median for k, t in timings.items()}
 
 

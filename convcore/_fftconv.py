@@ -532,7 +532,7 @@ def _blocks(x, dtype, cuts, workers, ws):
     _fft.oa_fill(x, per_axis, blocks, workers)
     # Axes not in cuts are copied whole: drop their block axis of length 1.
     return blocks.reshape(tuple(v for d in range(x.ndim) for v in
-                            ((x.shape[d],) if d not in cuts else cuts[d][1:])))
+                                ((x.shape[d],) if d not in cuts else cuts[d][1:])))
 
 
 def oa_window(in1, in2, axes, win, plan):

@@ -294,9 +294,9 @@ def choose_method(p, q, mode):
 
 # Another method must be modelled FFT_MARGIN times the FFT's cost or less
 # to be chosen over it.  The model errs by 10-30% on single problems, and
-# the 'fft' method is never slower than scipy's FFT (the same transforms,
-# less work around them), while an other method chosen on a near tie can
-# be: replaying three 200-problem sweeps (benchmarks/sweep.py auto) with
+# the 'fft' method runs scipy's transforms with less work around them, so it
+# is rarely slower than scipy, while an other method chosen on a near tie
+# can be: replaying three 200-problem sweeps (benchmarks/sweep.py auto) with
 # margins 1.0-0.8, 0.9 left 1 problem slower than scipy instead of 4, and
 # the largest regret at 1.6-2.1x instead of 1.9-2.1x.
 FFT_MARGIN = 0.9
