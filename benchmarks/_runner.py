@@ -101,8 +101,8 @@ import dataclasses
 import gc
 import importlib.util
 import math
-import random
 import os
+import random
 import sys
 import time
 from dataclasses import dataclass, field
