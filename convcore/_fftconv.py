@@ -260,9 +260,7 @@ def _forward(x, lengths, axes, real, workers, ws):
         line_shape = _padded_shape(x.shape, [last], lengths[-1:])
         _pocketfft.r2c(ws.padded(x, line_shape), [last], workers, out=occupied)
     else:
-        occupied[tuple(slice(0, m) for m in x.shape)] = x
-        _scratch.zero_outside(occupied, x.shape)
-        _pocketfft.c2c(occupied, [last], True, workers, out=occupied)
+        _pocketfft.c2c(_scratch.fill_padded(occupied, x), [last], True, workers, out=occupied)
     for a in reversed(axes[:-1]):
         region[a] = slice(None)
         occupied = spec[tuple(region)]
@@ -333,6 +331,12 @@ def split_layout(need, itemsize):
     return phases, sp_fft.next_fast_len(-(-need // phases), False)
 
 
+def line_layout(s1, s2, axis, win, dtype):
+    """split_layout of the lines fft_window convolves along ``axis`` in
+    work dtype ``dtype`` (real lines: their packed complex line)."""
+    return split_layout(line_need(s1, s2, axis, win), np.result_type(dtype, np.complex64).itemsize)
+
+
 @functools.lru_cache(maxsize=32)
 def _twiddles(phases, m, count, dtype):
     tw = _fft.split_twiddles(phases, m, count, dtype)
@@ -375,7 +379,7 @@ def _packed_line(x1, x2, axis, win, ws):
     (_fft.pack_pair, _fft.pair_product), then inverse real transforms of
     the result's phases, written interleaved."""
     ctype = np.result_type(x1.dtype, np.complex64)
-    phases, m = split_layout(line_need(x1.shape, x2.shape, axis, win), ctype.itemsize)
+    phases, m = line_layout(x1.shape, x2.shape, axis, win, x1.dtype)
     threads = get_num_threads()
     z = ws.empty((phases, m), ctype)
     s = _fft.pack_pair(np.ascontiguousarray(x1).reshape(-1),
@@ -394,7 +398,7 @@ def _split_line(x1, x2, axis, win, ws):
     step (_fft.split_product), then the inverse transforms of the result's
     phases, written interleaved."""
     dtype = x1.dtype
-    phases, m = split_layout(line_need(x1.shape, x2.shape, axis, win), dtype.itemsize)
+    phases, m = line_layout(x1.shape, x2.shape, axis, win, dtype)
     z = ws.empty((2, phases, m), dtype)
     for zx, x in zip(z, (x1, x2)):
         line = x.reshape(-1)

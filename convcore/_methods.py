@@ -7,8 +7,8 @@ import numpy as np
 
 from . import _cost_table, _dispatch, _validate, _wisdom
 from ._directconv import direct_plan, window
-from ._fftconv import (fft_lengths, fft_path, fft_workers, line_need, method_fft, method_oa,
-                       method_setup, plan_oa, split_layout, transform_points, work_dtype)
+from ._fftconv import (fft_lengths, fft_path, fft_workers, line_layout, method_fft, method_oa,
+                       method_setup, plan_oa, transform_points, work_dtype)
 from ._im2colconv import method_im2col
 from ._threads import get_num_threads
 
@@ -162,13 +162,12 @@ def _fft_features(p, q, mode):
     dtype, real, p, q, axes, win, batch = _fft_setup(p, q, mode)
     lengths = fft_lengths(p.shape, q.shape, axes, win, real)
     path = fft_path(p.shape, q.shape, axes, lengths, dtype)
-    split = path in ("packed", "split")  # one thread: _fftconv.split_layout
+    split = path in ("packed", "split")  # one thread: _fftconv._packed_line, _split_line
     passes = _Passes(not split and fft_workers(math.prod(lengths) * batch) > 1)
     if not axes:  # a broadcast product: costed as one call's overhead
         passes.add([1], 0, 1)
     elif split:
-        phases, m = split_layout(line_need(p.shape, q.shape, axes[0], win),
-                                 np.result_type(dtype, np.complex64).itemsize)
+        phases, m = line_layout(p.shape, q.shape, axes[0], win, dtype)
         lengths = [phases * m]
         # packed: complex forward lines (two real ones' work), inverse ones;
         # split: both inputs' lines in one call, then the inverse ones

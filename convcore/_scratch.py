@@ -99,11 +99,14 @@ class Scratch:
         it already has that shape)."""
         if x.shape == tuple(shape):
             return x
-        out = self.empty(shape, x.dtype)
-        inner = tuple(slice(0, n) for n in x.shape)
-        out[inner] = x
-        zero_outside(out, x.shape)
-        return out
+        return fill_padded(self.empty(shape, x.dtype), x)
+
+
+def fill_padded(out, x):
+    """``out`` holding ``x`` in its leading corner, zeros elsewhere."""
+    out[tuple(slice(0, n) for n in x.shape)] = x
+    zero_outside(out, x.shape)
+    return out
 
 
 def zero_outside(out, shape):
