@@ -21,8 +21,7 @@ arithmetic of an output sample:
   occupies, not over the zero padding (``_forward``, ``_inverse``);
 - 1-D inputs are transformed as 2 or 4 short polyphase lines in one batch,
   not as one long line, the first radix step fused into the spectral
-  product (``csrc/fft/split_line.c``); two real ones share one complex
-  transform.
+  product (``csrc/fft/split_line.c``).
 """
 import functools
 import math
@@ -310,7 +309,7 @@ def fft_workers(points):
 # A line of PHASES_MIN_POINTS or more is transformed as 2 or 4 polyphase
 # lines (csrc/fft/split_line.c): pocketfft runs a batch of short lines
 # with SIMD across them, and one long line leaves the caches.  Zen 3, one
-# thread, the packed path's transforms for a line of 2,000,000 points: 4
+# thread, the transforms of two real lines of 2,000,000 points: 4
 # lines took 0.48x the time of one (a second thread saved nothing); of
 # 16,000 points: 2 lines 0.8x.  Four lines from FOUR_PHASES_MIN_BYTES of
 # workspace on, where two lines of half of it no longer share the 512 KiB
@@ -333,7 +332,7 @@ def split_layout(need, itemsize):
 
 def line_layout(s1, s2, axis, win, dtype):
     """split_layout of the lines fft_window convolves along ``axis`` in
-    work dtype ``dtype`` (real lines: their packed complex line)."""
+    work dtype ``dtype`` (two real lines take the bytes of one complex)."""
     return split_layout(line_need(s1, s2, axis, win), np.result_type(dtype, np.complex64).itemsize)
 
 
@@ -347,18 +346,18 @@ def _twiddles(phases, m, count, dtype):
 
 def fft_path(s1, s2, axes, lengths, dtype):
     """How fft_window transforms inputs of work dtype ``dtype``: for one
-    line per input, 'packed' (float32/float64: both lines in one complex
-    transform of polyphase lines, _packed_line), 'split' (complex64/128:
-    polyphase lines, _split_line) or 'line' (one transform per line); else
-    'whole' (one N-D call per transform) or 'pruned' (_forward and
-    _inverse, one axis at a time)."""
+    line per input, 'split' (float32/64, complex64/128: polyphase lines,
+    _split_line) or 'line' (one transform per line); else 'whole' (one N-D
+    call per transform) or 'pruned' (_forward and _inverse, one axis at a
+    time)."""
     if len(axes) == 1 and math.prod(s1) == s1[axes[0]] and math.prod(s2) == s2[axes[0]]:
-        if dtype in (np.float32, np.float64):
-            return "packed"
-        return "split" if dtype in (np.complex64, np.complex128) else "line"
+        return "split" if dtype in _SPLIT_DTYPES else "line"
     if len(axes) > 1 and math.prod(lengths) >= PRUNE_MIN_POINTS:
         return "pruned"
     return "whole"
+
+
+_SPLIT_DTYPES = tuple(map(np.dtype, ("f4", "f8", "c8", "c16")))
 
 
 def _interleaved(phases, m, dtype, axis, ndim, win):
@@ -372,32 +371,14 @@ def _interleaved(phases, m, dtype, axis, ndim, win):
     return line.reshape(m, phases).T, window
 
 
-def _packed_line(x1, x2, axis, win, ws):
-    """The window ``win`` of the convolution of two real lines (every axis
-    but ``axis`` of length 1): one complex transform of ``x1 + i*s*x2`` as
-    polyphase lines (split_layout), whose spectra give both inputs'
-    (_fft.pack_pair, _fft.pair_product), then inverse real transforms of
-    the result's phases, written interleaved."""
-    ctype = np.result_type(x1.dtype, np.complex64)
-    phases, m = line_layout(x1.shape, x2.shape, axis, win, x1.dtype)
-    threads = get_num_threads()
-    z = ws.empty((phases, m), ctype)
-    s = _fft.pack_pair(np.ascontiguousarray(x1).reshape(-1),
-                       np.ascontiguousarray(x2).reshape(-1), z, threads)
-    spec = _fft.pair_product(_pocketfft.c2c(z, [1], True, 1, out=z), s,
-                             _twiddles(phases, m, m // 2 + 1, ctype), threads)
-    phased, window = _interleaved(phases, m, x1.dtype, axis, x1.ndim, win)
-    _pocketfft.c2r(spec, [1], m, 1, out=phased)
-    return window
-
-
 def _split_line(x1, x2, axis, win, ws):
-    """The window ``win`` of the convolution of two complex lines (every
-    axis but ``axis`` of length 1): both inputs' polyphase lines
-    (split_layout) in one batch of transforms, the product with the radix
-    step (_fft.split_product), then the inverse transforms of the result's
-    phases, written interleaved."""
+    """The window ``win`` of the convolution of two lines (every axis but
+    ``axis`` of length 1): both inputs' polyphase components (split_layout)
+    in one batch of transforms (real ones: half spectra), the product with
+    the first radix step (_fft.split_product), then the inverse transforms
+    of the result's components, written interleaved."""
     dtype = x1.dtype
+    real = dtype.kind == "f"
     phases, m = line_layout(x1.shape, x2.shape, axis, win, dtype)
     z = ws.empty((2, phases, m), dtype)
     for zx, x in zip(z, (x1, x2)):
@@ -406,10 +387,18 @@ def _split_line(x1, x2, axis, win, ws):
             part = line[r::phases]
             zx[r, :part.size] = part
             zx[r, part.size:] = 0
-    _pocketfft.c2c(z, [2], True, 1, out=z)
-    spec = _fft.split_product(z[0], z[1], _twiddles(phases, m, m, dtype), get_num_threads())
+    if real:
+        spec = _pocketfft.r2c(z, [2], 1, out=ws.empty((2, phases, m // 2 + 1),
+                                                      np.result_type(dtype, np.complex64)))
+    else:
+        spec = _pocketfft.c2c(z, [2], True, 1, out=z)
+    d = _fft.split_product(spec[0], spec[1], m, _twiddles(phases, m, spec.shape[2], spec.dtype),
+                           get_num_threads())
     phased, window = _interleaved(phases, m, dtype, axis, x1.ndim, win)
-    _pocketfft.c2c(spec, [1], False, 1, out=phased)
+    if real:
+        _pocketfft.c2r(d, [1], m, 1, out=phased)
+    else:
+        _pocketfft.c2c(d, [1], False, 1, out=phased)
     return window
 
 
@@ -422,9 +411,8 @@ def fft_window(in1, in2, axes, win):
     path = fft_path(in1.shape, in2.shape, axes, fshape, dtype)
     x1, x2 = in1.astype(dtype, copy=False), in2.astype(dtype, copy=False)
     with _scratch.Scratch() as ws:
-        if path in ("packed", "split"):
-            line = _packed_line if path == "packed" else _split_line
-            return line(x1, x2, axes[0], win, ws)
+        if path == "split":
+            return _split_line(x1, x2, axes[0], win, ws)
         workers = fft_workers(transform_points(in1.shape, in2.shape, axes, fshape))
         if path == "pruned":
             sp1 = _forward(x1, fshape, axes, real, workers, ws)

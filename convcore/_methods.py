@@ -162,15 +162,14 @@ def _fft_features(p, q, mode):
     dtype, real, p, q, axes, win, batch = _fft_setup(p, q, mode)
     lengths = fft_lengths(p.shape, q.shape, axes, win, real)
     path = fft_path(p.shape, q.shape, axes, lengths, dtype)
-    split = path in ("packed", "split")  # one thread: _fftconv._packed_line, _split_line
+    split = path == "split"  # one thread: _fftconv._split_line
     passes = _Passes(not split and fft_workers(math.prod(lengths) * batch) > 1)
     if not axes:  # a broadcast product: costed as one call's overhead
         passes.add([1], 0, 1)
     elif split:
         phases, m = line_layout(p.shape, q.shape, axes[0], win, dtype)
         lengths = [phases * m]
-        # packed: complex forward lines (two real ones' work), inverse ones;
-        # split: both inputs' lines in one call, then the inverse ones
+        # both inputs' lines in one call, then the inverse ones
         passes.add([2 * phases, m], 1, m)
         passes.add([phases, m], 1, m)
     elif path == "line":

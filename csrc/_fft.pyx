@@ -1,7 +1,8 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """The FFT family's compiled work around scipy.fft's transforms: the
 spectral product (out = a*b, out += a*b) on complex64 and complex128, the
-packing of two real inputs into one complex transform, and the overlap-add
+product of two lines' polyphase spectra with the first radix step fused in,
+and the overlap-add
 block work around the block transforms (blocking an axis into a zero-padded
 workspace; adding the blocks' overlaps while cropping)."""
 cimport numpy as cnp
@@ -9,8 +10,7 @@ from cc_cpu cimport cc_isa
 from cc_fft cimport (CC_FFT_C64, CC_FFT_C128, CC_OA_F32, CC_OA_F64, CC_OA_LD,
                      CC_OA_MAX_NDIM, CC_OK, CC_SPEC_MAC, CC_SPEC_MUL, CC_SPEC_OP_COUNT,
                      cc_fft_dtype, cc_index_t, cc_oa_add, cc_oa_dtype, cc_oa_fill,
-                     cc_oa_parallel_min, cc_pack_pair_f32, cc_pack_pair_f64,
-                     cc_pair_product_f32, cc_pair_product_f64, cc_spec_op,
+                     cc_oa_parallel_min, cc_spec_op,
                      cc_spec_select, cc_spectral, cc_split_product_f32,
                      cc_split_product_f64)
 import numpy as np
@@ -115,45 +115,11 @@ cdef _check_split_z(cnp.ndarray z):
         raise ValueError("z must not be empty")
 
 
-def pack_pair(cnp.ndarray a, cnp.ndarray b, cnp.ndarray z, int num_threads=1):
-    """z[r, j] = a[i] + 1j*s*b[i], i = j*phases + r (zero past each input's
-    end): the polyphase components of a + 1j*s*b over z.size points, with
-    phases = z.shape[0].  Returns s, a power of two bringing b's largest
-    magnitude to a's.
-
-    a, b: IN, 1-D, C-contiguous, the real dtype of z.  z: OUT, (phases, m)
-    C-contiguous complex64/complex128 (phases 1, 2 or 4), written whole;
-    z.size >= len(a), len(b).
-    """
-    _check_split_z(z)
-    real = np.dtype(np.float32 if z.dtype == np.complex64 else np.float64)
-    for name, x in (("a", a), ("b", b)):
-        if x.dtype != real or x.ndim != 1 or not cnp.PyArray_IS_C_CONTIGUOUS(x):
-            raise ValueError(f"{name} must be a C-contiguous 1-D {real} array")
-        if x.shape[0] > z.size:
-            raise ValueError(f"{name} is longer than z")
-    cdef int phases = z.shape[0], threads = max(num_threads, 1)
-    cdef cc_index_t m = z.shape[1], na = a.shape[0], nb = b.shape[0]
-    cdef void *pa = cnp.PyArray_DATA(a)
-    cdef void *pb = cnp.PyArray_DATA(b)
-    cdef void *pz = cnp.PyArray_DATA(z)
-    cdef double s
-    cdef bint single = z.dtype == np.complex64
-    with nogil:
-        if single:
-            s = cc_pack_pair_f32(phases, m, <const float *>pa, na, <const float *>pb, nb,
-                                 <float *>pz, threads)
-        else:
-            s = cc_pack_pair_f64(phases, m, <const double *>pa, na, <const double *>pb, nb,
-                                 <double *>pz, threads)
-    return s
-
-
 def split_twiddles(int phases, Py_ssize_t m, Py_ssize_t count, dtype):
     """The twiddles of a (phases, m) line split: tw[r-1, k] =
     exp(-2j*pi*r*k/(phases*m)) for k < count, worked out in float64 and
-    given as complex ``dtype`` (None when phases == 1).  pair_product takes
-    count = m//2 + 1, split_product count = m."""
+    given as complex ``dtype`` (None when phases == 1).  split_product takes
+    count = m for complex lines, m//2 + 1 for real ones."""
     if phases == 1:
         return None
     r = np.arange(1, phases)[:, None]
@@ -172,57 +138,37 @@ cdef const void *_twiddle_data(cnp.ndarray z, cnp.ndarray tw, Py_ssize_t count) 
     return cnp.PyArray_DATA(tw)
 
 
-def pair_product(cnp.ndarray z, double s, cnp.ndarray tw=None, int num_threads=1):
-    """In place: z holds Z_r, the transforms of pack_pair's rows (scale
-    s); the first m//2 + 1 entries of row r become D_r, the spectrum of
-    phase r of the inverse of A*B, divided by phases (A, B the transforms of
-    a and b over z.size points), so that the inverse real transforms of the
-    rows over m points give the circular convolution of a and b at
-    positions j*phases + r.  tw: split_twiddles(phases, m, m//2 + 1,
-    z.dtype).  Returns z[:, :m//2 + 1] (a view)."""
-    _check_split_z(z)
-    if not (s > 0):
-        raise ValueError(f"s must be positive, got {s}")
-    cdef int phases = z.shape[0], threads = max(num_threads, 1)
-    cdef cc_index_t m = z.shape[1]
-    cdef const void *ptw = _twiddle_data(z, tw, m // 2 + 1)
-    cdef void *pz = cnp.PyArray_DATA(z)
-    cdef bint single = z.dtype == np.complex64
-    with nogil:
-        if single:
-            cc_pair_product_f32(phases, m, <float *>pz, <const float *>ptw, s, threads)
-        else:
-            cc_pair_product_f64(phases, m, <double *>pz, <const double *>ptw, s, threads)
-    return z[:, :m // 2 + 1]
-
-
-def split_product(cnp.ndarray za, cnp.ndarray zb, cnp.ndarray tw=None, int num_threads=1):
+def split_product(cnp.ndarray za, cnp.ndarray zb, Py_ssize_t m, cnp.ndarray tw=None,
+                  int num_threads=1):
     """In place: za and zb hold the transforms (m points, unnormalised) of
-    the polyphase rows of two complex lines of n = za.size points (row r:
-    entries j*phases + r); row r of za becomes D_r, the spectrum of phase r
-    of the inverse of A*B divided by phases (A, B the lines' transforms over
-    n points), so that the inverse transforms of the rows over m points
-    (divided by m) give the circular convolution at positions
-    j*phases + r.  tw: split_twiddles(phases, m, m, za.dtype).  Returns
-    za."""
+    the polyphase components of two lines of n = phases*m points (row r:
+    entries j*phases + r), phases = za.shape[0]; complex lines with all m
+    entries per row, real lines with their half spectra (m//2 + 1).  Row r
+    of za becomes D_r, the spectrum of component r of the inverse of A*B
+    divided by phases (A, B the lines' transforms over n points), so that
+    the inverse transforms of the rows over m points (divided by m) give
+    the circular convolution at positions j*phases + r.  tw:
+    split_twiddles(phases, m, za.shape[1], za.dtype).  Returns za."""
     _check_split_z(za)
     if zb.dtype != za.dtype or zb.ndim != 2 or not cnp.PyArray_IS_C_CONTIGUOUS(zb) \
             or (zb.shape[0], zb.shape[1]) != (za.shape[0], za.shape[1]):
         raise ValueError("zb must be a C-contiguous array of za's shape and dtype")
     if np.may_share_memory(za, zb):
         raise ValueError("za and zb must not overlap")
+    cdef cc_index_t kn = za.shape[1]
+    if kn != m and kn != m // 2 + 1:
+        raise ValueError(f"za must have m={m} or m//2 + 1={m // 2 + 1} columns, got {kn}")
     cdef int phases = za.shape[0], threads = max(num_threads, 1)
-    cdef cc_index_t m = za.shape[1]
-    cdef const void *ptw = _twiddle_data(za, tw, m)
+    cdef const void *ptw = _twiddle_data(za, tw, kn)
     cdef void *pa = cnp.PyArray_DATA(za)
     cdef const void *pb = cnp.PyArray_DATA(zb)
     cdef bint single = za.dtype == np.complex64
     with nogil:
         if single:
-            cc_split_product_f32(phases, m, <float *>pa, <const float *>pb,
+            cc_split_product_f32(phases, kn, <float *>pa, <const float *>pb,
                                  <const float *>ptw, threads)
         else:
-            cc_split_product_f64(phases, m, <double *>pa, <const double *>pb,
+            cc_split_product_f64(phases, kn, <double *>pa, <const double *>pb,
                                  <const double *>ptw, threads)
     return za
 

@@ -16,17 +16,9 @@ cdef extern from "fft/fft.h" nogil:
                     const void *a, const cc_index_t *a_off,
                     const void *b, const cc_index_t *b_off,
                     void *out, cc_isa isa, int num_threads)
-    double cc_pack_pair_f32(int phases, cc_index_t m, const float *a, cc_index_t na,
-                            const float *b, cc_index_t nb, float *z, int num_threads)
-    double cc_pack_pair_f64(int phases, cc_index_t m, const double *a, cc_index_t na,
-                            const double *b, cc_index_t nb, double *z, int num_threads)
-    void cc_pair_product_f32(int phases, cc_index_t m, float *z, const float *tw, double s,
-                             int num_threads)
-    void cc_pair_product_f64(int phases, cc_index_t m, double *z, const double *tw, double s,
-                             int num_threads)
-    void cc_split_product_f32(int phases, cc_index_t m, float *za, const float *zb,
+    void cc_split_product_f32(int phases, cc_index_t kn, float *za, const float *zb,
                               const float *tw, int num_threads)
-    void cc_split_product_f64(int phases, cc_index_t m, double *za, const double *zb,
+    void cc_split_product_f64(int phases, cc_index_t kn, double *za, const double *zb,
                               const double *tw, int num_threads)
     enum:
         CC_OK

@@ -60,7 +60,7 @@ def test_results_go_into_out(backend, dtype):
 
 
 def test_inverse_real_goes_into_strided_out(backend):
-    """The packed path writes polyphase lines interleaved: out is a
+    """The split-line path writes polyphase lines interleaved: out is a
     transposed view."""
     x = RNG.standard_normal((4, 6))
     spec = sp_fft.rfft(x, axis=1)

@@ -95,7 +95,7 @@ def test_padded_and_zeros_overwrite_old_contents():
 
 
 PATHS = {  # (in1 shape, in2 shape, dtype, threads, fft_window path or 'oa')
-    "packed": ((40000,), (3001,), "f8", 2, "packed"),
+    "split-real": ((40000,), (3001,), "f8", 2, "split"),
     "pruned": ((300, 280), (40, 31), "f8", 2, "pruned"),
     "whole": ((60, 50), (9, 7), "c16", 2, "whole"),
     "split": ((30000,), (5001,), "c16", 2, "split"),

@@ -378,51 +378,14 @@ def test_complex_lines_agree_with_scipy(dtypes, sizes):
         _assert_like(got, ref, scale=scale)
 
 
-# -- two real lines in one complex transform -------------------------------------
+# -- lines as polyphase components ---------------------------------------------
 
-@pytest.mark.parametrize("dtype", ["f8", "f4"])
-@pytest.mark.parametrize("phases", [1, 2, 4])
-@pytest.mark.parametrize("m", [1, 2, 3, 8, 17, 1000, 4097])
-def test_pack_pair_gives_both_spectra(dtype, phases, m):
-    """pack_pair writes the polyphase components of a + i*s*b, s the power
-    of two that brings b's magnitude to a's; pair_product turns their
-    transforms into the spectra of the phases of the circular convolution
-    of a and b over n = phases*m points."""
-    real = np.dtype(dtype)
-    cplx = np.result_type(real, np.complex64)
-    n = phases * m
-    for na, nb, scale_b in ((n, n, 1.0), (n, max(n // 3, 1), 2.0 ** -40),
-                            (max(n // 2, 1), n, 1e9), (n - 1 or 1, 1, 1.0)):
-        a, b = _rand((na,), real), (_rand((nb,), real) * scale_b).astype(real)
-        z = np.full((phases, m), np.nan, cplx)
-        s = _fft.pack_pair(a, b, z, 2)
-        expected_exp = np.frexp(np.abs(a).max())[1] - np.frexp(np.abs(b).max())[1]
-        assert s == 2.0 ** expected_exp
-        line = z.T.reshape(-1)  # back in the order of the line
-        np.testing.assert_array_equal(line[:na].real, a)
-        np.testing.assert_array_equal(line[:nb].imag, (b * real.type(s)))
-        assert not line.real[na:].any() and not line.imag[nb:].any()
-        tw = _fft.split_twiddles(phases, m, m // 2 + 1, cplx)
-        spec = _fft.pair_product(sp_fft.fft(z, axis=1).astype(cplx), s, tw, 2)
-        assert spec.shape == (phases, m // 2 + 1)
-        got = sp_fft.irfft(spec, m, axis=1).T.reshape(-1)
-        ref = sp_fft.irfft(np.fft.rfft(a.astype(float), n) * np.fft.rfft(b.astype(float), n), n)
-        eps = np.finfo(real).eps
-        bound = 8 * eps * math.log2(n + 2) * np.abs(a).sum(dtype=float) * np.abs(b).max()
-        np.testing.assert_allclose(got, ref, rtol=0, atol=bound)
-
-
-def test_pack_pair_threads_change_nothing():
-    """Lines long enough for the threaded pack and product give the bits
-    of one thread."""
-    a, b = _rand((300001,), "f8"), _rand((299999,), "f8")
-    tw = _fft.split_twiddles(4, 150000, 75001, np.complex128)
-    results = []
-    for threads in (1, 2):
-        z = np.empty((4, 150000), complex)
-        s = _fft.pack_pair(a, b, z, threads)
-        results.append(_fft.pair_product(sp_fft.fft(z, axis=1), s, tw, threads))
-    np.testing.assert_array_equal(*results)
+def _phase_rows(x, phases, m, dtype):
+    """x's polyphase components as (phases, m) rows, zero-padded."""
+    z = np.zeros((phases, m), dtype)
+    for r in range(phases):
+        z[r, :x[r::phases].size] = x[r::phases]
+    return z
 
 
 def test_split_twiddles():
@@ -434,91 +397,88 @@ def test_split_twiddles():
     assert _fft.split_twiddles(2, 5, 3, np.complex64).dtype == np.complex64
 
 
-@pytest.mark.parametrize("dtype", ["c16", "c8"])
+@pytest.mark.parametrize("dtype", ["c16", "c8", "f8", "f4"])
 @pytest.mark.parametrize("phases", [1, 2, 4])
-@pytest.mark.parametrize("m", [1, 2, 3, 8, 17, 1000])
+@pytest.mark.parametrize("m", [1, 2, 3, 8, 17, 1000, 4097])
 def test_split_product_gives_the_phases_of_the_convolution(dtype, phases, m):
-    """split_product turns the transforms of two complex lines' polyphase
-    rows into the spectra of the phases of their circular convolution."""
+    """split_product turns the transforms of two lines' polyphase rows
+    (complex lines: whole spectra; real lines: half spectra) into the
+    spectra of the phases of their circular convolution."""
+    dt = np.dtype(dtype)
+    real = dt.kind == "f"
+    cplx = np.result_type(dt, np.complex64)
     n = phases * m
-    for na, nb in ((n, n), (n, max(n // 3, 1)), (1, n)):
-        a, b = _rand((na,), dtype), _rand((nb,), dtype) * 1e-3
-        z = np.zeros((2, phases, m), dtype)
-        for zx, x in zip(z, (a, b)):
-            for r in range(phases):
-                zx[r, :x[r::phases].size] = x[r::phases]
-        spec = sp_fft.fft(z, axis=2).astype(dtype)
-        tw = _fft.split_twiddles(phases, m, m, np.dtype(dtype))
+    for na, nb, scale_b in ((n, n, 1.0), (n, max(n // 3, 1), 1e-3), (1, n, 1e9)):
+        a, b = _rand((na,), dtype), (_rand((nb,), dtype) * scale_b).astype(dt)
+        z = np.stack([_phase_rows(x, phases, m, dt) for x in (a, b)])
+        spec = (sp_fft.rfft(z, axis=2) if real else sp_fft.fft(z, axis=2)).astype(cplx)
+        tw = _fft.split_twiddles(phases, m, spec.shape[2], cplx)
         za = spec[0]
-        got = _fft.split_product(za, spec[1], tw, 2)
-        assert got is za
-        line = sp_fft.ifft(got, axis=1).T.reshape(-1)
+        got = _fft.split_product(za, spec[1], m, tw, 2)
+        assert got is za and got.shape == (phases, m // 2 + 1 if real else m)
+        phased = sp_fft.irfft(got, m, axis=1) if real else sp_fft.ifft(got, axis=1)
+        line = phased.T.reshape(-1)
         ref = np.fft.ifft(np.fft.fft(a.astype(complex), n) * np.fft.fft(b.astype(complex), n))
-        eps = np.finfo(np.dtype(dtype)).eps
-        bound = 8 * eps * math.log2(n + 2) * np.abs(a).sum() * np.abs(b).max()
+        if real:
+            ref = ref.real
+        eps = np.finfo(dt).eps
+        bound = 8 * eps * math.log2(n + 2) * np.abs(a).sum(dtype=float) * np.abs(b).max()
         np.testing.assert_allclose(line, ref, rtol=0, atol=bound)
+
+
+@pytest.mark.parametrize("dtype", ["f8", "c16"])
+def test_split_product_threads_change_nothing(dtype):
+    """Lines long enough for the threaded product give the bits of one
+    thread."""
+    m = 150000
+    a, b = _rand((4 * m - 1,), dtype), _rand((299999,), dtype)
+    z = np.stack([_phase_rows(x, 4, m, np.dtype(dtype)) for x in (a, b)])
+    spec = sp_fft.rfft(z, axis=2) if dtype == "f8" else sp_fft.fft(z, axis=2)
+    tw = _fft.split_twiddles(4, m, spec.shape[2], np.complex128)
+    results = [_fft.split_product(spec[0].copy(), spec[1], m, tw, threads) for threads in (1, 2)]
+    np.testing.assert_array_equal(*results)
 
 
 def test_split_product_checks_its_arguments():
     z = np.zeros((2, 2, 4), complex)
     tw = _fft.split_twiddles(2, 4, 4, complex)
-    with pytest.raises(ValueError, match="zb must be"):
-        _fft.split_product(z[0], z[1].astype(np.complex64), tw)
-    with pytest.raises(ValueError, match="zb must be"):
-        _fft.split_product(z[0], np.zeros((2, 3), complex), tw)
-    with pytest.raises(ValueError, match="must not overlap"):
-        _fft.split_product(z[0], z[0], tw)
-    with pytest.raises(ValueError, match="tw must be"):
-        _fft.split_product(z[0], z[1], tw[:, :3].copy())
-    with pytest.raises(ValueError, match="tw must be"):
-        _fft.split_product(z[0], z[1], None)
-
-
-def test_pack_pair_checks_its_arguments():
-    a = np.ones(4)
     with pytest.raises(TypeError, match="z must be complex"):
-        _fft.pack_pair(a, a, np.empty((1, 4)))
-    with pytest.raises(ValueError, match="b is longer than z"):
-        _fft.pack_pair(a, np.ones(5), np.empty((2, 2), complex))
-    with pytest.raises(ValueError, match="a must be a C-contiguous 1-D float64"):
-        _fft.pack_pair(a.astype(np.float32), a, np.empty((1, 4), complex))
-    with pytest.raises(ValueError, match="a must be a C-contiguous"):
-        _fft.pack_pair(np.ones(8)[::2], a, np.empty((1, 4), complex))
-    with pytest.raises(ValueError, match="2-D"):
-        _fft.pack_pair(a, a, np.empty(4, complex))
+        _fft.split_product(z[0].real.copy(), z[1], 4, tw)
+    with pytest.raises(ValueError, match="zb must be"):
+        _fft.split_product(z[0], z[1].astype(np.complex64), 4, tw)
+    with pytest.raises(ValueError, match="zb must be"):
+        _fft.split_product(z[0], np.zeros((2, 3), complex), 4, tw)
+    with pytest.raises(ValueError, match="must not overlap"):
+        _fft.split_product(z[0], z[0], 4, tw)
+    with pytest.raises(ValueError, match="tw must be"):
+        _fft.split_product(z[0], z[1], 4, tw[:, :3].copy())
+    with pytest.raises(ValueError, match="tw must be"):
+        _fft.split_product(z[0], z[1], 4, None)
+    with pytest.raises(ValueError, match="m=9 or m//2 \\+ 1=5 columns"):
+        _fft.split_product(z[0], z[1], 9, tw)
     with pytest.raises(ValueError, match="1, 2 or 4 rows"):
-        _fft.pack_pair(a, a, np.empty((3, 4), complex))
+        _fft.split_product(np.zeros((3, 4), complex), np.zeros((3, 4), complex), 4, tw)
     with pytest.raises(ValueError, match="z must not be empty"):
-        _fft.pair_product(np.empty((1, 0), complex), 1.0)
-    with pytest.raises(ValueError, match="s must be positive"):
-        _fft.pair_product(np.empty((1, 4), complex), 0.0)
-    with pytest.raises(ValueError, match="tw must be"):
-        _fft.pair_product(np.empty((2, 4), complex), 1.0)
-    with pytest.raises(ValueError, match="tw must be"):
-        _fft.pair_product(np.empty((2, 4), complex), 1.0, np.empty((1, 2), complex))
-    with pytest.raises(ValueError, match="tw must be"):
-        _fft.pair_product(np.empty((4, 4), complex), 1.0, np.empty(9, complex))
-    # non-finite inputs: no scaling, NaN spreads as in two transforms
-    z = np.empty((1, 4), complex)
-    assert _fft.pack_pair(np.array([1.0, np.inf]), np.array([1e-30]), z) == 1.0
+        _fft.split_product(np.zeros((1, 0), complex), np.zeros((1, 0), complex), 0)
 
 
-PACKED_SHAPES = [((10000,), (10000,)), ((999,), (1,)), ((1, 4001, 1), (1, 77, 1)),
+REAL_LINE_SHAPES = [((10000,), (10000,)), ((999,), (1,)), ((1, 4001, 1), (1, 77, 1)),
                  ((31,), (700,)), ((2,), (2,)), ((40000,), (3001,))]
 
 
 @pytest.mark.parametrize("dtype", ["f8", "f4"])
-@pytest.mark.parametrize("shapes", PACKED_SHAPES, ids=str)
+@pytest.mark.parametrize("shapes", REAL_LINE_SHAPES, ids=str)
 @pytest.mark.parametrize("magnitudes", [(1.0, 1.0), (1e12, 1e-12), (1e-20, 1e15)], ids=str)
-def test_packed_lines_keep_the_accuracy_bound(dtype, shapes, magnitudes):
-    """Real 1-D inputs share one complex transform; inputs of very
-    different magnitudes stay within the bound of two separate transforms:
-    C * eps * log2(n) * sum|a| * max|b| with C = 8."""
+def test_real_lines_keep_the_accuracy_bound(dtype, shapes, magnitudes):
+    """Real 1-D inputs as polyphase lines; inputs of very different
+    magnitudes stay within the bound of two separate transforms:
+    C * eps * log2(n) * sum|a| * max|b| with C = 8 (the inputs users have,
+    against scipy's own error: test_fft_accuracy.py)."""
     if dtype == "f4":
         magnitudes = tuple(np.clip(magnitudes, 1e-6, 1e6))
     a = (_rand(shapes[0], "f8") * magnitudes[0]).astype(dtype)
     b = (_rand(shapes[1], "f8") * magnitudes[1]).astype(dtype)
-    assert _fftconv.fft_path(a.shape, b.shape, [a.ndim // 2], [1], a.dtype) == "packed"
+    assert _fftconv.fft_path(a.shape, b.shape, [a.ndim // 2], [1], a.dtype) == "split"
     n = a.size + b.size
     eps = np.finfo(dtype).eps
     for mode in MODES:
@@ -531,12 +491,12 @@ def test_packed_lines_keep_the_accuracy_bound(dtype, shapes, magnitudes):
         assert np.abs(got - ref).max(initial=0) <= bound, mode
 
 
-def test_packed_accuracy_cases_cover_every_phase_count():
+def test_real_line_accuracy_cases_cover_every_phase_count():
     """The accuracy cases above run one, two and four polyphase lines, in
     both dtypes."""
     for itemsize in (8, 16):
         seen = {_fftconv.split_layout(math.prod(s1) + math.prod(s2) - 1, itemsize)[0]
-                for s1, s2 in PACKED_SHAPES}
+                for s1, s2 in REAL_LINE_SHAPES}
         assert seen == {1, 2, 4}
 
 

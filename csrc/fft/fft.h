@@ -73,35 +73,20 @@ int cc_spectral(cc_fft_dtype dt, cc_spec_op op, cc_index_t nrows, cc_index_t n,
                 void *out, cc_isa isa, int num_threads);
 
 /* Convolution of two lines by transforms of their polyphase components
- * (split_line.c): a line of n = phases*m points is held as `phases` rows
- * of m interleaved complex values (phases 1, 2 or 4; m >= 1), row r its
- * entries j*phases + r.  tw holds the twiddles tw[r-1][k] =
- * exp(-2*pi*i*r*k/n), 1 <= r < phases (unused when phases == 1), for k <=
- * m/2 (pair_product) or k < m (split_product).  Up to num_threads threads
- * on long lines.
- *
- * Two real lines by one complex transform:
- *   pack:     z[r][j] = a[i] + i*s*b[i], i = j*phases + r (zero past na,
- *             nb); returns s, a power of two bringing b's largest
- *             magnitude to a's;
- *   product:  given row r of z transformed (m points, unnormalised), the
- *             first m/2 + 1 entries of row r become D_r, the spectrum of
- *             phase r of the inverse of A*B scaled by 1/phases (A, B the
- *             transforms of a, b over n points), in place.
- * Two complex lines: given the rows of za and zb transformed, row r of za
- * becomes D_r, the spectrum of phase r of the inverse of A*B scaled by
- * 1/phases (split_product). */
-double cc_pack_pair_f32(int phases, cc_index_t m, const float *a, cc_index_t na,
-                        const float *b, cc_index_t nb, float *z, int num_threads);
-double cc_pack_pair_f64(int phases, cc_index_t m, const double *a, cc_index_t na,
-                        const double *b, cc_index_t nb, double *z, int num_threads);
-void cc_pair_product_f32(int phases, cc_index_t m, float *z, const float *tw, double s,
-                         int num_threads);
-void cc_pair_product_f64(int phases, cc_index_t m, double *z, const double *tw, double s,
-                         int num_threads);
-void cc_split_product_f32(int phases, cc_index_t m, float *za, const float *zb,
+ * (split_line.c): a line of n = phases*m points (phases 1, 2 or 4; m >= 1)
+ * has `phases` components, component r its entries j*phases + r.  za and
+ * zb hold the transforms of the two inputs' components over m points
+ * (unnormalised), `phases` rows of kn interleaved complex values: kn = m
+ * for complex lines, kn = m/2 + 1 (the half spectra) for real ones.  Row r
+ * of za becomes D_r, the spectrum of component r of the inverse of A*B
+ * divided by phases (A, B the lines' transforms over n points), so that
+ * the inverse transforms of the rows over m points give the circular
+ * convolution at positions j*phases + r.  tw holds the twiddles
+ * tw[r-1][k] = exp(-2*pi*i*r*k/n), 1 <= r < phases, k < kn (unused when
+ * phases == 1).  Up to num_threads threads on long lines. */
+void cc_split_product_f32(int phases, cc_index_t kn, float *za, const float *zb,
                           const float *tw, int num_threads);
-void cc_split_product_f64(int phases, cc_index_t m, double *za, const double *zb,
+void cc_split_product_f64(int phases, cc_index_t kn, double *za, const double *zb,
                           const double *tw, int num_threads);
 
 /* Overlap-add block work around the block transforms (oa_blocks.c).
