@@ -1,70 +1,38 @@
 """Build convcore's compiled extensions.
 
 Opt-in environment variables (the default build runs on any CPU):
-  CONVCORE_NO_OPENMP=1  build without OpenMP (kernels run on one thread)
+  CONVCORE_NO_THREADS=1 build without the kernels' thread pool (one thread)
   CONVCORE_NATIVE=1     add -march=native (a local build for this CPU only)
   CONVCORE_SANITIZE=1   build with -fsanitize=address,undefined (see README)
 """
 import glob
 import os
 import subprocess
-import sys
 import sysconfig
-import tempfile
-import textwrap
 
 import numpy as np
 from Cython.Build import cythonize
 from setuptools import Extension, setup
-from setuptools._distutils.ccompiler import new_compiler
-from setuptools._distutils.sysconfig import customize_compiler
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OPENMP_FLAG = "-fopenmp"
 
 
 def env_flag(name):
     return os.environ.get(name, "") not in ("", "0")
 
 
-def compiler_accepts_openmp():
-    """Compile, link and run a small OpenMP program (scikit-learn's probe)."""
-    program = textwrap.dedent("""
-        #include <omp.h>
-        #include <stdio.h>
-        int main(void) {
-            int n = 0;
-            #pragma omp parallel reduction(+:n)
-            n += 1;
-            printf("%d", n > 0 && omp_get_max_threads() > 0);
-            return 0;
-        }
-    """)
-    cc = new_compiler()
-    customize_compiler(cc)
-    with tempfile.TemporaryDirectory() as tmp:
-        src = os.path.join(tmp, "probe.c")
-        with open(src, "w") as f:
-            f.write(program)
-        try:
-            objs = cc.compile([src], output_dir=tmp, extra_postargs=[OPENMP_FLAG])
-            exe = os.path.join(tmp, "probe")
-            cc.link_executable(objs, exe, extra_postargs=[OPENMP_FLAG])
-            out = subprocess.run([exe], capture_output=True, text=True, timeout=60)
-            return out.returncode == 0 and out.stdout.strip() == "1"
-        except Exception as exc:  # any failure means: build without OpenMP
-            print(f"convcore: OpenMP probe failed ({exc}); building single-threaded",
-                  file=sys.stderr)
-            return False
-
-
 def build_flags():
+    """(cflags, ldflags, threads): the kernels' thread pool (csrc/cc_parallel.c)
+    runs on POSIX threads; without them, or with CONVCORE_NO_THREADS, every
+    kernel runs on the calling thread."""
     cflags = ["-std=c11", "-O3", "-Wall", "-Wno-unused-function", "-Wno-unknown-pragmas"]
     ldflags = []
-    openmp = not env_flag("CONVCORE_NO_OPENMP") and compiler_accepts_openmp()
-    if openmp:
-        cflags += [OPENMP_FLAG, "-DCONVCORE_OPENMP=1"]
-        ldflags += [OPENMP_FLAG]
+    threads = os.name == "posix" and not env_flag("CONVCORE_NO_THREADS")
+    if threads:
+        cflags += ["-pthread"]
+        ldflags += ["-pthread"]
+    else:
+        cflags += ["-DCONVCORE_NO_THREADS=1"]
     if env_flag("CONVCORE_NATIVE"):
         cflags += ["-march=native"]
     if env_flag("CONVCORE_SANITIZE"):
@@ -72,10 +40,10 @@ def build_flags():
                "-fno-omit-frame-pointer", "-g"]
         cflags = [f for f in cflags if f != "-O3"] + ["-O1"] + san
         ldflags += san
-    return cflags, ldflags, openmp
+    return cflags, ldflags, threads
 
 
-def write_build_config(cflags, ldflags, openmp):
+def write_build_config(cflags, ldflags, threads):
     """Record the build for convcore.show_config()."""
     compiler = sysconfig.get_config_var("CC") or "cc"
     try:
@@ -89,14 +57,15 @@ def write_build_config(cflags, ldflags, openmp):
         f.write(f"COMPILER_VERSION = {version!r}\n")
         f.write(f"CFLAGS = {cflags!r}\n")
         f.write(f"LDFLAGS = {ldflags!r}\n")
-        f.write(f"OPENMP = {openmp!r}\n")
+        f.write(f"THREADS = {threads!r}\n")
 
 
 def family_extension(name, c_sources, cflags, ldflags):
-    """One extension module per op family: its .pyx, its C files, cc_cpu.c."""
+    """One extension module per op family: its .pyx, its C files, the shared
+    cc_cpu.c and cc_parallel.c."""
     return Extension(
         f"convcore.{name}",
-        sources=[f"csrc/{name}.pyx", "csrc/cc_cpu.c", *sorted(c_sources)],
+        sources=[f"csrc/{name}.pyx", "csrc/cc_cpu.c", "csrc/cc_parallel.c", *sorted(c_sources)],
         include_dirs=["csrc", np.get_include()],
         depends=sorted(glob.glob("csrc/**/*.h", recursive=True)
                        + glob.glob("csrc/**/*.inc", recursive=True)),
@@ -106,8 +75,8 @@ def family_extension(name, c_sources, cflags, ldflags):
     )
 
 
-cflags, ldflags, openmp = build_flags()
-write_build_config(cflags, ldflags, openmp)
+cflags, ldflags, threads = build_flags()
+write_build_config(cflags, ldflags, threads)
 extensions = [
     family_extension("_cpu", [], cflags, ldflags),
     family_extension("_direct", glob.glob("csrc/direct/*.c"), cflags, ldflags),
@@ -124,7 +93,6 @@ setup(
     options=build_options,
     ext_modules=cythonize(
         extensions,
-        compile_time_env={"CONVCORE_OPENMP": openmp},
         compiler_directives={"language_level": 3},
         include_path=["csrc"],
     ),

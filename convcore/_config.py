@@ -18,14 +18,14 @@ def _blas_name():
 
 def config():
     """The build and run-time configuration as a dict (what show_config prints)."""
-    omp = _cpu.openmp_version()
     return {
         "convcore": __import__("convcore").__version__,
         "machine": platform.machine(),
         "compiler": f"{_build_config.COMPILER} ({_build_config.COMPILER_VERSION})",
         "cflags": " ".join(_build_config.CFLAGS),
         "ldflags": " ".join(_build_config.LDFLAGS),
-        "openmp": f"yes (version {omp})" if omp else "no (kernels run single-threaded)",
+        "thread pool": ("yes (convcore's own, POSIX threads)" if _cpu.has_threads()
+                        else "no (kernels run single-threaded)"),
         "simd_cpu": _dispatch.ISA_NAMES[_dispatch.CPU_ISA],
         "simd_in_use": _dispatch.ISA_NAMES[_dispatch.isa_level],
         "blas": f"scipy.linalg.cython_blas -> {_blas_name()}",
@@ -36,7 +36,7 @@ def config():
 
 
 def show_config():
-    """Print the build (compiler, flags, OpenMP) and what runs: the SIMD
+    """Print the build (compiler, flags, thread pool) and what runs: the SIMD
     level chosen at run time, the BLAS and FFT used, the thread count."""
     for key, value in config().items():
         print(f"{key:>12}: {value}")

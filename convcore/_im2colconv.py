@@ -34,7 +34,7 @@ def correlate_offsets_im2col(x, w, out_shape, offset, result,
     x = _validate.as_signal(x, compute)
     w = np.array(w, dtype=compute, order="C")  # a small aligned copy
     out = np.empty(out_shape, compute)
-    # Every OpenMP thread makes its own BLAS calls: BLAS gets one thread each.
+    # Every pool thread makes its own BLAS calls: BLAS gets one thread each.
     limit = blas_threads(1) if code in _BLAS_CODES else contextlib.nullcontext()
     with limit:
         _im2col.correlate(x, w, out, offset, code, get_num_threads(), block_bytes)

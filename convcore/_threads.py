@@ -1,13 +1,16 @@
-"""One thread count for every kernel of convcore: its own (OpenMP), its BLAS
-calls and its FFTs.
+"""One thread count for every kernel of convcore: its own (the thread pool
+of csrc/cc_parallel.c), its BLAS calls and its FFTs.
 
 The count is held here and passed explicitly to each compiled call (as
-scikit-learn passes ``n_threads``); ``omp_set_num_threads`` is never called,
-so other libraries sharing the OpenMP runtime keep their own setting.  BLAS
+scikit-learn passes ``n_threads``).  :func:`set_num_threads` sets the
+process default; :func:`threads` overrides it for the calling Python thread
+only (a context variable), so Python threads that hold different counts at
+once (Dask's workers, a server's handlers) never see each other's.  BLAS
 has no per-call thread argument: :func:`blas_threads` sets its pool size
 around the calls through threadpoolctl and puts it back afterwards.
 """
 import contextlib
+import contextvars
 import operator
 import os
 import threading
@@ -28,6 +31,10 @@ def _default_num_threads():
 
 
 _num_threads = _default_num_threads()
+# A threads(n) block's count, for the Python thread (and asyncio task) that
+# entered it; None: the process default.  A new Python thread starts with
+# an empty context, so with the default.
+_override = contextvars.ContextVar("convcore_num_threads", default=None)
 
 
 def _check_count(n):
@@ -41,12 +48,14 @@ def _check_count(n):
 
 
 def set_num_threads(n):
-    """Set the number of threads every convcore kernel uses.
+    """Set the number of threads every convcore kernel uses, process-wide.
+
+    Every Python thread without a :func:`threads` block of its own uses it.
 
     Parameters
     ----------
     n : int
-        A positive thread count.  It governs convcore's OpenMP kernels, the
+        A positive thread count.  It governs convcore's own kernels, the
         BLAS calls it makes and the ``workers`` of its FFTs.
 
     Raises
@@ -61,23 +70,24 @@ def set_num_threads(n):
 
 
 def get_num_threads():
-    """The number of threads convcore's kernels use."""
-    return _num_threads
+    """The number of threads convcore's kernels use in the calling Python
+    thread: its :func:`threads` block's count, else the process default."""
+    n = _override.get()
+    return _num_threads if n is None else n
 
 
 @contextlib.contextmanager
 def threads(n):
-    """Use ``n`` threads inside a ``with`` block, then restore the count.
+    """Use ``n`` threads inside a ``with`` block, in the calling Python
+    thread only; other threads keep their own count.
 
-    The setting is process-wide, as ``set_num_threads`` is.
+    Blocks nest; on leaving one, the count before it applies again.
     """
-    n = _check_count(n)
-    previous = get_num_threads()
-    set_num_threads(n)
+    token = _override.set(_check_count(n))
     try:
-        yield n
+        yield _override.get()
     finally:
-        set_num_threads(previous)
+        _override.reset(token)
 
 
 # -- BLAS ----------------------------------------------------------------------
@@ -105,7 +115,7 @@ def _get_blas_libraries():
 def blas_threads(n):
     """Run the BLAS calls of a ``with`` block on ``n`` threads.
 
-    convcore's OpenMP threads each make their own BLAS calls inside
+    convcore's pool threads each make their own BLAS calls inside
     ``blas_threads(1)``; a single large BLAS call would get ``n``.  A BLAS
     pool size is process-wide, and threadpoolctl lets one Python thread at
     a time change OpenBLAS's (the others' changes are silently dropped), so

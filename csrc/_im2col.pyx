@@ -9,8 +9,8 @@ BLAS has no routine for.  Blocks are fixed by the problem and block_bytes
 alone, never by the thread count, so every output is computed the same way
 whatever the threads.
 
-Threads: OpenMP hands the blocks to the threads (per-thread workspace) and
-the caller limits BLAS to one thread around the call
+Threads: the pool of csrc/cc_parallel.h hands the blocks to the threads
+(a workspace per thread) and the caller limits BLAS to one thread around the call
 (convcore._threads.blas_threads): fill and reduction both run in parallel.
 The alternative, blocks in turn with BLAS given the threads, leaves the
 fill serial and OpenBLAS does not split blocks of this size usefully.  On
@@ -22,15 +22,15 @@ float32 from 1.18 ms to 0.66 ms and 1.20 ms.  Block sizes of 64 KiB to
 """
 cimport numpy as cnp
 import numpy as np
-from cython.parallel cimport parallel, prange
 from libc.limits cimport INT_MAX
-from libc.stdlib cimport free
+from libc.stdlib cimport calloc, free
 from libc.string cimport memset
 
 from _blas cimport ColMajor, NoTrans, _gemv
 from _corr_problem cimport MAX_NDIM, fill_corr_problem
 from _types cimport blas_t
 from cc_direct cimport CC_DT_COUNT, CC_ENOMEM, CC_OK, cc_corr_problem, cc_dtype, cc_index_t
+from cc_parallel cimport cc_parallel_for
 from cc_im2col cimport (CC_DT_C64, CC_DT_C128, CC_DT_F32, CC_DT_F64, cc_im2col_elem_size,
                         cc_im2col_fn, cc_im2col_matvec_select, cc_im2col_select,
                         cc_matvec_fn)
@@ -127,34 +127,66 @@ def plan(Py_ssize_t rows, Py_ssize_t taps, Py_ssize_t itemsize, Py_ssize_t block
     return mb, kc
 
 
+cdef struct _job:
+    const cc_corr_problem *p
+    cc_im2col_fn fill
+    cc_matvec_fn reduce
+    const char *x
+    const char *w
+    char *out
+    cc_index_t rows, taps, mb, kc
+    size_t esize, ws
+    char **bufs       # [threads] a worker's workspace, NULL until its first block
+    int *failed       # [threads] its workspace could not be allocated
+
+
+cdef void _blocks(void *ctx, cc_index_t begin, cc_index_t end, int worker) noexcept nogil:
+    """Blocks [begin, end) of patch rows: fill each, reduce it into out.
+    Taps past kc are summed over several fills (the reduction accumulates)."""
+    cdef _job *j = <_job *>ctx
+    cdef char *buf = j.bufs[worker]
+    cdef cc_index_t b, o0, m, t0
+    if buf == NULL:
+        if j.failed[worker]:
+            return
+        buf = <char *>aligned_alloc(ALIGN, j.ws)
+        if buf == NULL:
+            j.failed[worker] = 1
+            return
+        j.bufs[worker] = buf
+    for b in range(begin, end):
+        o0 = b * j.mb
+        m = min(j.mb, j.rows - o0)
+        t0 = 0
+        while t0 < j.taps:
+            j.fill(j.p, j.x, o0, m, t0, min(j.kc, j.taps - t0), j.mb, buf)
+            j.reduce(m, min(j.kc, j.taps - t0), buf, j.mb, j.w + <size_t>t0 * j.esize, t0 > 0,
+                     j.out + <size_t>o0 * j.esize)
+            t0 = t0 + j.kc
+
+
 cdef int _run(const cc_corr_problem *p, cc_im2col_fn fill, cc_matvec_fn reduce,
               const char *x, const char *w, char *out, cc_index_t rows, cc_index_t taps,
               size_t esize, cc_index_t mb, cc_index_t kc, int num_threads) noexcept nogil:
-    """Every block of patch rows: fill it, reduce it into out.  Taps past kc
-    are summed over several fills (the reduction accumulates)."""
-    cdef cc_index_t nblocks = (rows + mb - 1) // mb
-    cdef size_t ws = (<size_t>mb * <size_t>kc * esize + ALIGN - 1) // ALIGN * ALIGN
-    cdef int failed = 0
-    cdef int *failed_p = &failed  # shared: written through the pointer
-    cdef char *buf = NULL
-    cdef cc_index_t b, o0, m, t0
-    with parallel(num_threads=num_threads):
-        buf = <char *>aligned_alloc(ALIGN, ws)
-        if buf == NULL:
-            failed_p[0] = 1
-        for b in prange(nblocks, schedule="dynamic"):
-            if buf == NULL:
-                continue
-            o0 = b * mb
-            m = min(mb, rows - o0)
-            t0 = 0
-            while t0 < taps:
-                fill(p, x, o0, m, t0, min(kc, taps - t0), mb, buf)
-                reduce(m, min(kc, taps - t0), buf, mb, w + <size_t>t0 * esize, t0 > 0,
-                       out + <size_t>o0 * esize)
-                t0 = t0 + kc
-        free(buf)
-    return CC_ENOMEM if failed else CC_OK
+    """Every block of patch rows, one block at a time per thread."""
+    cdef _job j
+    cdef int t, status = CC_OK
+    j.p, j.fill, j.reduce, j.x, j.w, j.out = p, fill, reduce, x, w, out
+    j.rows, j.taps, j.mb, j.kc, j.esize = rows, taps, mb, kc, esize
+    j.ws = (<size_t>mb * <size_t>kc * esize + ALIGN - 1) // ALIGN * ALIGN
+    j.bufs = <char **>calloc(num_threads, sizeof(char *))
+    j.failed = <int *>calloc(num_threads, sizeof(int))
+    if j.bufs != NULL and j.failed != NULL:
+        cc_parallel_for((rows + mb - 1) // mb, 1, num_threads, _blocks, &j)
+    else:
+        status = CC_ENOMEM
+    for t in range(num_threads if j.bufs != NULL and j.failed != NULL else 0):
+        free(j.bufs[t])
+        if j.failed[t]:
+            status = CC_ENOMEM
+    free(j.bufs)
+    free(j.failed)
+    return status
 
 
 def correlate(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, offset, int dtype_code,
@@ -167,8 +199,8 @@ def correlate(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, offset, int dtype_c
     element (or a last axis of length <= 1).  w: IN, C-contiguous.
     out: OUT, C-contiguous, written whole.  All three share the element type
     dtype_code (an index into convcore._direct.DTYPE_CODES; signed integers
-    use the unsigned code of their width).  num_threads >= 1 OpenMP threads
-    share the blocks; block_bytes bounds each thread's workspace; use_blas
+    use the unsigned code of their width).  num_threads >= 1 threads share
+    the blocks; block_bytes bounds each thread's workspace; use_blas
     False reduces BLAS dtypes with the C reference too (for tests).
     """
     cdef cc_index_t dims[5 * MAX_NDIM]

@@ -24,10 +24,10 @@ def _find(lines, pattern):
 
 def test_show_config_prints_every_item(capsys):
     out, lines = _lines(capsys)
-    for pattern in ("compiler", "cflags", "openmp", r"simd.*use", "blas", "fft", "threads"):
+    for pattern in ("compiler", "cflags", "thread pool", r"simd.*use", "blas", "fft", "threads"):
         assert _find(lines, pattern), pattern
     assert "-O" in _find(lines, "cflags")
-    assert re.match(r"(yes|no)\b", _find(lines, "openmp"))
+    assert re.match(r"(yes|no)\b", _find(lines, "thread pool"))
 
 
 def test_show_config_reports_the_simd_level_in_use(capsys):

@@ -186,3 +186,75 @@ def test_concurrent_python_threads_match_serial():
             for s, c in zip(serial, concurrent):
                 assert s.dtype == c.dtype
                 assert np.array_equal(s, c)
+
+
+# -- threads(n) belongs to the calling Python thread ---------------------------------
+
+def test_threads_blocks_of_concurrent_python_threads_stay_apart():
+    """Python threads inside threads(n) blocks at the same moment each see
+    their own count; a thread without a block sees the process default,
+    and set_num_threads inside a block leaves the block's count in force."""
+    import threading
+
+    convcore.set_num_threads(2)
+    inside = threading.Barrier(4)
+    seen = {}
+
+    def hold(n):
+        with convcore.threads(n):
+            inside.wait(timeout=30)
+            seen[n] = convcore.get_num_threads()
+            inside.wait(timeout=30)
+        seen[-n] = convcore.get_num_threads()
+
+    def plain():
+        inside.wait(timeout=30)
+        seen["default"] = convcore.get_num_threads()
+        inside.wait(timeout=30)
+
+    workers = [threading.Thread(target=hold, args=(n,)) for n in (1, 5, 7)]
+    workers.append(threading.Thread(target=plain))
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join(timeout=60)
+    assert seen == {1: 1, 5: 5, 7: 7, -1: 2, -5: 2, -7: 2, "default": 2}
+    with convcore.threads(3):
+        convcore.set_num_threads(4)
+        assert convcore.get_num_threads() == 3
+    assert convcore.get_num_threads() == 4
+
+
+def test_threads_blocks_reach_the_kernels_of_their_own_thread(monkeypatch):
+    """Each Python thread's calls run with its own count: the counts the
+    direct kernel receives, recorded per call, are the caller's."""
+    import threading
+
+    from convcore import _direct
+
+    calls = []
+    real = _direct.correlate
+
+    def record(*args, **kwargs):
+        calls.append((threading.get_ident(), args[-1]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_direct, "correlate", record)
+    a, b = np.ones((64, 64)), np.ones((3, 3))
+    ready = threading.Barrier(2)
+    idents = {}
+
+    def run(n):
+        idents[threading.get_ident()] = n
+        with convcore.threads(n):
+            ready.wait(timeout=30)
+            for _ in range(20):
+                convcore.convolve(a, b, "same", method="direct")
+
+    workers = [threading.Thread(target=run, args=(n,)) for n in (1, 3)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join(timeout=60)
+    assert len(calls) == 40
+    assert all(n == idents[ident] for ident, n in calls)

@@ -17,6 +17,7 @@
 
 #include "cc_common.h"
 #include "cc_cpu.h"
+#include "cc_parallel.h"
 
 /* Element types.  Signed integers run on the unsigned kernel of their
  * width: two's-complement wrap-around is exactly unsigned arithmetic. */

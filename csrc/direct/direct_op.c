@@ -20,15 +20,17 @@
 
 /* Columns per work item.  Fixed by the problem alone, never by the thread
  * count, so every output is computed the same way whatever the threads, and
- * items can be handed out dynamically: on a shared machine a thread that is
- * preempted then delays only the block it holds, not a static share. */
+ * items can be handed out dynamically (cc_parallel): on a shared machine a
+ * thread that is preempted then delays only the chunk it holds. */
 #define CC_COL_CHUNK 4096
 /* Below this many multiply-adds a call stays on the calling thread: waking
- * the team costs more than the work (a 64x64 image with a 3x3 kernel is
+ * a helper costs more than the work (a 64x64 image with a 3x3 kernel is
  * 37k). */
 #define CC_PARALLEL_MIN_WORK 200000.0
-/* Row lists up to this many input rows live on the stack. */
+/* Row lists up to this many input rows live in the worker's state, and
+ * the states of up to CC_STACK_WORKERS threads on the caller's stack. */
 #define CC_STACK_ROWS 128
+#define CC_STACK_WORKERS 8
 #define CC_MAX_NDIM 64
 /* Edge columns padded at a time, and the most padding a thread may hold:
  * past it (huge kernels with many rows) edges stay scalar. */
@@ -194,6 +196,86 @@ static cc_index_t gather_rows(const cc_corr_problem *p, const cc_index_t *wstrid
     }
 }
 
+/* A worker's state, set up at its first chunk: the offsets of the rows it
+ * gathered last, and its padding buffer. */
+typedef struct {
+    int ready, failed;
+    cc_index_t row;              /* the output row off describes; -1: none */
+    cc_index_t geom_rows;        /* rows gathered for it */
+    cc_index_t *off;             /* [2 * taps]: input row offsets, then kernel row offsets */
+    cc_index_t stack_off[2 * CC_STACK_ROWS];
+    cc_edge_pad pad;
+} corr_worker;
+
+typedef struct {
+    const cc_corr_problem *p;
+    const void *x, *w;
+    void *out;
+    const cc_index_t *wstride;
+    cc_index_t taps, m, nchunks;
+    size_t esize, pad_bytes;     /* pad_bytes 0: scalar edges */
+    cc_row_geom geom;
+    cc_row_op row_op;
+    cc_fnptr kernel;
+    corr_worker *workers;        /* [num_threads] */
+} corr_job;
+
+static int worker_init(const corr_job *j, corr_worker *me)
+{
+    me->ready = 1;
+    me->row = -1;
+    me->off = j->taps <= CC_STACK_ROWS ? me->stack_off
+                                       : malloc(2 * (size_t)j->taps * sizeof *me->off);
+    me->failed = me->off == NULL;
+    /* Without memory for the padding the edges stay scalar. */
+    me->pad = (cc_edge_pad){NULL, NULL};
+    if (j->pad_bytes) {
+        me->pad.buf = malloc(j->pad_bytes);
+        me->pad.off = malloc((size_t)j->taps * sizeof *me->pad.off);
+        if (!me->pad.buf || !me->pad.off) {
+            free(me->pad.buf);
+            free(me->pad.off);
+            me->pad = (cc_edge_pad){NULL, NULL};
+        }
+    }
+    return !me->failed;
+}
+
+static void worker_free(corr_worker *me)
+{
+    if (!me->ready)
+        return;
+    if (me->off != me->stack_off)
+        free(me->off);
+    free(me->pad.buf);
+    free(me->pad.off);
+}
+
+/* Items [begin, end): (output row, column chunk) pairs. */
+static void corr_items(void *ctx, cc_index_t begin, cc_index_t end, int worker)
+{
+    const corr_job *j = ctx;
+    corr_worker *me = &j->workers[worker];
+    if (!me->ready && !worker_init(j, me))
+        return;
+    if (me->failed)
+        return;
+    cc_row_geom g = j->geom;
+    for (cc_index_t it = begin; it < end; ++it) {
+        const cc_index_t r = it / j->nchunks;
+        const cc_index_t c0 = (it % j->nchunks) * CC_COL_CHUNK;
+        if (r != me->row) {
+            me->row = r;
+            me->geom_rows = gather_rows(j->p, j->wstride, r, me->off, me->off + j->taps);
+        }
+        g.nrows = me->geom_rows;
+        g.xoff = me->off;
+        g.woff = me->off + j->taps;
+        j->row_op(&g, j->x, j->w, j->kernel, &me->pad, c0, CC_MIN(j->m, c0 + CC_COL_CHUNK),
+                  (char *)j->out + (size_t)(r * j->m) * j->esize);
+    }
+}
+
 int cc_correlate(cc_dtype dt, const cc_corr_problem *p, const void *x,
                  const void *w, void *out, cc_isa isa, int num_threads)
 {
@@ -220,7 +302,6 @@ int cc_correlate(cc_dtype dt, const cc_corr_problem *p, const void *x,
     geom.lo = CC_CLAMP(-geom.s, (cc_index_t)0, m);
     geom.hi = CC_CLAMP(geom.n - geom.k + 1 - geom.s, geom.lo, m);
 
-    const cc_row_op row_op = row_ops[dt];
     cc_isa level;
     const cc_fnptr kernel = cc_corr_row_select(dt, isa, &level);
     const size_t esize = elem_size[dt];
@@ -231,57 +312,27 @@ int cc_correlate(cc_dtype dt, const cc_corr_problem *p, const void *x,
     const cc_index_t nchunks = (m + CC_COL_CHUNK - 1) / CC_COL_CHUNK;
     const cc_index_t items = rows * nchunks;
     const double work = (double)rows * (double)m * (double)taps * (double)geom.k;
-    /* Items go out in contiguous blocks, about 16 per thread: a thread
-     * streams through neighbouring rows (which share input rows) rather than
+    const int threads = items > 1 && work >= CC_PARALLEL_MIN_WORK ? num_threads : 1;
+    corr_worker stack_workers[CC_STACK_WORKERS];
+    corr_worker *workers = threads <= CC_STACK_WORKERS
+                               ? stack_workers : malloc((size_t)threads * sizeof *workers);
+    if (!workers)
+        return CC_ENOMEM;
+    for (int t = 0; t < threads; ++t)
+        workers[t].ready = 0;
+    corr_job job = {p, x, w, out, wstride, taps, m, nchunks, esize, pad_edges ? pad_bytes : 0,
+                    geom, row_ops[dt], kernel, workers};
+    /* Chunks of neighbouring items, about 16 per thread: a thread streams
+     * through neighbouring rows (which share input rows) rather than
      * alternating rows with the other threads. */
-    const cc_index_t block = CC_MAX((cc_index_t)1, items / (16 * (cc_index_t)num_threads));
+    cc_parallel_for(items, cc_parallel_chunk(items, threads, 16), threads, corr_items, &job);
     int status = CC_OK;
-    (void)work;  /* both used only by the OpenMP pragmas */
-    (void)block;
-
-#pragma omp parallel num_threads(num_threads) \
-    if (num_threads > 1 && items > 1 && work >= CC_PARALLEL_MIN_WORK)
-    {
-        cc_index_t stack_off[2 * CC_STACK_ROWS];
-        cc_index_t *off = taps <= CC_STACK_ROWS
-                              ? stack_off
-                              : malloc(2 * (size_t)taps * sizeof *off);
-        cc_row_geom g = geom;
-        cc_index_t row = -1;
-        /* Without memory for the padding the edges stay scalar. */
-        cc_edge_pad pad = {NULL, NULL};
-        if (pad_edges) {
-            pad.buf = malloc(pad_bytes);
-            pad.off = malloc((size_t)taps * sizeof *pad.off);
-            if (!pad.buf || !pad.off) {
-                free(pad.buf);
-                pad.buf = NULL;
-            }
-        }
-        if (!off) {
-#pragma omp atomic write
+    for (int t = 0; t < threads; ++t) {
+        if (workers[t].ready && workers[t].failed)
             status = CC_ENOMEM;
-        }
-        /* Every thread reaches the loop, even one whose allocation failed. */
-#pragma omp for schedule(dynamic, block)
-        for (cc_index_t it = 0; it < items; ++it) {
-            if (!off)
-                continue;
-            const cc_index_t r = it / nchunks;
-            const cc_index_t c0 = (it % nchunks) * CC_COL_CHUNK;
-            if (r != row) {
-                g.nrows = gather_rows(p, wstride, r, off, off + taps);
-                g.xoff = off;
-                g.woff = off + taps;
-                row = r;
-            }
-            row_op(&g, x, w, kernel, &pad, c0, CC_MIN(m, c0 + CC_COL_CHUNK),
-                   (char *)out + (size_t)(r * m) * esize);
-        }
-        if (off != stack_off)
-            free(off);
-        free(pad.buf);
-        free(pad.off);
+        worker_free(&workers[t]);
     }
+    if (workers != stack_workers)
+        free(workers);
     return status;
 }

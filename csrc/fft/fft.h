@@ -20,6 +20,7 @@
 
 #include "cc_common.h"
 #include "cc_cpu.h"
+#include "cc_parallel.h"
 
 typedef enum { CC_FFT_C64 = 0, CC_FFT_C128 = 1, CC_FFT_DT_COUNT } cc_fft_dtype;
 typedef enum { CC_SPEC_MUL = 0, CC_SPEC_MAC = 1, CC_SPEC_OP_COUNT } cc_spec_op;
@@ -64,8 +65,8 @@ cc_spec_fnptr cc_spec_select(cc_fft_dtype dt, cc_spec_op op, cc_isa isa, cc_isa 
  * a + 2*a_off[r] reals (a_off NULL: r*n complex values), likewise b; out
  * is contiguous, row r at out + 2*r*n.  Rows of a or b may repeat
  * (broadcasting); out rows never overlap each other, and out may be a or b
- * only when that operand's offsets are NULL.  OpenMP over fixed blocks of
- * the rows x columns space on up to num_threads threads (one thread below a
+ * only when that operand's offsets are NULL.  Fixed blocks of
+ * the rows x columns space, on up to num_threads threads (one thread below a
  * work threshold).  Returns CC_OK or CC_EINVAL. */
 int cc_spectral(cc_fft_dtype dt, cc_spec_op op, cc_index_t nrows, cc_index_t n,
                 const void *a, const cc_index_t *a_off,

@@ -1,23 +1,53 @@
 /* Driver of the spectral product (contract in fft.h).
  *
  * Work items are fixed blocks of CC_SPEC_BLOCK complex values within a row,
- * so the split never depends on the thread count and every element is
- * computed by the same kernel code whatever the threads.  The products are
+ * taken in chunks by the threads of cc_parallel; every element is computed
+ * by the same kernel code whatever the threads.  The products are
  * elementwise: results are bit-identical for every thread count.
  */
 #include "fft.h"
 
 /* Complex values per work item: 32 KiB of each operand at complex128. */
 #define CC_SPEC_BLOCK 2048
-/* Below this many complex values a call stays on the calling thread.  The
+/* Below this many complex values a call stays on the calling thread: the
  * product is memory-bound (AVX2, one thread: 546k complex128 in 0.38 ms on
- * the Zen 3 dev box) and a second thread on a busy machine made the same
- * call 10x slower (a barrier waiting on a descheduled thread); only
- * products past ~16 MB gain enough bandwidth to risk it. */
+ * the Zen 3 dev box), and only products past ~16 MB gain bandwidth enough
+ * from a second thread to pay for waking it. */
 #define CC_SPEC_PARALLEL_MIN (1 << 20)
 
 typedef void (*cc_spec_fn_f32) CC_SPEC_SIGNATURE(float);
 typedef void (*cc_spec_fn_f64) CC_SPEC_SIGNATURE(double);
+
+typedef struct {
+    cc_fft_dtype dt;
+    cc_spec_fnptr fn;
+    cc_index_t n, per_row;
+    const void *a, *b;
+    const cc_index_t *a_off, *b_off;
+    void *out;
+} spec_job;
+
+/* Blocks [begin, end) of the rows x columns space. */
+static void spec_blocks(void *ctx, cc_index_t begin, cc_index_t end, int worker)
+{
+    const spec_job *j = ctx;
+    (void)worker;
+    for (cc_index_t blk = begin; blk < end; ++blk) {
+        const cc_index_t r = blk / j->per_row;
+        const cc_index_t c0 = (blk % j->per_row) * CC_SPEC_BLOCK;
+        const cc_index_t len = CC_MIN((cc_index_t)CC_SPEC_BLOCK, j->n - c0);
+        /* Offsets in complex values; two reals each. */
+        const cc_index_t ao = (j->a_off ? j->a_off[r] : r * j->n) + c0;
+        const cc_index_t bo = (j->b_off ? j->b_off[r] : r * j->n) + c0;
+        const cc_index_t oo = r * j->n + c0;
+        if (j->dt == CC_FFT_C64)
+            ((cc_spec_fn_f32)j->fn)(len, (const float *)j->a + 2 * ao,
+                                    (const float *)j->b + 2 * bo, (float *)j->out + 2 * oo);
+        else
+            ((cc_spec_fn_f64)j->fn)(len, (const double *)j->a + 2 * ao,
+                                    (const double *)j->b + 2 * bo, (double *)j->out + 2 * oo);
+    }
+}
 
 int cc_spectral(cc_fft_dtype dt, cc_spec_op op, cc_index_t nrows, cc_index_t n,
                 const void *a, const cc_index_t *a_off,
@@ -29,27 +59,11 @@ int cc_spectral(cc_fft_dtype dt, cc_spec_op op, cc_index_t nrows, cc_index_t n,
         return CC_EINVAL;
     if (nrows == 0 || n == 0)
         return CC_OK;
-    const cc_spec_fnptr fn = cc_spec_select(dt, op, isa, 0);
-    const cc_index_t per_row = (n + CC_SPEC_BLOCK - 1) / CC_SPEC_BLOCK;
-    const cc_index_t nblocks = nrows * per_row;
-    const int parallel = num_threads > 1 && nrows * n >= CC_SPEC_PARALLEL_MIN;
-    (void)parallel;
-
-#pragma omp parallel for schedule(static) num_threads(num_threads) if(parallel)
-    for (cc_index_t blk = 0; blk < nblocks; ++blk) {
-        const cc_index_t r = blk / per_row;
-        const cc_index_t c0 = (blk % per_row) * CC_SPEC_BLOCK;
-        const cc_index_t len = CC_MIN((cc_index_t)CC_SPEC_BLOCK, n - c0);
-        /* Offsets in complex values; two reals each. */
-        const cc_index_t ao = (a_off ? a_off[r] : r * n) + c0;
-        const cc_index_t bo = (b_off ? b_off[r] : r * n) + c0;
-        const cc_index_t oo = r * n + c0;
-        if (dt == CC_FFT_C64)
-            ((cc_spec_fn_f32)fn)(len, (const float *)a + 2 * ao,
-                                 (const float *)b + 2 * bo, (float *)out + 2 * oo);
-        else
-            ((cc_spec_fn_f64)fn)(len, (const double *)a + 2 * ao,
-                                 (const double *)b + 2 * bo, (double *)out + 2 * oo);
-    }
+    spec_job job = {dt, cc_spec_select(dt, op, isa, 0), n, (n + CC_SPEC_BLOCK - 1) / CC_SPEC_BLOCK,
+                    a, b, a_off, b_off, out};
+    const cc_index_t nblocks = nrows * job.per_row;
+    const int threads = nrows * n >= CC_SPEC_PARALLEL_MIN ? num_threads : 1;
+    cc_parallel_for(nblocks, cc_parallel_chunk(nblocks, threads, CC_PARALLEL_CHUNKS_PER_THREAD),
+                    threads, spec_blocks, &job);
     return CC_OK;
 }

@@ -22,19 +22,65 @@
 /* Below this many output bytes a call stays on the calling thread.  One
  * thread already streams at the memory bandwidth (1-D 1e6 (x) 1e3 on the
  * 2-vCPU EPYC dev box: the 8 MB -> 8.7 MB fill and the add take ~1.3 ms
- * each from cold caches, as long as a NumPy copy of the same bytes), and a
- * team costs more than it saves there: its worker spins after the region
- * (libgomp's default wait policy) and takes the second core from the
- * pocketfft threads that run next (same box, loaded: that oaconvolve took
- * 31 ms with 2-thread kernels, 20 ms with 1-thread ones, equal under
- * OMP_WAIT_POLICY=passive), and on a busy machine a 2-thread 8 MB fill
- * took 8 ms (a descheduled worker holding the barrier).  Passes of 64 MiB
- * and more (a 4096x4096 image) can afford it. */
+ * each from cold caches, as long as a NumPy copy of the same bytes), and
+ * the pocketfft threads that run next want the second core.  Passes of
+ * 64 MiB and more (a 4096x4096 image) gain from a second thread. */
 #define CC_OA_PARALLEL_MIN ((cc_index_t)64 << 20)
 
 cc_index_t cc_oa_parallel_min(void)
 {
     return CC_OA_PARALLEL_MIN;
+}
+
+typedef struct {
+    int m;
+    const cc_index_t *nx, *xstride, *steps, *step, *n;
+    cc_index_t inner_bytes;
+    const void *x;
+    void *ws;
+    cc_index_t row, per_row;  /* bytes of a ws row; work items per row */
+} fill_job;
+
+/* Items [begin, end): CC_OA_CHUNK bytes of one ws row each. */
+static void fill_items(void *ctx, cc_index_t begin, cc_index_t end, int worker)
+{
+    const fill_job *f = ctx;
+    const int last = f->m - 1;
+    const cc_index_t *nx = f->nx, *steps = f->steps, *step = f->step, *n = f->n;
+    (void)worker;
+    for (cc_index_t it = begin; it < end; ++it) {
+        const cc_index_t r = it / f->per_row;
+        const cc_index_t b0 = (it % f->per_row) * CC_OA_CHUNK;
+        const cc_index_t b1 = CC_MIN(b0 + CC_OA_CHUNK, f->row);
+        /* Row r is (s_0, j_0, ..., s_{m-2}, j_{m-2}, s_last): its source row
+         * in x, if every leading position holds a sample. */
+        cc_index_t rem = r / steps[last], off = 0;
+        const cc_index_t s = r % steps[last];
+        int inside = 1;
+        for (int a = last - 1; a >= 0; --a) {
+            const cc_index_t j = rem % n[a];
+            rem /= n[a];
+            const cc_index_t i = (rem % steps[a]) * step[a] + j;
+            rem /= steps[a];
+            if (j >= step[a] || i >= nx[a]) {
+                inside = 0;
+                break;
+            }
+            off += i * f->xstride[a];
+        }
+        /* Bytes of this row that come from x; the rest is zero padding. */
+        const cc_index_t have = inside ? CC_MIN(CC_MIN(step[last], n[last]),
+                                                nx[last] - s * step[last]) * f->inner_bytes
+                                       : 0;
+        char *dst = (char *)f->ws + r * f->row;
+        const cc_index_t c1 = CC_MIN(b1, have);
+        if (b0 < c1)
+            memcpy(dst + b0, (const char *)f->x + off + s * step[last] * f->inner_bytes + b0,
+                   (size_t)(c1 - b0));
+        const cc_index_t z0 = CC_MAX(b0, have);
+        if (z0 < b1)
+            memset(dst + z0, 0, (size_t)(b1 - z0));
+    }
 }
 
 int cc_oa_fill(int m, const cc_index_t *nx, const cc_index_t *xstride,
@@ -64,45 +110,12 @@ int cc_oa_fill(int m, const cc_index_t *nx, const cc_index_t *xstride,
             return CC_OK;
         rows *= steps[a] * n[a];
     }
-    const cc_index_t per_row = (row + CC_OA_CHUNK - 1) / CC_OA_CHUNK;
-    const cc_index_t items = rows * per_row;
-    const int parallel = num_threads > 1 && rows * row >= CC_OA_PARALLEL_MIN;
-    (void)parallel;
-
-#pragma omp parallel for schedule(static) num_threads(num_threads) if(parallel)
-    for (cc_index_t it = 0; it < items; ++it) {
-        const cc_index_t r = it / per_row;
-        const cc_index_t b0 = (it % per_row) * CC_OA_CHUNK;
-        const cc_index_t b1 = CC_MIN(b0 + CC_OA_CHUNK, row);
-        /* Row r is (s_0, j_0, ..., s_{m-2}, j_{m-2}, s_last): its source row
-         * in x, if every leading position holds a sample. */
-        cc_index_t rem = r / steps[last], off = 0;
-        const cc_index_t s = r % steps[last];
-        int inside = 1;
-        for (int a = last - 1; a >= 0; --a) {
-            const cc_index_t j = rem % n[a];
-            rem /= n[a];
-            const cc_index_t i = (rem % steps[a]) * step[a] + j;
-            rem /= steps[a];
-            if (j >= step[a] || i >= nx[a]) {
-                inside = 0;
-                break;
-            }
-            off += i * xstride[a];
-        }
-        /* Bytes of this row that come from x; the rest is zero padding. */
-        const cc_index_t have = inside ? CC_MIN(CC_MIN(step[last], n[last]),
-                                                nx[last] - s * step[last]) * inner_bytes
-                                       : 0;
-        char *dst = (char *)ws + r * row;
-        const cc_index_t c1 = CC_MIN(b1, have);
-        if (b0 < c1)
-            memcpy(dst + b0, (const char *)x + off + s * step[last] * inner_bytes + b0,
-                   (size_t)(c1 - b0));
-        const cc_index_t z0 = CC_MAX(b0, have);
-        if (z0 < b1)
-            memset(dst + z0, 0, (size_t)(b1 - z0));
-    }
+    fill_job job = {m, nx, xstride, steps, step, n, inner_bytes, x, ws, row,
+                    (row + CC_OA_CHUNK - 1) / CC_OA_CHUNK};
+    const cc_index_t items = rows * job.per_row;
+    const int threads = rows * row >= CC_OA_PARALLEL_MIN ? num_threads : 1;
+    cc_parallel_for(items, cc_parallel_chunk(items, threads, CC_PARALLEL_CHUNKS_PER_THREAD),
+                    threads, fill_items, &job);
     return CC_OK;
 }
 
@@ -144,6 +157,39 @@ CC_DEFINE_OA_ADD(f32, float)
 CC_DEFINE_OA_ADD(f64, double)
 CC_DEFINE_OA_ADD(ld, long double)
 
+typedef struct {
+    cc_oa_dtype dt;
+    cc_index_t steps, n, step, inner;
+    const void *y;
+    cc_index_t start, length;
+    void *out;
+    cc_index_t per_item, per_row;  /* positions per work item; items per row */
+} add_job;
+
+/* Items [begin, end): per_item output positions of one outer row each. */
+static void add_items(void *ctx, cc_index_t begin, cc_index_t end, int worker)
+{
+    const add_job *j = ctx;
+    (void)worker;
+    for (cc_index_t it = begin; it < end; ++it) {
+        const cc_index_t o = it / j->per_row;
+        const cc_index_t p0 = (it % j->per_row) * j->per_item;
+        const cc_index_t p1 = CC_MIN(p0 + j->per_item, j->length);
+        const cc_index_t yo = o * j->steps * j->n * j->inner;
+        const cc_index_t oo = (o * j->length + p0) * j->inner;
+        const cc_index_t q0 = j->start + p0, q1 = j->start + p1;
+        if (j->dt == CC_OA_F32)
+            oa_add_f32((const float *)j->y + yo, (float *)j->out + oo, j->steps, j->n, j->step,
+                       j->inner, q0, q1);
+        else if (j->dt == CC_OA_F64)
+            oa_add_f64((const double *)j->y + yo, (double *)j->out + oo, j->steps, j->n,
+                       j->step, j->inner, q0, q1);
+        else
+            oa_add_ld((const long double *)j->y + yo, (long double *)j->out + oo, j->steps,
+                      j->n, j->step, j->inner, q0, q1);
+    }
+}
+
 int cc_oa_add(cc_oa_dtype dt, cc_index_t outer, cc_index_t steps, cc_index_t n,
               cc_index_t step, cc_index_t inner, const void *y, cc_index_t start,
               cc_index_t length, void *out, int num_threads)
@@ -161,27 +207,12 @@ int cc_oa_add(cc_oa_dtype dt, cc_index_t outer, cc_index_t steps, cc_index_t n,
     /* Positions per work item: CC_OA_CHUNK bytes of output, at least one. */
     const cc_index_t per_item = CC_MAX((cc_index_t)1,
                                        CC_OA_CHUNK / (inner * (cc_index_t)lane[dt]));
-    const cc_index_t per_row = (length + per_item - 1) / per_item;
-    const cc_index_t items = outer * per_row;
-    const int parallel = num_threads > 1
-                         && outer * length * inner * (cc_index_t)lane[dt] >= CC_OA_PARALLEL_MIN;
-    (void)parallel;
-
-#pragma omp parallel for schedule(static) num_threads(num_threads) if(parallel)
-    for (cc_index_t it = 0; it < items; ++it) {
-        const cc_index_t o = it / per_row;
-        const cc_index_t p0 = (it % per_row) * per_item;
-        const cc_index_t p1 = CC_MIN(p0 + per_item, length);
-        const cc_index_t yo = o * steps * n * inner, oo = (o * length + p0) * inner;
-        if (dt == CC_OA_F32)
-            oa_add_f32((const float *)y + yo, (float *)out + oo, steps, n, step, inner,
-                       start + p0, start + p1);
-        else if (dt == CC_OA_F64)
-            oa_add_f64((const double *)y + yo, (double *)out + oo, steps, n, step, inner,
-                       start + p0, start + p1);
-        else
-            oa_add_ld((const long double *)y + yo, (long double *)out + oo, steps, n, step,
-                      inner, start + p0, start + p1);
-    }
+    add_job job = {dt, steps, n, step, inner, y, start, length, out, per_item,
+                   (length + per_item - 1) / per_item};
+    const cc_index_t items = outer * job.per_row;
+    const int threads = outer * length * inner * (cc_index_t)lane[dt] >= CC_OA_PARALLEL_MIN
+                            ? num_threads : 1;
+    cc_parallel_for(items, cc_parallel_chunk(items, threads, CC_PARALLEL_CHUNKS_PER_THREAD),
+                    threads, add_items, &job);
     return CC_OK;
 }

@@ -23,6 +23,7 @@
 
 #include "cc_common.h"
 #include "cc_cpu.h"
+#include "cc_parallel.h"
 
 typedef enum { CC_POOL_F32 = 0, CC_POOL_F64 = 1, CC_POOL_DT_COUNT } cc_pool_dtype;
 
@@ -118,7 +119,8 @@ int cc_avgpool_nd_bwd(cc_pool_dtype dt, const cc_pool_problem *p,
                       const void *grad_out, void *grad_in, int num_threads);
 /* out[plane][idx[plane][i]] = x[plane][i] on a zeroed out of out_plane
  * elements per plane (later duplicates win, as torch).  An index outside
- * [0, out_plane) returns CC_EINVAL with it in *bad. */
+ * [0, out_plane) returns CC_EINVAL with the first such (in memory order) in
+ * *bad. */
 int cc_maxunpool(cc_pool_dtype dt, cc_index_t planes, cc_index_t in_plane,
                  cc_index_t out_plane, const void *x, const int64_t *idx,
                  void *out, int num_threads, int64_t *bad);

@@ -6,34 +6,24 @@
  * stride) to the selected row micro-kernel, and computes the edge columns
  * (windows clipped by padding or ceil_mode, irregular adaptive windows) one
  * output at a time with the reference kernel on that output's own taps.
- * Nothing is padded or copied.  Backward passes give each thread whole
- * planes, so overlapping windows accumulate in one fixed order.
+ * Nothing is padded or copied.  Backward passes give each work item whole
+ * planes, so overlapping windows accumulate in one fixed order.  Items go
+ * to the threads of cc_parallel; per-thread scratch is indexed by worker.
  */
 #include <limits.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "pool.h"
 
-/* Below this many taps a call stays on the calling thread: waking the team
+/* Below this many taps a call stays on the calling thread: waking a helper
  * costs more than the work (about 30 us of scalar taps on Zen 3). */
 #define CC_POOL_PARALLEL_MIN_WORK 131072.0
 /* The SIMD kernels form lane offsets lane * stride in 32 bits and (f32)
  * flat indices in 32-bit lanes. */
 #define CC_POOL_SIMD_MAX_STRIDE ((cc_index_t)1 << 24)
-
-static int cc_thread_num(void)
-{
-#ifdef _OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
-}
 
 /* The shape of a problem, shared by every dtype and pass. */
 typedef struct {
