@@ -34,19 +34,14 @@ def window(mode, shape1, shape2, same_start=same_start_centered):
             tuple([min(a, b) - 1 for a, b in zip(shape1, shape2)]))
 
 
-def _correlator(out_shape, offset, result, isa, threads):
+def _correlator(out_shape, offset, result, isa, threads, flip=False):
     """``run(x, w)``: the one compiled call ``out[o] = sum_t x[o + offset +
-    t] * w[t]``, computed in the kernels' dtype and returned in
-    ``result``'s, on ``threads`` threads at ISA level ``isa``."""
+    t] * w[t]`` (``w`` read reversed when ``flip``), computed in the
+    kernels' dtype and returned in ``result``'s, on ``threads`` threads at
+    ISA level ``isa`` (_direct.Correlator)."""
     compute, code = _validate.compute_dtype(result)
-    converts = compute != result
-
-    def run(x, w):
-        out = np.empty(out_shape, compute)
-        _direct.correlate(_validate.as_signal(x, compute), np.ascontiguousarray(w, dtype=compute),
-                          out, offset, code, isa, threads)
-        return out.astype(result) if converts else out
-    return run
+    return _direct.Correlator(out_shape, offset, compute, code, result, isa, threads, flip,
+                              _validate.as_signal)
 
 
 def correlate_offsets(x, w, out_shape, offset, result):
@@ -77,12 +72,12 @@ def direct_plan(p, q, mode, same_start=same_start_centered):
     swap = q.shape[-1] > p.shape[-1]
     _, _, out_shape, offset, result = as_correlation(p, q, mode, same_start, swap)
     # Worked out once: a plan is kept per thread count and ISA level (_plans).
-    correlate = _correlator(out_shape, offset, result, _dispatch.isa_level, get_num_threads())
-    flip = (slice(None, None, -1),) * p.ndim
-
-    def run(p, q):
-        return correlate(q, p[flip]) if swap else correlate(p, q[flip])
-    return run
+    # The kernel operand is read reversed by the compiled call.
+    correlate = _correlator(out_shape, offset, result, _dispatch.isa_level, get_num_threads(),
+                            flip=True)
+    if not swap:
+        return correlate
+    return lambda p, q: correlate(q, p)
 
 
 def convolve_direct(p, q, mode, same_start=same_start_centered):

@@ -227,19 +227,19 @@ def test_threads_blocks_of_concurrent_python_threads_stay_apart():
 
 def test_threads_blocks_reach_the_kernels_of_their_own_thread(monkeypatch):
     """Each Python thread's calls run with its own count: the counts the
-    direct kernel receives, recorded per call, are the caller's."""
+    im2col kernel receives, recorded per call, are the caller's."""
     import threading
 
-    from convcore import _direct
+    from convcore import _im2col
 
     calls = []
-    real = _direct.correlate
+    real = _im2col.correlate
 
     def record(*args, **kwargs):
-        calls.append((threading.get_ident(), args[-1]))
+        calls.append((threading.get_ident(), args[5]))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(_direct, "correlate", record)
+    monkeypatch.setattr(_im2col, "correlate", record)
     a, b = np.ones((64, 64)), np.ones((3, 3))
     ready = threading.Barrier(2)
     idents = {}
@@ -249,7 +249,7 @@ def test_threads_blocks_reach_the_kernels_of_their_own_thread(monkeypatch):
         with convcore.threads(n):
             ready.wait(timeout=30)
             for _ in range(20):
-                convcore.convolve(a, b, "same", method="direct")
+                convcore.convolve(a, b, "same", method="im2col")
 
     workers = [threading.Thread(target=run, args=(n,)) for n in (1, 3)]
     for t in workers:
