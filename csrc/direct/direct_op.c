@@ -36,6 +36,10 @@
  * past it (huge kernels with many rows) edges stay scalar. */
 #define CC_EDGE_COLS 512
 #define CC_EDGE_PAD_MAX ((size_t)32 << 20)
+/* The largest padded copy of a whole input (prepad_pays), and the elements
+ * from which it is made on several threads. */
+#define CC_PREPAD_MAX_BYTES ((double)((size_t)1 << 30))
+#define CC_PREPAD_PARALLEL_MIN 262144.0
 
 /* One output row's view of the last axis, shared by every dtype. */
 typedef struct {
@@ -276,6 +280,83 @@ static void corr_items(void *ctx, cc_index_t begin, cc_index_t end, int worker)
     }
 }
 
+/* The input padded along its last axis, for problems whose edge columns
+ * would cost more than a copy of the input: row r of xpad holds the
+ * columns [s, s + width) of input row r, zeros outside the input, so every
+ * output column is interior. */
+typedef struct {
+    const cc_corr_problem *p;
+    const char *x;
+    char *xpad;
+    size_t esize;
+    cc_index_t width, s;
+} prepad_job;
+
+static void prepad_rows(void *ctx, cc_index_t begin, cc_index_t end, int worker)
+{
+    const prepad_job *j = ctx;
+    const cc_corr_problem *p = j->p;
+    const int last = p->ndim - 1;
+    const cc_index_t n = p->x_shape[last];
+    const cc_index_t t0 = CC_CLAMP(-j->s, (cc_index_t)0, j->width);
+    const cc_index_t t1 = CC_CLAMP(n - j->s, t0, j->width);
+    const size_t e = j->esize;
+    (void)worker;
+    for (cc_index_t r = begin; r < end; ++r) {
+        cc_index_t rem = r, off = 0;
+        for (int d = last - 1; d >= 0; --d) {
+            off += (rem % p->x_shape[d]) * p->x_strides[d];
+            rem /= p->x_shape[d];
+        }
+        char *dst = j->xpad + (size_t)(r * j->width) * e;
+        memset(dst, 0, (size_t)t0 * e);
+        memcpy(dst + (size_t)t0 * e, j->x + (size_t)(off + j->s + t0) * e, (size_t)(t1 - t0) * e);
+        memset(dst + (size_t)t1 * e, 0, (size_t)(j->width - t1) * e);
+    }
+}
+
+/* Whether padding the input pays: the edge columns of an output row run
+ * one masked vector per edge through taps * k dependent FMAs (about 4
+ * cycles each), a padded copy costs about esize / 8 cycles per element of
+ * the input rows, shared by the output rows. */
+static int prepad_pays(const cc_row_geom *g, cc_index_t taps, cc_index_t m, size_t esize,
+                       cc_index_t x_rows, cc_index_t out_rows)
+{
+    const int edges = (g->lo > 0) + (g->hi < m);
+    const double edge_cycles = (double)edges * (double)taps * (double)g->k * 4.0;
+    const double copy_cycles = (double)(m + g->k - 1) * (double)esize / 8.0
+                               * (double)x_rows / (double)out_rows;
+    return edge_cycles > copy_cycles;
+}
+
+/* cc_correlate on a copy of x padded along its last axis to `width`
+ * columns from column s; CC_ENOMEM when the copy does not fit. */
+static int correlate_prepadded(cc_dtype dt, const cc_corr_problem *p, const void *x,
+                               const void *w, void *out, cc_isa isa, int num_threads,
+                               size_t esize, cc_index_t s, cc_index_t width, cc_index_t x_rows)
+{
+    const int last = p->ndim - 1;
+    char *xpad = malloc((size_t)x_rows * (size_t)width * esize);
+    if (!xpad)
+        return CC_ENOMEM;
+    prepad_job job = {p, x, xpad, esize, width, s};
+    const int threads = (double)x_rows * (double)width >= CC_PREPAD_PARALLEL_MIN ? num_threads : 1;
+    cc_parallel_for(x_rows, cc_parallel_chunk(x_rows, threads, CC_PARALLEL_CHUNKS_PER_THREAD),
+                    threads, prepad_rows, &job);
+    cc_index_t shape[CC_MAX_NDIM], strides[CC_MAX_NDIM], offset[CC_MAX_NDIM];
+    cc_index_t stride = 1;
+    for (int d = last; d >= 0; --d) {
+        shape[d] = d == last ? width : p->x_shape[d];
+        strides[d] = stride;
+        stride *= shape[d];
+        offset[d] = d == last ? 0 : p->offset[d];
+    }
+    const cc_corr_problem padded = {p->ndim, shape, strides, p->w_shape, p->out_shape, offset};
+    const int status = cc_correlate(dt, &padded, xpad, w, out, isa, num_threads);
+    free(xpad);
+    return status;
+}
+
 int cc_correlate(cc_dtype dt, const cc_corr_problem *p, const void *x,
                  const void *w, void *out, cc_isa isa, int num_threads)
 {
@@ -309,6 +390,19 @@ int cc_correlate(cc_dtype dt, const cc_corr_problem *p, const void *x,
     const int pad_edges = (geom.lo > 0 || geom.hi < m) && level > CC_ISA_SCALAR &&
                           pad_bytes <= CC_EDGE_PAD_MAX &&
                           kernel_finite(dt, w, taps * geom.k);
+    if (pad_edges) {
+        cc_index_t x_rows = 1;
+        for (int d = 0; d < last; ++d)
+            x_rows *= p->x_shape[d];
+        const cc_index_t width = m + geom.k - 1;
+        if (x_rows > 0 && (double)x_rows * (double)width * (double)esize <= CC_PREPAD_MAX_BYTES
+            && prepad_pays(&geom, taps, m, esize, x_rows, rows)) {
+            const int st = correlate_prepadded(dt, p, x, w, out, isa, num_threads, esize,
+                                               geom.s, width, x_rows);
+            if (st != CC_ENOMEM)
+                return st;
+        }
+    }
     const cc_index_t nchunks = (m + CC_COL_CHUNK - 1) / CC_COL_CHUNK;
     const cc_index_t items = rows * nchunks;
     const double work = (double)rows * (double)m * (double)taps * (double)geom.k;
