@@ -48,11 +48,24 @@ def _as_inputs(in1, in2):
     in1 = np.asarray(in1)
     in2 = np.asarray(in2)
     for name, a in (("in1", in1), ("in2", in2)):
-        if a.dtype.kind not in "biufc":
+        if a.dtype.kind not in "biufcO":
             # scipy fails in its multiply with a UFuncTypeError (a TypeError).
-            raise TypeError(f"{name} must be numeric (bool, integer, floating or "
-                            f"complex); got {name}.dtype={a.dtype}")
+            raise TypeError(f"{name} must be numeric (bool, integer, floating, complex "
+                            f"or object); got {name}.dtype={a.dtype}")
     return in1, in2
+
+
+def _transformable(a, name):
+    """``a`` as scipy.fft transforms it: an object array becomes float64
+    element by element (so a complex element raises TypeError, a string
+    ValueError, as in scipy); other arrays are returned as they are."""
+    if a.dtype.kind != "O":
+        return a
+    try:
+        return np.asarray(a, np.float64)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise type(exc)(f"{name} is an object array, which the FFT converts to float64 "
+                        f"as scipy does, and an element cannot be converted: {exc}") from None
 
 
 def _normalize_axes(axes, ndim):
@@ -616,7 +629,10 @@ def fftconvolve(in1, in2, mode="full", axes=None):
     -------
     ndarray
         float (or complex) as scipy: float32/complex64 stay single
-        precision, integers and bool give float64.
+        precision, integers and bool give float64.  Object arrays are
+        converted to float64 (element by element: a complex element raises
+        TypeError), as scipy.fft converts them; where no axis is transformed
+        (inputs of length 1 there) they are multiplied as objects, as scipy.
     """
     return _public_conv(in1, in2, mode, axes, fft_window)
 
@@ -642,12 +658,13 @@ def _public_conv(in1, in2, mode, axes, compute):
     if early is not None:
         return early
     check_mode(mode, wording="acceptable")
-    in1, in2, axes = _init_axes(in1, in2, mode, axes)
+    p, q, axes = _init_axes(in1, in2, mode, axes)
     axes = sorted(axes)
-    win = conv_window(mode, in1.shape, in2.shape, axes)
+    win = conv_window(mode, p.shape, q.shape, axes)
     if not axes:
-        return _crop(in1 * in2, win)
-    return compute(in1, in2, axes, win)
+        return _crop(p * q, win)  # object arrays stay object, as in scipy
+    p, q = (_transformable(x, "in1" if x is in1 else "in2") for x in (p, q))
+    return compute(p, q, axes, win)
 
 
 def _oa_or_fft(in1, in2, axes, win):
@@ -661,11 +678,24 @@ def _oa_or_fft(in1, in2, axes, win):
 # --------------------------------------------------------------------------
 # The 'fft' and 'oa' methods of convolve/correlate
 
+def _isfinite(value):
+    """np.isfinite of the first output, which scipy tests: an object array
+    multiplied without a transform (every axis of length 1) may hold values
+    NumPy cannot test, where scipy fails with a TypeError."""
+    try:
+        return np.isfinite(value)
+    except TypeError:
+        raise TypeError(f"the FFT methods test the first output for NaN and inf, as scipy "
+                        f"does, and cannot test a {type(value).__name__} (from object "
+                        "inputs with every axis of length 1); method='direct' computes "
+                        "object arrays exactly") from None
+
+
 def _to_result(out, result):
     """scipy's post-processing of FFT results: integers rounded, then cast
     to the result dtype.  bool is rounded too before testing for non-zero
     (scipy forgets, and turns 1e-17 into True)."""
-    if out.size and not np.isfinite(out.flat[0]):
+    if out.size and not _isfinite(out.flat[0]):
         warnings.warn("Use of fft convolution on input with NAN or inf results in "
                       "NAN or inf output. Consider using method='direct' instead.",
                       RuntimeWarning, stacklevel=4)
@@ -696,10 +726,14 @@ def method_setup(p, q, mode):
 def _method(p, q, mode, compute):
     """The mode window of ``p * q`` by ``compute(p, q, axes, window)`` on
     the axes of :func:`method_setup`, post-processed as scipy's FFT path."""
-    result = result_dtype(p, q)
+    result = result_dtype(p, q, objects=True)
     _check_nonempty(p, q)
+    first = p
     p, q, axes, win = method_setup(p, q, mode)
-    return _to_result(compute(p, q, axes, win) if axes else _crop(p * q, win), result)
+    if not axes:
+        return _to_result(_crop(p * q, win), result)
+    p, q = (_transformable(x, "in1" if x is first else "in2") for x in (p, q))
+    return _to_result(compute(p, q, axes, win), result)
 
 
 def method_fft(p, q, mode):

@@ -32,6 +32,10 @@ METHODS = {
 # Methods whose integer and bool results go through floating transforms.
 ROUNDING = ("fft", "oa")
 
+# Each method as scipy names its algorithm: sums over the kernel ('direct')
+# or a product of spectra ('fft'), the two names scipy's convolve accepts.
+SCIPY_NAMES = {"direct": "direct", "im2col": "direct", "fft": "fft", "oa": "fft"}
+
 
 # --------------------------------------------------------------------------
 # The cost model of 'auto'.
@@ -243,8 +247,8 @@ def _exact_in_float(p, q, result):
 def _exact_methods(p, q):
     """The methods whose result is the direct method's: no rounding method
     for bool results, nor for integer results that floats could get wrong."""
-    if p.ndim == 0 or p.size == 0 or q.size == 0:
-        return ["direct"]
+    if p.ndim == 0 or p.size == 0 or q.size == 0 or object_arrays(p, q):
+        return ["direct"]  # object arrays: scipy's own direct method
     if p.dtype.kind in "fc" or q.dtype.kind in "fc":
         return list(METHODS)  # a floating result
     result = np.result_type(p, q)
@@ -255,9 +259,19 @@ def _exact_methods(p, q):
     return list(METHODS)
 
 
+def object_arrays(p, q):
+    """True when either input is an object array: 'auto' and 'direct' hand
+    those to scipy (exact Python arithmetic), the FFT methods convert them
+    to float64 as scipy.fft does."""
+    return p.dtype.kind == "O" or q.dtype.kind == "O"
+
+
 def estimate_costs(p, q, mode, methods):
     """{method: model seconds} of each of ``methods`` the cost table covers,
-    on the ``mode`` window of ``p * q``."""
+    on the ``mode`` window of ``p * q`` (none for object arrays, which run
+    scipy's code)."""
+    if object_arrays(p, q):
+        return {}
     costs = {m: estimate(m, p, q, mode) for m in methods}
     return {m: t for m, t in costs.items() if t is not None}
 
@@ -359,18 +373,16 @@ def choose_conv_method(in1, in2, mode="full", measure=False, explain=False):
 
     Notes
     -----
+    Object arrays: always ``'direct'``, as scipy (``'auto'`` runs scipy's
+    own direct method on them, in exact Python arithmetic).
+
     The model's constants are measured per machine class by
     ``benchmarks/calibrate.py`` and shipped in ``convcore/_cost_table.py``.
     Set ``CONVCORE_WISDOM`` to a file path to make ``'auto'`` reuse the
     choices of earlier ``measure=True`` calls on problems of the same
     shapes, dtypes and mode (see ``convcore._wisdom``).
     """
-    in1, in2 = np.asarray(in1), np.asarray(in2)
-    if not (in1.ndim == 0 and in2.ndim == 0):
-        _validate.check_same_rank(in1, in2)
-    _validate.check_mode(mode)
-    _validate.result_dtype(in1, in2)
-    _validate.inputs_swap_needed(mode, in1.shape, in2.shape)
+    in1, in2 = _checked(in1, in2, mode)
     if measure:
         from ._signal import convolve  # _signal imports this module
         times = {m: _seconds(lambda m=m: convolve(in1, in2, mode, m))
@@ -382,3 +394,40 @@ def choose_conv_method(in1, in2, mode="full", measure=False, explain=False):
         return (choose_method(in1, in2, mode),
                 estimate_costs(in1, in2, mode, _exact_methods(in1, in2)))
     return choose_method(in1, in2, mode)
+
+
+def _checked(in1, in2, mode):
+    """The arguments of the choose_conv_method functions, as arrays, checked
+    as convolve checks them."""
+    in1, in2 = np.asarray(in1), np.asarray(in2)
+    if not (in1.ndim == 0 and in2.ndim == 0):
+        _validate.check_same_rank(in1, in2)
+    _validate.check_mode(mode)
+    if not object_arrays(in1, in2):
+        _validate.result_dtype(in1, in2)
+    _validate.inputs_swap_needed(mode, in1.shape, in2.shape)
+    return in1, in2
+
+
+def choose_conv_method_as_scipy(in1, in2, mode="full", measure=False):
+    """:func:`choose_conv_method` in scipy's method names: what
+    :func:`convcore.patch_scipy` puts in ``scipy.signal``.
+
+    scipy's ``convolve`` and ``correlate`` accept ``'direct'`` and ``'fft'``
+    only, and so do a ``convolve`` bound before patching and any code that
+    checks the name.  Without ``measure``, convcore's choice is named by its
+    algorithm (:data:`SCIPY_NAMES`: ``'im2col'`` sums as ``'direct'`` does,
+    ``'oa'`` is an FFT method).  With ``measure=True``, the names are timed
+    as ``convolve(in1, in2, mode, method=name)`` runs them here, for the
+    names of the methods ``'auto'`` may choose (no ``'fft'`` where a float
+    transform could get an integer or bool result wrong), and the fastest
+    is returned with the ``{name: seconds}`` timings.  Parameters, checks
+    and results otherwise as scipy's ``choose_conv_method``.
+    """
+    in1, in2 = _checked(in1, in2, mode)
+    if not measure:
+        return SCIPY_NAMES[choose_method(in1, in2, mode)]
+    from ._signal import convolve  # _signal imports this module
+    names = dict.fromkeys(SCIPY_NAMES[m] for m in _exact_methods(in1, in2))
+    times = {m: _seconds(lambda m=m: convolve(in1, in2, mode, m)) for m in names}
+    return min(times, key=times.get), times

@@ -4,27 +4,59 @@ The patch rebinds module globals inside the scipy package: every binding
 found (by identity) to one of scipy's originals is recorded as
 ``(module, name, original)`` and pointed at convcore's namesake; unpatching
 writes the recorded originals back.  Function objects themselves are never
-modified, so scipy is restored exactly.
+modified, so scipy is restored exactly.  scipy's originals are taken once,
+when convcore is imported (``SCIPY``); convcore's signal functions hand
+object arrays to them.
 """
 import inspect
 import sys
 import threading
 
-from ._signal import (choose_conv_method, convolve, convolve2d, correlate, correlate2d,
-                      fftconvolve, oaconvolve)
+import scipy.signal
 
 __all__ = ["patch_scipy", "unpatch_scipy"]
 
-# scipy.signal name -> the convcore function that replaces it.
-_REPLACEMENTS = {
-    "convolve": convolve,
-    "correlate": correlate,
-    "fftconvolve": fftconvolve,
-    "oaconvolve": oaconvolve,
-    "convolve2d": convolve2d,
-    "correlate2d": correlate2d,
-    "choose_conv_method": choose_conv_method,
-}
+NAMES = ("convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "correlate2d",
+         "choose_conv_method")
+
+
+def _scipy_functions():
+    """``{name: the object scipy.signal exports}``, taken once, when convcore
+    is imported: the originals that patching replaces and unpatching puts
+    back, and what convcore hands object arrays to.  Should another copy of
+    convcore (imported anew after its modules were dropped from
+    ``sys.modules``) have patched scipy by then, that copy's record is taken:
+    these are scipy's own functions whenever convcore is imported."""
+    exported = {name: getattr(scipy.signal, name) for name in NAMES}
+    bare = inspect.unwrap(exported["convolve"])
+    if not (bare.__module__ or "").startswith("scipy."):
+        # convcore's convolve; its module (_signal) holds its copy's _patch.
+        other = getattr(bare, "__globals__", {}).get("_patch")
+        recorded = getattr(other, "SCIPY", None)
+        if recorded is not None:
+            return dict(recorded)
+    return exported
+
+
+SCIPY = _scipy_functions()
+
+_replacements = {}   # scipy.signal name -> the convcore function replacing it
+
+
+def replacements():
+    """``{scipy.signal name: the convcore function that replaces it}``.
+    ``choose_conv_method``'s replacement answers in scipy's method names
+    (``_methods.choose_conv_method_as_scipy``).  Imported on first use:
+    ``_signal`` imports this module."""
+    if not _replacements:
+        from . import _methods, _signal
+        _replacements.update(
+            convolve=_signal.convolve, correlate=_signal.correlate,
+            fftconvolve=_signal.fftconvolve, oaconvolve=_signal.oaconvolve,
+            convolve2d=_signal.convolve2d, correlate2d=_signal.correlate2d,
+            choose_conv_method=_methods.choose_conv_method_as_scipy)
+    return _replacements
+
 
 # Kept in the module that defines scipy's convolve: there its only caller is
 # scipy's own convolve, which accepts 'auto', 'direct' and 'fft' alone.  A
@@ -36,7 +68,6 @@ _lock = threading.RLock()
 _depth = 0           # patch_scipy() calls not yet undone
 _records = []        # (module, name, original, replacement), in patching order
 _known_modules = set()  # names of the scipy modules scanned at patch time
-_exported = {}       # name -> the object scipy.signal exported before patching
 
 
 def _scipy_modules():
@@ -47,13 +78,12 @@ def _scipy_modules():
             and isinstance(getattr(mod, "__dict__", None), dict)]
 
 
-def _originals(signal):
+def _originals():
     """``{id(original): (name, original)}`` for scipy's functions: the
     object ``scipy.signal`` exports and, where it is a wrapper (as under
     ``SCIPY_ARRAY_API=1``), the function it wraps."""
     table = {}
-    for name in _REPLACEMENTS:
-        public = getattr(signal, name)
+    for name, public in SCIPY.items():
         for obj in (public, inspect.unwrap(public)):
             table[id(obj)] = (name, obj)
     return table
@@ -61,11 +91,8 @@ def _originals(signal):
 
 def _install():
     """Rebind every binding of a scipy original in scipy's imported modules."""
-    import scipy.signal
-
-    table = _originals(scipy.signal)
-    defining = inspect.unwrap(scipy.signal.convolve).__module__
-    _exported.update((name, getattr(scipy.signal, name)) for name in _REPLACEMENTS)
+    table = _originals()
+    defining = inspect.unwrap(SCIPY["convolve"]).__module__
     for modname, mod in _scipy_modules():
         _known_modules.add(modname)
         for key, value in list(vars(mod).items()):
@@ -76,7 +103,7 @@ def _install():
             name, original = hit
             if modname == defining and name in _KEEP_IN_DEFINING_MODULE:
                 continue
-            replacement = _REPLACEMENTS[name]
+            replacement = replacements()[name]
             setattr(mod, key, replacement)
             _records.append((mod, key, original, replacement))
 
@@ -92,8 +119,7 @@ def _uninstall():
     # A module imported while patched most likely imported from
     # scipy.signal, so it gets what scipy.signal exports (the function
     # itself unless SCIPY_ARRAY_API wraps it).
-    restore = {id(fn): _exported[name] for name, fn in _REPLACEMENTS.items()
-               if name in _exported}
+    restore = {id(fn): SCIPY[name] for name, fn in replacements().items()}
     for modname, mod in _scipy_modules():
         if modname in _known_modules:
             continue
@@ -102,7 +128,6 @@ def _uninstall():
             if original is not None:
                 setattr(mod, key, original)
     _known_modules.clear()
-    _exported.clear()
 
 
 class _Patch:
@@ -139,7 +164,10 @@ def patch_scipy():
     and scipy's own functions that call them (``wiener``, ``deconvolve``,
     ``find_peaks_cwt``, ...) run on convcore too.  Existing code that calls
     ``scipy.signal.convolve(...)`` or ``signal.convolve(...)`` gets faster
-    without edits.
+    without edits.  ``choose_conv_method`` is replaced by a variant of
+    convcore's that answers in the method names scipy accepts, ``'direct'``
+    and ``'fft'`` (``'im2col'`` is reported as ``'direct'``, ``'oa'`` as
+    ``'fft'``), so that any code validating the name accepts it.
 
     Returns
     -------
@@ -157,7 +185,8 @@ def patch_scipy():
     -----
     What is reached: bindings of scipy's functions (found by identity, under
     any name) in every ``scipy.*`` module imported when the first call
-    patches.  The call imports ``scipy.signal``, nothing more.  A scipy
+    patches.  The call imports nothing (importing convcore has imported
+    ``scipy.signal`` and recorded its functions).  A scipy
     module imported later while patched takes convcore's functions from the
     patched namespaces, and is reset by :func:`unpatch_scipy`.
 
@@ -168,7 +197,9 @@ def patch_scipy():
     containers or objects rather than module globals.  Such a stale
     reference to scipy's ``convolve`` or ``correlate`` still works: its
     inner calls to the other functions run on convcore, while it keeps
-    scipy's ``choose_conv_method``, whose method names it knows.
+    scipy's ``choose_conv_method``.  Conversely, a module imported while
+    patched that binds ``from scipy.signal import convolve`` (outside the
+    scipy package) keeps convcore's function after unpatching.
 
     convcore works on NumPy arrays: while patched, these functions no longer
     delegate other array types (CuPy, JAX, ...) as scipy does under

@@ -7,10 +7,12 @@ also look at the values (scipy's 2**52 rule), and the opt-in measured cache
 (``_wisdom``) may change its answers between calls.  A plan keeps that
 work, so a repeated small call costs little more than its kernel.
 """
+import numpy as np
+
 from . import _dispatch, _wisdom
 from ._methods import METHODS, choose_method
 from ._threads import get_num_threads
-from ._validate import conj, result_dtype, reverse
+from ._validate import conj, reverse
 
 _plans = {}
 _MAX_PLANS = 4096
@@ -37,7 +39,7 @@ def make(op, in1, in2, mode, method):
         raise ValueError(f"Acceptable method flags are {names}; got method={method!r}")
     body = METHODS[name](in1, in2, mode)
     plan = body if op == "convolve" else lambda p, q: body(p, conj(reverse(q)))
-    if result_dtype(in1, in2).kind in "fc" and _wisdom.PATH is None:
+    if np.result_type(in1, in2).kind in "fc" and _wisdom.PATH is None:
         if len(_plans) >= _MAX_PLANS:
             _plans.clear()
         _plans[_key(op, in1, in2, mode, method)] = plan

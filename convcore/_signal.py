@@ -2,11 +2,12 @@
 dispatch to a method (``_methods.py``)."""
 import numpy as np
 
-from . import _plans, _validate
+from . import _patch, _plans, _validate
 from ._fftconv import fftconvolve, oaconvolve  # noqa: F401 (public)
 from ._directconv import (convolve_direct, correlate_offsets, same_start_centered,
                           same_start_corr2d, window)
 from ._methods import choose_conv_method  # noqa: F401 (public)
+from ._methods import object_arrays
 from ._validate import conj, reverse
 
 __all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve", "oaconvolve",
@@ -20,6 +21,30 @@ def _check_nonempty_1d(in1, in2, mode):
         for name, a in (("in1", in1), ("in2", in2)):
             if a.size == 0:
                 raise ValueError(f"{name} cannot be empty; got {name}.shape={a.shape}")
+
+
+def _object_arrays(op, in1, in2, mode, method):
+    """``op`` on object arrays (same rank >= 1, mode checked), as scipy:
+    'auto' and 'direct' by scipy's own function (taken, unpatched, when
+    convcore was imported: ``_patch.SCIPY``), in exact Python arithmetic;
+    'fft' and 'oa' by convcore's FFT on the inputs converted to float64, as
+    scipy.fft converts them."""
+    _validate.inputs_swap_needed(mode, in1.shape, in2.shape)
+    _check_nonempty_1d(in1, in2, mode)
+    dtypes = f"in1.dtype={in1.dtype}, in2.dtype={in2.dtype}"
+    name = method if isinstance(method, str) else None  # unknown ones: _plans.make
+    if name in ("auto", "direct"):
+        if in1.ndim != 1 or (mode == "same" and in1.size < in2.size):
+            # scipy's N-D path (_sigtools._correlateND) has no object loop.
+            raise ValueError(f"scipy computes object arrays by NumPy's 1-D {op} only (1-D "
+                             "inputs, and in 'same' mode in1 at least as long as in2); got "
+                             f"in1.shape={in1.shape}, in2.shape={in2.shape}, mode={mode!r} "
+                             f"({dtypes}); method='fft' gives a float result")
+        return _patch.SCIPY[op](in1, in2, mode, method)
+    if name == "im2col":
+        raise ValueError(f"method='im2col' has no loop for object arrays; got {dtypes} "
+                         "(method='direct' computes them exactly, as scipy)")
+    return _plans.make(op, in1, in2, mode, method)(in1, in2)
 
 
 def convolve(in1, in2, mode="full", method="auto"):
@@ -44,6 +69,16 @@ def convolve(in1, in2, mode="full", method="auto"):
     ndarray
         scipy's result dtype: ``np.result_type(in1, in2)``; integer inputs
         give exact integer results (with wrap-around).
+
+    Notes
+    -----
+    Object arrays (Python ints, Fractions, Decimals, ...) are computed as
+    scipy computes them: with 'auto' and 'direct' by scipy's own
+    ``scipy.signal.convolve``, the unpatched one taken when convcore was
+    imported (NumPy's 1-D convolution, in exact Python arithmetic; like
+    scipy, N-D object arrays raise ValueError); with 'fft' and 'oa' by the
+    FFT of the inputs converted to float64, giving an object array of
+    floats, as scipy's 'fft'; 'im2col' refuses them.
     """
     in1, in2 = np.asarray(in1), np.asarray(in2)
     plan = _plans.lookup("convolve", in1, in2, mode, method)
@@ -53,6 +88,8 @@ def convolve(in1, in2, mode="full", method="auto"):
         return in1 * in2
     _validate.check_same_rank(in1, in2, ("volume", "kernel"))
     _validate.check_mode(mode)
+    if object_arrays(in1, in2):
+        return _object_arrays("convolve", in1, in2, mode, method)
     _validate.result_dtype(in1, in2)
     _validate.inputs_swap_needed(mode, in1.shape, in2.shape)
     _check_nonempty_1d(in1, in2, mode)
@@ -63,7 +100,9 @@ def correlate(in1, in2, mode="full", method="auto"):
     """Cross-correlate two N-dimensional arrays, as ``scipy.signal.correlate``.
 
     ``z[k] = sum_l in1[l + k - K] * conj(in2[l])``: ``in2`` is conjugated for
-    complex inputs.  Parameters and result dtype as :func:`convolve`.
+    complex inputs.  Parameters and result dtype as :func:`convolve`;
+    object arrays too, with 'auto' and 'direct' by scipy's own unpatched
+    ``scipy.signal.correlate`` (which conjugates no object array).
     """
     in1, in2 = np.asarray(in1), np.asarray(in2)
     plan = _plans.lookup("correlate", in1, in2, mode, method)
@@ -73,6 +112,8 @@ def correlate(in1, in2, mode="full", method="auto"):
         return in1 * conj(in2)
     _validate.check_same_rank(in1, in2)
     _validate.check_mode(mode)
+    if object_arrays(in1, in2):
+        return _object_arrays("correlate", in1, in2, mode, method)
     _validate.result_dtype(in1, in2)
     _validate.inputs_swap_needed(mode, in1.shape, in2.shape)
     _check_nonempty_1d(in1, in2, mode)

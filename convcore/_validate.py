@@ -50,10 +50,12 @@ def inputs_swap_needed(mode, shape1, shape2, axes=None):
     return not ok1
 
 
-def result_dtype(in1, in2):
-    """scipy's result dtype for two inputs, or ValueError for non-numeric ones."""
+def result_dtype(in1, in2, objects=False):
+    """scipy's result dtype for two inputs, or ValueError for non-numeric
+    ones (object arrays too, unless ``objects``: the FFT methods take them)."""
+    kinds = "biufcO" if objects else "biufc"
     for name, a in (("in1", in1), ("in2", in2)):
-        if a.dtype.kind not in "biufc":
+        if a.dtype.kind not in kinds:
             raise ValueError(f"{name} must be numeric (bool, integer, floating or "
                              f"complex); got {name}.dtype={a.dtype}")
     dtype = np.result_type(in1, in2)

@@ -19,9 +19,9 @@ import sys
 import pytest
 
 import convcore
+from convcore import _patch
 
-NAMES = ("convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "correlate2d",
-         "choose_conv_method")
+NAMES = _patch.NAMES
 
 # Made against scipy 1.17.1 (numpy backend; SCIPY_ARRAY_API unset).
 SELECTION = {
@@ -87,7 +87,7 @@ class ScipySuitePlugin:
         modules = {item.module for item in session.items}
         for mod in modules:
             for name in NAMES:
-                if name in vars(mod) and vars(mod)[name] is not getattr(convcore, name):
+                if name in vars(mod) and vars(mod)[name] is not _patch.replacements()[name]:
                     raise pytest.UsageError(
                         f"{mod.__name__}.{name} is not convcore's: scipy was not patched "
                         "before the test module was imported")
@@ -95,8 +95,8 @@ class ScipySuitePlugin:
 
 def _share_capabilities():
     """scipy's tests look each tested function up in scipy's array-API
-    capabilities table (``make_xp_test_case(convolve)``); give convcore's
-    functions the entries of the scipy functions they stand in for."""
+    capabilities table (``make_xp_test_case(convolve)``); give the functions
+    the patch puts in scipy the entries of those they stand in for."""
     import scipy.signal
     from scipy._lib import _array_api
 
@@ -106,7 +106,7 @@ def _share_capabilities():
     for name in NAMES:
         original = getattr(scipy.signal, name)
         if original in table:
-            table[getattr(convcore, name)] = table[original]
+            table[_patch.replacements()[name]] = table[original]
 
 
 def main(argv):

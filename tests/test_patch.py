@@ -14,13 +14,17 @@ import scipy.signal
 from numpy.testing import assert_allclose, assert_array_equal
 
 import convcore
-from convcore import _patch
+from convcore import _methods, _patch
 
 NAMES = ("convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "correlate2d",
          "choose_conv_method")
 SIGNALTOOLS = sys.modules[inspect.unwrap(scipy.signal.convolve).__module__]
 # scipy's functions, taken while unpatched (the autouse fixture checks that).
 ORIGINAL = {name: getattr(scipy.signal, name) for name in NAMES}
+# What the patch puts in their place: convcore's namesakes, except that
+# choose_conv_method answers in scipy's method names.
+PATCHED = {name: getattr(convcore, name) for name in NAMES}
+PATCHED["choose_conv_method"] = _methods.choose_conv_method_as_scipy
 
 
 @pytest.fixture(autouse=True)
@@ -66,9 +70,10 @@ def _calls():
 # -- what is rebound -----------------------------------------------------------
 
 def test_patched_names_are_convcore_functions():
+    assert _patch.replacements() == PATCHED
     with convcore.patch_scipy():
         for name in NAMES:
-            assert getattr(scipy.signal, name) is getattr(convcore, name), name
+            assert getattr(scipy.signal, name) is PATCHED[name], name
         for name in ("convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d",
                      "correlate2d"):
             assert getattr(SIGNALTOOLS, name) is getattr(convcore, name), name
@@ -90,7 +95,7 @@ def test_every_binding_of_an_original_is_rebound():
             # Kept for scipy's own convolve, see test_stale_reference_...
             assert during[mod, key] is ORIGINAL[name]
         else:
-            assert during[mod, key] is getattr(convcore, name), (mod, key)
+            assert during[mod, key] is PATCHED[name], (mod, key)
     # Nothing else changed.
     assert [k for k in before if k not in found and during[k] is not before[k]] == []
 
@@ -250,6 +255,135 @@ def test_results_equal_unpatched_scipy():
             assert_allclose(getattr(scipy.signal, name)(*args), e, rtol=1e-12, atol=1e-12)
         ints = np.arange(12).reshape(3, 4), np.array([[1, -2], [3, 4]])
         assert_array_equal(scipy.signal.convolve(*ints), ORIGINAL["convolve"](*ints))
+
+
+# -- choose_conv_method in scipy's method names --------------------------------
+
+SCIPY_METHODS = {"direct", "fft"}
+
+# Candidate problems for each of convcore's own choices; the first that
+# convcore.choose_conv_method answers so with is taken (the cost table is
+# per machine class).
+_CANDIDATES = {
+    "oa": [((40_000,), (400,), np.float64), ((40_000,), (800,), np.float64),
+           ((100_000,), (1000,), np.float64), ((100_000,), (1000,), np.float32)],
+    "im2col": [((64, 64), (3, 3), np.int64), ((64, 64), (3, 3), np.int32),
+               ((128, 128), (3, 3), np.int64), ((64, 64), (3, 3), np.uint8)],
+}
+
+
+def _problem(choice):
+    """Inputs on which convcore's own 'auto' picks ``choice``."""
+    rng = np.random.default_rng(7)
+    for s1, s2, dtype in _CANDIDATES[choice]:
+        if np.dtype(dtype).kind == "f":
+            a, b = rng.standard_normal(s1).astype(dtype), rng.standard_normal(s2).astype(dtype)
+        else:
+            a, b = rng.integers(0, 5, s1).astype(dtype), rng.integers(-2, 3, s2).astype(dtype)
+        if convcore.choose_conv_method(a, b) == choice:
+            return a, b
+    pytest.fail(f"no candidate problem on which convcore chooses {choice!r}")
+
+
+@pytest.mark.parametrize("choice, scipy_name", [("oa", "fft"), ("im2col", "direct")])
+def test_patched_choose_conv_method_answers_scipy_names(choice, scipy_name):
+    """A convolve taken before patching (scipy's, which accepts 'direct' and
+    'fft' only) runs the method the patched choose_conv_method names, also
+    where convcore's own choice is one of its own methods."""
+    stale = ORIGINAL["convolve"]
+    a, b = _problem(choice)
+    want = stale(a, b, method="direct")
+    with convcore.patch_scipy():
+        assert convcore.choose_conv_method(a, b) == choice  # keeps its own names
+        method = scipy.signal.choose_conv_method(a, b)
+        assert method == scipy_name
+        got = stale(a, b, method=method)
+        assert_allclose(got, want, rtol=1e-9, atol=1e-9 * np.abs(want).max())
+        assert got.dtype == want.dtype
+        with pytest.raises(ValueError):
+            stale(a, b, method=choice)  # what the patch must not answer
+
+
+@pytest.mark.parametrize("choice", ["oa", "im2col"])
+def test_patched_choose_conv_method_measure_names_scipy_methods(choice):
+    """measure=True times the names as convolve runs them, and answers the
+    fastest: both in scipy's names only."""
+    stale = ORIGINAL["convolve"]
+    a, b = _problem(choice)
+    want = stale(a, b, method="direct")
+    with convcore.patch_scipy():
+        method, times = scipy.signal.choose_conv_method(a, b, measure=True)
+        assert method in SCIPY_METHODS and set(times) == SCIPY_METHODS
+        assert method == min(times, key=times.get)
+        assert all(t > 0 for t in times.values())
+        got = stale(a, b, method=method)
+        assert_allclose(got, want, rtol=1e-9, atol=1e-9 * np.abs(want).max())
+        assert choice in convcore.choose_conv_method(a, b, measure=True)[1]  # its own names
+
+
+@pytest.mark.parametrize("a, b", [
+    (np.ones(50, bool), np.ones(5, bool)),
+    (np.array([2 ** 40, 1]), np.array([2 ** 40, 3])),
+    (np.array([1, 2, 3], object), np.array([1, 1], object)),
+], ids=["bool", "int beyond 2**52", "object"])
+def test_patched_choose_conv_method_times_only_exact_methods(a, b):
+    """As convcore's own: no FFT timed or chosen where a float transform
+    could get the result wrong (scipy's measure times it anyway)."""
+    with convcore.patch_scipy():
+        assert scipy.signal.choose_conv_method(a, b) == "direct"
+        assert scipy.signal.choose_conv_method(a, b, measure=True)[0] == "direct"
+        assert set(scipy.signal.choose_conv_method(a, b, measure=True)[1]) == {"direct"}
+
+
+def test_patched_choose_conv_method_checks_as_convcore():
+    with convcore.patch_scipy():
+        with pytest.raises(ValueError, match="mode='foo'"):
+            scipy.signal.choose_conv_method(np.ones(5), np.ones(3), mode="foo")
+        with pytest.raises(ValueError, match="same dimensionality"):
+            scipy.signal.choose_conv_method(np.ones(5), np.ones((3, 3)))
+        assert scipy.signal.choose_conv_method(np.array(2.0), np.array(3.0)) == "direct"
+
+
+# -- what differs from plain scipy (README, "Patching scipy") ---------------------
+
+def test_nan_stays_local_where_convcore_runs_direct():
+    """scipy's 'auto' picks the FFT for a 200x200 image and a 5x5 kernel, and
+    one NaN makes every output NaN; convcore's model picks a direct method,
+    so only the 25 outputs whose window covers the NaN are NaN."""
+    rng = np.random.default_rng(8)
+    image, kernel = rng.standard_normal((200, 200)), rng.standard_normal((5, 5))
+    image[100, 60] = np.nan
+    assert ORIGINAL["choose_conv_method"](image, kernel) == "fft"
+    assert convcore.choose_conv_method(image, kernel) in ("direct", "im2col")
+    with pytest.warns(RuntimeWarning, match="NAN"):
+        assert np.isnan(scipy.signal.convolve(image, kernel)).all()
+    with convcore.patch_scipy():
+        got = scipy.signal.convolve(image, kernel)
+        inf_image = np.where(np.isnan(image), np.inf, image)
+        got_inf = scipy.signal.convolve(inf_image, np.abs(kernel))
+    bad = np.zeros(got.shape, bool)
+    bad[100:105, 60:65] = True
+    assert_array_equal(np.isnan(got), bad)
+    assert_array_equal(np.isinf(got_inf), bad)
+    clean = image.copy()
+    clean[100, 60] = 0
+    assert_allclose(got[~bad], ORIGINAL["convolve"](clean, kernel)[~bad], rtol=1e-9, atol=1e-9)
+
+
+def test_module_outside_scipy_imported_while_patched_keeps_convcore():
+    """Unpatching resets the scipy package's modules only: a module of the
+    user's imported inside the block keeps convcore's functions."""
+    name = "_convcore_test_user_module"
+    user = types.ModuleType(name)
+    try:
+        with convcore.patch_scipy():
+            sys.modules[name] = user
+            exec("from scipy.signal import convolve, choose_conv_method", vars(user))
+        assert scipy.signal.convolve is ORIGINAL["convolve"]
+        assert user.convolve is convcore.convolve
+        assert user.choose_conv_method is PATCHED["choose_conv_method"]
+    finally:
+        sys.modules.pop(name, None)
 
 
 # -- what is out of reach --------------------------------------------------------
