@@ -4,15 +4,14 @@ The patch rebinds module globals inside the scipy package: every binding
 found (by identity) to one of scipy's originals is recorded as
 ``(module, name, original)`` and pointed at convcore's namesake; unpatching
 writes the recorded originals back.  Function objects themselves are never
-modified, so scipy is restored exactly.  scipy's originals are taken once,
-when convcore is imported (``SCIPY``); convcore's signal functions hand
-object arrays to them.
+modified, so scipy is restored exactly.  scipy's originals are recorded
+once, before convcore first patches scipy or first needs them
+(:func:`scipy_functions`); convcore's signal functions hand object arrays
+to them.
 """
 import inspect
 import sys
 import threading
-
-import scipy.signal
 
 __all__ = ["patch_scipy", "unpatch_scipy"]
 
@@ -20,25 +19,32 @@ NAMES = ("convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "co
          "choose_conv_method")
 
 
-def _scipy_functions():
-    """``{name: the object scipy.signal exports}``, taken once, when convcore
-    is imported: the originals that patching replaces and unpatching puts
-    back, and what convcore hands object arrays to.  Should another copy of
-    convcore (imported anew after its modules were dropped from
-    ``sys.modules``) have patched scipy by then, that copy's record is taken:
-    these are scipy's own functions whenever convcore is imported."""
-    exported = {name: getattr(scipy.signal, name) for name in NAMES}
-    bare = inspect.unwrap(exported["convolve"])
-    if not (bare.__module__ or "").startswith("scipy."):
-        # convcore's convolve; its module (_signal) holds its copy's _patch.
-        other = getattr(bare, "__globals__", {}).get("_patch")
-        recorded = getattr(other, "SCIPY", None)
-        if recorded is not None:
-            return dict(recorded)
-    return exported
+_lock = threading.RLock()
+_scipy = {}
 
 
-SCIPY = _scipy_functions()
+def scipy_functions():
+    """``{name: the object scipy.signal exports}``, recorded at the first
+    call (importing scipy.signal then, not with convcore): the originals
+    that patching replaces and unpatching puts back, and what convcore hands
+    object arrays to.  This copy of convcore records them before it first
+    patches scipy; should another copy (imported anew after its modules were
+    dropped from ``sys.modules``) have patched scipy by then, that copy's
+    record is taken, so these are always scipy's own functions."""
+    with _lock:
+        if not _scipy:
+            import scipy.signal
+
+            exported = {name: getattr(scipy.signal, name) for name in NAMES}
+            bare = inspect.unwrap(exported["convolve"])
+            if not (bare.__module__ or "").startswith("scipy."):
+                # convcore's convolve; its module (_signal) holds its copy's _patch.
+                other = getattr(bare, "__globals__", {}).get("_patch")
+                record = getattr(other, "scipy_functions", None)
+                if record is not None:
+                    exported = dict(record())
+            _scipy.update(exported)
+    return _scipy
 
 _replacements = {}   # scipy.signal name -> the convcore function replacing it
 
@@ -64,7 +70,6 @@ def replacements():
 # still gets a method it knows, never one of convcore's own ('oa', ...).
 _KEEP_IN_DEFINING_MODULE = ("choose_conv_method",)
 
-_lock = threading.RLock()
 _depth = 0           # patch_scipy() calls not yet undone
 _records = []        # (module, name, original, replacement), in patching order
 _known_modules = set()  # names of the scipy modules scanned at patch time
@@ -83,7 +88,7 @@ def _originals():
     object ``scipy.signal`` exports and, where it is a wrapper (as under
     ``SCIPY_ARRAY_API=1``), the function it wraps."""
     table = {}
-    for name, public in SCIPY.items():
+    for name, public in scipy_functions().items():
         for obj in (public, inspect.unwrap(public)):
             table[id(obj)] = (name, obj)
     return table
@@ -92,7 +97,7 @@ def _originals():
 def _install():
     """Rebind every binding of a scipy original in scipy's imported modules."""
     table = _originals()
-    defining = inspect.unwrap(SCIPY["convolve"]).__module__
+    defining = inspect.unwrap(scipy_functions()["convolve"]).__module__
     for modname, mod in _scipy_modules():
         _known_modules.add(modname)
         for key, value in list(vars(mod).items()):
@@ -119,7 +124,7 @@ def _uninstall():
     # A module imported while patched most likely imported from
     # scipy.signal, so it gets what scipy.signal exports (the function
     # itself unless SCIPY_ARRAY_API wraps it).
-    restore = {id(fn): SCIPY[name] for name, fn in replacements().items()}
+    restore = {id(fn): scipy_functions()[name] for name, fn in replacements().items()}
     for modname, mod in _scipy_modules():
         if modname in _known_modules:
             continue

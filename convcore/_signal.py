@@ -25,8 +25,8 @@ def _check_nonempty_1d(in1, in2, mode):
 
 def _object_arrays(op, in1, in2, mode, method):
     """``op`` on object arrays (same rank >= 1, mode checked), as scipy:
-    'auto' and 'direct' by scipy's own function (taken, unpatched, when
-    convcore was imported: ``_patch.SCIPY``), in exact Python arithmetic;
+    'auto' and 'direct' by scipy's own function (unpatched:
+    ``_patch.scipy_functions``), in exact Python arithmetic;
     'fft' and 'oa' by convcore's FFT on the inputs converted to float64, as
     scipy.fft converts them."""
     _validate.inputs_swap_needed(mode, in1.shape, in2.shape)
@@ -40,7 +40,7 @@ def _object_arrays(op, in1, in2, mode, method):
                              "inputs, and in 'same' mode in1 at least as long as in2); got "
                              f"in1.shape={in1.shape}, in2.shape={in2.shape}, mode={mode!r} "
                              f"({dtypes}); method='fft' gives a float result")
-        return _patch.SCIPY[op](in1, in2, mode, method)
+        return _patch.scipy_functions()[op](in1, in2, mode, method)
     if name == "im2col":
         raise ValueError(f"method='im2col' has no loop for object arrays; got {dtypes} "
                          "(method='direct' computes them exactly, as scipy)")
@@ -74,8 +74,7 @@ def convolve(in1, in2, mode="full", method="auto"):
     -----
     Object arrays (Python ints, Fractions, Decimals, ...) are computed as
     scipy computes them: with 'auto' and 'direct' by scipy's own
-    ``scipy.signal.convolve``, the unpatched one taken when convcore was
-    imported (NumPy's 1-D convolution, in exact Python arithmetic; like
+    ``scipy.signal.convolve``, never a patched one (NumPy's 1-D convolution, in exact Python arithmetic; like
     scipy, N-D object arrays raise ValueError); with 'fft' and 'oa' by the
     FFT of the inputs converted to float64, giving an object array of
     floats, as scipy's 'fft'; 'im2col' refuses them.
