@@ -64,12 +64,14 @@ typedef struct {
 #define CC_AVGPOOL_ROW_SIGNATURE(T) \
     (const T *x, const cc_index_t *xoff, cc_index_t nrows, cc_index_t k, \
      cc_index_t s, cc_index_t d, cc_index_t n, T divisor, T *out)
-/* Plane sum: sum of x[0 .. n) (global average pooling).  Any order. */
-#define CC_SUM_SIGNATURE(T) (const T *x, cc_index_t n)
+/* Plane means (global average pooling): out[p] = (sum of x[p*n .. p*n + n))
+ * / divisor for p < planes, summed in any order. */
+#define CC_PLANE_MEANS_SIGNATURE(T) \
+    (const T *x, cc_index_t n, cc_index_t planes, T divisor, T *out)
 
 /* X-macro list of the variants: (isa, dtype code, C type, name suffix).
  * Each row names four kernels: cc_maxpool_row_<sfx>, cc_maxpool_row_idx_<sfx>,
- * cc_avgpool_row_<sfx>, cc_sum_<sfx> (sfx = <dtype>__<isa>). */
+ * cc_avgpool_row_<sfx>, cc_plane_means_<sfx> (sfx = <dtype>__<isa>). */
 #define CC_POOL_VARIANTS(X) \
     X(CC_ISA_SCALAR, CC_POOL_F32, float,  f32__ref)    \
     X(CC_ISA_SCALAR, CC_POOL_F64, double, f64__ref)    \
@@ -89,7 +91,7 @@ typedef struct {
     cc_index_t cc_maxpool_row_##sfx CC_MAXPOOL_ROW_SIGNATURE(T);         \
     cc_index_t cc_maxpool_row_idx_##sfx CC_MAXPOOL_ROW_IDX_SIGNATURE(T); \
     cc_index_t cc_avgpool_row_##sfx CC_AVGPOOL_ROW_SIGNATURE(T);         \
-    T cc_sum_##sfx CC_SUM_SIGNATURE(T);
+    void cc_plane_means_##sfx CC_PLANE_MEANS_SIGNATURE(T);
 CC_POOL_VARIANTS(CC_POOL_DECLARE)
 #undef CC_POOL_DECLARE
 
@@ -98,7 +100,7 @@ CC_POOL_VARIANTS(CC_POOL_DECLARE)
 typedef void (*cc_pool_fnptr)(void);  /* any function; cast back to call */
 typedef struct {
     cc_isa isa;
-    cc_pool_fnptr max_row, max_row_idx, avg_row, sum;
+    cc_pool_fnptr max_row, max_row_idx, avg_row, plane_means;
 } cc_pool_kernels;
 const cc_pool_kernels *cc_pool_select(cc_pool_dtype dt, cc_isa isa);
 

@@ -5,7 +5,7 @@
 #define CC_POOL_ENTRY(isa, dt, T, sfx)                                 \
     {isa, dt, {isa, (cc_pool_fnptr)cc_maxpool_row_##sfx,               \
                (cc_pool_fnptr)cc_maxpool_row_idx_##sfx,                \
-               (cc_pool_fnptr)cc_avgpool_row_##sfx, (cc_pool_fnptr)cc_sum_##sfx}},
+               (cc_pool_fnptr)cc_avgpool_row_##sfx, (cc_pool_fnptr)cc_plane_means_##sfx}},
 static const struct {
     cc_isa isa;
     cc_pool_dtype dt;

@@ -42,12 +42,14 @@ cc_index_t cc_avgpool_row_##sfx CC_AVGPOOL_ROW_SIGNATURE(T)                   \
     return n;                                                                 \
 }                                                                             \
                                                                               \
-T cc_sum_##sfx CC_SUM_SIGNATURE(T)                                            \
+void cc_plane_means_##sfx CC_PLANE_MEANS_SIGNATURE(T)                          \
 {                                                                             \
-    T acc = 0;                                                                \
-    for (cc_index_t i = 0; i < n; ++i)                                        \
-        acc += x[i];                                                          \
-    return acc;                                                               \
+    for (cc_index_t p = 0; p < planes; ++p) {                                 \
+        T acc = 0;                                                            \
+        for (cc_index_t i = 0; i < n; ++i)                                    \
+            acc += x[p * n + i];                                              \
+        out[p] = acc / divisor;                                               \
+    }                                                                         \
 }
 
 CC_DEFINE_REF(CC_ISA_SCALAR, CC_POOL_F32, float, f32__ref)
