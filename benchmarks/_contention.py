@@ -8,28 +8,28 @@ of :mod:`_runner`):
 
 - the busy process: :func:`start_busy`, :func:`stop_busy`,
   :func:`busy_process` (a context manager), :func:`stop_all` (registered
-  with ``atexit``);
-- the per-call times: :func:`time_calls`; their statistics: :func:`tail`,
-  :func:`slowdown`, :func:`contention_verdict`;
+  with ``atexit``), :func:`sigterm_exits`;
+- the statistics of the per-call times: :func:`tail`, :func:`slowdown`,
+  :func:`contention_verdict`;
 - one case: :func:`run_contention_case` -> :class:`ContentionResult`,
   :func:`format_contention`, :func:`load_warnings`.
 """
 import atexit
 import contextlib
-import gc
 import math
 import os
+import signal
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 
-from _runner import (Missing, Timing, _FROM_SETTINGS, format_time, median, quantile, settler,
-                     time_interleaved)
+from _runner import (Missing, Timing, _FROM_SETTINGS, format_time, median, per_call_times,
+                     quantile, settler, time_interleaved)
 
 __all__ = [
     "TARGET", "BUSY_CODE", "busy_command", "start_busy", "stop_busy", "busy_process",
-    "stop_all", "live_busy_processes", "process_cpu_seconds", "time_calls", "tail",
+    "stop_all", "sigterm_exits", "live_busy_processes", "process_cpu_seconds", "tail",
     "slowdown", "contention_verdict", "ContentionResult", "run_contention_case",
     "load_warnings", "format_contention",
 ]
@@ -92,6 +92,25 @@ def stop_all():
 atexit.register(stop_all)
 
 
+@contextlib.contextmanager
+def sigterm_exits():
+    """Inside the block, SIGTERM raises ``SystemExit(143)``: a runner stopped
+    by ``kill`` or ``timeout`` then stops its busy process on the way out
+    (``finally``, ``atexit``), instead of leaving it to notice its parent
+    is gone.  Does nothing outside the main thread."""
+    def handler(signum, frame):
+        sys.exit(128 + signum)
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:                  # signals are the main thread's
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def start_busy(command=None, start=0.3, sleep=time.sleep):
     """Start one busy process (``command``, default :func:`busy_command`) and
     let it run ``start`` seconds on its own.
@@ -136,34 +155,13 @@ def process_cpu_seconds(pid, stat_dir="/proc"):
 
 
 # --------------------------------------------------------------------------
-# Per-call times and their statistics
-
-
-def time_calls(fn, min_calls=60, min_time=0.0, max_calls=None, timer=time.perf_counter):
-    """Seconds of back-to-back calls of ``fn``, each timed on its own (gc
-    off): at least ``min_calls``, more while the calls total less than
-    ``min_time`` seconds, at most ``max(min_calls, max_calls)``."""
-    cap = math.inf if max_calls is None else max(min_calls, max_calls)
-    times, total = [], 0.0
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        while len(times) < min_calls or (total < min_time and len(times) < cap):
-            t0 = timer()
-            fn()
-            dt = timer() - t0
-            times.append(dt)
-            total += dt
-    finally:
-        if enabled:
-            gc.enable()
-    return times
+# Statistics of the per-call times
 
 
 def tail(times):
-    """``(median, 90th percentile, maximum)`` of per-call ``times``
+    """``(median, mean, 90th percentile, maximum)`` of per-call ``times``
     (quantiles interpolated as NumPy's default)."""
-    return median(times), quantile(times, 0.9), max(times)
+    return median(times), math.fsum(times) / len(times), quantile(times, 0.9), max(times)
 
 
 def slowdown(busy_p90, idle_median):
@@ -202,17 +200,24 @@ class ContentionResult:
     busy_other_cpus: float | None = None    # ... during the busy phase (busy one included)
     warnings: list = field(default_factory=list)
 
+    def _tail(self, i):
+        return tail(self.busy_times)[i] if self.busy_times else None
+
     @property
     def busy_median(self):
-        return tail(self.busy_times)[0] if self.busy_times else None
+        return self._tail(0)
+
+    @property
+    def busy_mean(self):
+        return self._tail(1)
 
     @property
     def busy_p90(self):
-        return tail(self.busy_times)[1] if self.busy_times else None
+        return self._tail(2)
 
     @property
     def busy_max(self):
-        return tail(self.busy_times)[2] if self.busy_times else None
+        return self._tail(3)
 
     @property
     def slowdown(self):
@@ -237,7 +242,8 @@ class ContentionResult:
         return {"name": c.name, "section": c.section, "title": c.title, "subject": c.subject,
                 "threads": self.threads, "status": self.status, **idle,
                 "busy": {"pid": self.busy_pid, "calls": len(self.busy_times),
-                         "median_s": self.busy_median, "p90_s": self.busy_p90,
+                         "median_s": self.busy_median, "mean_s": self.busy_mean,
+                         "p90_s": self.busy_p90,
                          "max_s": self.busy_max, "busy_process_cpus": self.busy_cpus,
                          "times_s": self.busy_times},
                 "idle_other_cpus": self.idle_other_cpus,
@@ -286,8 +292,7 @@ def run_contention_case(case, settings, threads, n_threads, *, timer=time.perf_c
             fn()                        # wakes convcore's threads beside the spinner
             m = meter().start() if meter else None
             cpu0, t0 = process_cpu_seconds(res.busy_pid), time.perf_counter()
-            res.busy_times = time_calls(fn, settings.busy_calls, settings.busy_time,
-                                        settings.busy_max_calls, timer)
+            res.busy_times = per_call_times(fn, settings.busy_calls, timer)
             cpu1, wall = process_cpu_seconds(res.busy_pid), time.perf_counter() - t0
             if m:
                 res.busy_other_cpus = m.stop()[0]
@@ -323,8 +328,8 @@ def load_warnings(res, threshold=0.25):
 # Formatting
 
 _COLUMNS = (("idle 1 thread", 13), ("idle {n} threads", 15), ("busy median", 12),
-            ("busy p90", 11), ("busy max", 11), ("p90/idle(1)", 12), ("target", 7),
-            ("result", 6))
+            ("busy mean", 11), ("busy p90", 11), ("busy max", 11), ("p90/idle(1)", 12),
+            ("target", 7), ("result", 6))
 
 
 def _line(cells):
@@ -339,15 +344,16 @@ def format_contention(res):
     if res.status != "ok":
         lines.append(f"  {c.subject}: {res.status}")
     else:
-        busy = f"busy process pid {res.busy_pid}"
-        if res.busy_cpus is not None:
-            busy += f" used {res.busy_cpus:.2f} CPUs"
-        lines.append(f"  {c.subject} only, {res.threads} convcore threads by default; {busy} "
-                     f"while {len(res.busy_times)} calls were timed one by one")
+        used = ("" if res.busy_cpus is None
+                else f" (it used {res.busy_cpus:.2f} CPUs meanwhile)")
+        lines.append(f"  {c.subject} only, {res.threads} convcore threads by default; "
+                     f"{len(res.busy_times)} calls timed one by one beside busy process "
+                     f"pid {res.busy_pid}{used}")
         lines.append(_line([name.format(n=res.threads) for name, _ in _COLUMNS]))
         lines.append(_line([
             format_time(res.idle_1.median), format_time(res.idle_all.median),
-            format_time(res.busy_median), format_time(res.busy_p90),
+            format_time(res.busy_median), format_time(res.busy_mean),
+            format_time(res.busy_p90),
             format_time(res.busy_max),
             "-" if res.slowdown is None else f"{res.slowdown:.2f}x",
             f"<={res.target:g}x", res.verdict]))

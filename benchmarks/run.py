@@ -18,8 +18,8 @@ repository root is added to the end of ``sys.path`` and the import retried.
 ``--contention`` times convcore alone, without peers, for every selected
 case: its median idle on one thread and on all (interleaved), then, beside
 one busy process the runner starts (a Python ``while True: pass``), the
-median, 90th percentile and maximum of at least 60 calls timed one by one
-on all threads.  The target: busy p90 <= 1.5 x the idle 1-thread median
+median, mean, 90th percentile and maximum of 60 calls timed one by one on
+all threads.  The target: busy p90 <= 1.5 x the idle 1-thread median
 (``_contention.TARGET``).  The busy process is stopped after each case,
 whatever happens (``finally``, an ``atexit`` hook, and it exits by itself
 when the runner dies).  The method: "Under contention" in ``_runner.py``.
@@ -30,7 +30,7 @@ or ``"contention"``), ``settings`` and ``machine``; for ``"peers"`` also
 for ``"contention"`` also ``contention``: ``{"target", "busy_command",
 "cases"}``, each case with ``idle_1_thread`` and ``idle_all_threads``
 (``median_s``, ``spread``, ``inner``, ``samples_s``), ``busy`` (``pid``,
-``calls``, ``median_s``, ``p90_s``, ``max_s``, ``busy_process_cpus``,
+``calls``, ``median_s``, ``mean_s``, ``p90_s``, ``max_s``, ``busy_process_cpus``,
 ``times_s``: every call), ``slowdown`` (busy p90 / idle 1-thread median),
 ``target``, ``verdict`` and the load during each phase.  Without the peak
 and copy measurements, ``machine``'s ``peak_gflops`` is empty and
@@ -187,19 +187,20 @@ def main_contention(args, settings, convcore, _machine, sections):
     t_start = time.perf_counter()
     print(f"convcore benchmarks under contention ({settings.mode}: idle, up to "
           f"{settings.rounds} interleaved rounds on 1 and {convcore.get_num_threads()} "
-          f"threads; busy, >= {settings.busy_calls} calls timed one by one, up to "
-          f"{settings.busy_time:g} s, beside one busy process)")
+          f"threads; busy, {settings.busy_calls} calls timed one by one beside one busy "
+          "process)")
     machine = _machine.describe(convcore)
     print(_machine.format_machine(machine))
     print("  busy       one process per case: python -c 'while True: pass' (exits when "
           "the runner does)")
     results = []
-    for sec in sections:
-        for case in sec.cases:
-            print()
-            res = run_contention_one(case, settings, convcore, _machine)
-            print(_contention.format_contention(res), flush=True)
-            results.append(res)
+    with _contention.sigterm_exits():
+        for sec in sections:
+            for case in sec.cases:
+                print()
+                res = run_contention_one(case, settings, convcore, _machine)
+                print(_contention.format_contention(res), flush=True)
+                results.append(res)
     text, fails = contention_summary(results, time.perf_counter() - t_start)
     print()
     print(text)

@@ -584,26 +584,21 @@ def _gone_within(pid, seconds):
     return True
 
 
-def test_time_calls_min_calls_min_time_and_cap():
+def test_per_call_times_one_by_one():
     clock = FakeClock()
-    assert _contention.time_calls(clock.work(1e-3), 60, timer=clock) == pytest.approx([1e-3] * 60)
-    assert len(_contention.time_calls(clock.work(1e-3), 60, 0.1, timer=clock)) == 100
-    assert len(_contention.time_calls(clock.work(1e-3), 60, 0.1, 80, timer=clock)) == 80
-    assert len(_contention.time_calls(clock.work(1e-3), 60, 0.1, 10, timer=clock)) == 60
-    times = _contention.time_calls(clock.work([5e-3, 1e-3, 2e-3]), 3, timer=clock)
+    times = _runner.per_call_times(clock.work([5e-3, 1e-3, 2e-3]), 3, timer=clock)
     assert times == pytest.approx([5e-3, 1e-3, 2e-3])      # each call on its own
-    import gc
-    assert gc.isenabled()
 
 
 def test_tail_matches_numpy():
     xs = list(np.random.default_rng(3).exponential(1e-3, 61))
-    med, p90, top = _contention.tail(xs)
+    med, mean, p90, top = _contention.tail(xs)
     assert med == pytest.approx(np.median(xs))
+    assert mean == pytest.approx(np.mean(xs))
     assert p90 == pytest.approx(np.quantile(xs, 0.9))
     assert top == max(xs)
     # 10 calls, 1 slow: the p90 interpolates between the 9th and the 10th
-    assert _contention.tail([1.0] * 9 + [11.0]) == (1.0, pytest.approx(2.0), 11.0)
+    assert _contention.tail([1.0] * 9 + [11.0]) == (1.0, 2.0, pytest.approx(2.0), 11.0)
 
 
 def test_slowdown_and_verdict():
@@ -666,7 +661,7 @@ def test_run_contention_case_statistics_and_verdict():
     # 20 ms, 1 at 50 ms; the p90 (position 0.9 x 59 = 53.1) is 20 ms
     timed = [1e-3] * 50 + [20e-3] * 9 + [50e-3]
     case = _contention_case(clock, busy, state, [1e-3] + timed)
-    settings = fake_settings(rounds=3, busy_calls=60, busy_time=0.0, busy_start=0.01)
+    settings = fake_settings(rounds=3, busy_calls=60, busy_start=0.01)
     res = _contention.run_contention_case(case, settings, _fake_threads(state), 2,
                                           timer=clock, busy=busy)
     assert res.status == "ok" and state["threads"] == 2
@@ -676,6 +671,7 @@ def test_run_contention_case_statistics_and_verdict():
     assert len(res.idle_1.samples) == len(res.idle_all.samples) == 3
     assert res.busy_times == pytest.approx(timed)
     assert res.busy_median == pytest.approx(1e-3)
+    assert res.busy_mean == pytest.approx((50e-3 + 180e-3 + 50e-3) / 60)
     assert res.busy_p90 == pytest.approx(np.quantile(timed, 0.9)) == pytest.approx(20e-3)
     assert res.busy_max == pytest.approx(50e-3)
     assert res.slowdown == pytest.approx(10.0)
@@ -684,12 +680,14 @@ def test_run_contention_case_statistics_and_verdict():
 
     text = _contention.format_contention(res)
     for needle in ("[fake] fake: a fake", "idle 1 thread", "idle 2 threads", "busy p90",
+                   "busy mean", "4.667 ms",
                    "2.000 ms", "1.000 ms", "20.000 ms", "50.000 ms", "10.00x", "<=1.5x",
                    "FAIL", "60 calls"):
         assert needle in text
     d = json.loads(json.dumps(res.to_dict()))
     assert d["busy"]["calls"] == 60 and d["verdict"] == "FAIL" and d["target"] == 1.5
     assert d["busy"]["p90_s"] == pytest.approx(res.busy_p90)
+    assert d["busy"]["mean_s"] == pytest.approx(res.busy_mean)
     assert d["idle_1_thread"]["median_s"] == pytest.approx(2e-3)
 
     # a kernel that keeps its tail near one thread's time passes
@@ -824,6 +822,17 @@ def test_busy_process_exits_when_its_parent_is_not_the_given_pid():
         _contention.start_busy(command[:-1] + ["1"], start=1.0)
 
 
+def test_sigterm_exits_inside_the_block_only():
+    import signal
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(SystemExit) as info:
+        with _contention.sigterm_exits():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)                   # the handler runs before this ends
+    assert info.value.code == 143
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
 def test_process_cpu_seconds():
     assert _contention.process_cpu_seconds(os.getpid()) >= 0
     assert _contention.process_cpu_seconds(2 ** 30) is None
@@ -865,7 +874,7 @@ def test_main_contention_end_to_end(tmp_path, capsys):
                   flops=1, bytes=1, dtype="float64", input_nbytes=1) for i in range(2)]
     sections = [_runner.Section("fake", cases)]
     settings = fake_settings(rounds=2, wait_idle=0, busy_start=0.02, busy_calls=5,
-                             busy_time=0.0, min_time=1e-5)
+                             min_time=1e-5)
     path = tmp_path / "out.json"
     args = run.parse_args(["--contention", "--strict", "--json", str(path)])
     assert args.contention
@@ -878,7 +887,7 @@ def test_main_contention_end_to_end(tmp_path, capsys):
     assert data["kind"] == "contention" and data["contention"]["target"] == 1.5
     assert [c["name"] for c in data["contention"]["cases"]] == ["case0", "case1"]
     pids = [c["busy"]["pid"] for c in data["contention"]["cases"]]
-    assert all(c["busy"]["calls"] >= 5 for c in data["contention"]["cases"])
+    assert all(c["busy"]["calls"] == 5 for c in data["contention"]["cases"])
     assert len(set(pids)) == 2 and not any(_alive(p) for p in pids)
     assert _contention.live_busy_processes() == []
     fails = "0 FAIL" not in out
