@@ -8,7 +8,8 @@
   (``2 x nbytes`` moved: read + write), one thread as NumPy copies.
 
 The per-case copy of the case's input size, ``copy(a)``, is timed with the
-case itself (:func:`_runner.run_case`).
+case itself (:func:`_runner.run_case`).  :func:`describe` gives the first
+items only (``run.py --contention`` has no use for the peaks).
 """
 import os
 import platform
@@ -105,8 +106,9 @@ def dram_copy(nbytes, rounds, settings, timer=time.perf_counter):
     return copy_gbps(nbytes, t.median), t.spread
 
 
-def measure(convcore, settings):
-    """All machine figures (a few seconds: the matmuls dominate)."""
+def describe(convcore):
+    """The machine's description without its measured figures (peak GFLOPS
+    and copy bandwidth left empty): CPU, SIMD level, threads, BLAS."""
     m = Machine(cpu_model=cpu_model(), cpus=available_cpus())
     try:
         cfg = convcore._config.config()
@@ -118,6 +120,12 @@ def measure(convcore, settings):
     m.convcore_version = getattr(convcore, "__version__", "?")
     m.convcore_path = os.path.dirname(os.path.abspath(convcore.__file__))
     m.blas, m.blas_threads = numpy_blas()
+    return m
+
+
+def measure(convcore, settings):
+    """All machine figures (a few seconds: the matmuls dominate)."""
+    m = describe(convcore)
     m.peak_n = settings.peak_n
     for dtype, (g, s) in peak_gflops(settings.peak_n, settings.peak_rounds, settings).items():
         m.peak_gflops[dtype], m.peak_spread[dtype] = g, s
@@ -189,16 +197,18 @@ def format_machine(m):
         return "?" if x is None else f"{100 * x:.1f}%"
     peaks = "  ".join(f"{d} {m.peak_gflops[d]:.1f} GFLOPS (spread {pct(m.peak_spread.get(d))})"
                       for d in ("float32", "float64") if m.peak_gflops.get(d))
-    return "\n".join([
+    lines = [
         "machine",
         f"  cpu        {m.cpu_model}, {m.cpus} CPUs available",
         f"  simd       convcore in use: {m.simd_in_use}; cpu supports: {m.simd_cpu}",
         f"  threads    convcore {m.threads} (OpenMP {m.openmp}); numpy BLAS {m.blas}: "
-        f"{m.blas_threads if m.blas_threads is not None else '?'} threads",
-        f"  peak       {peaks}",
-        f"             (np.matmul {m.peak_n}x{m.peak_n}, all BLAS threads)",
-        f"  copy(b)    {m.dram_gbps:.1f} GB/s (spread {pct(m.dram_spread)}): np.copyto "
-        f"{m.dram_nbytes >> 20} MiB, one thread, read + write counted",
-        f"  convcore   {m.convcore_version} from {m.convcore_path}; numpy {m.numpy}, "
-        f"python {m.python}",
-    ])
+        f"{m.blas_threads if m.blas_threads is not None else '?'} threads"]
+    if peaks:       # measure(), not describe()
+        lines += [f"  peak       {peaks}",
+                  f"             (np.matmul {m.peak_n}x{m.peak_n}, all BLAS threads)"]
+    if m.dram_gbps is not None:
+        lines.append(f"  copy(b)    {m.dram_gbps:.1f} GB/s (spread {pct(m.dram_spread)}): "
+                     f"np.copyto {m.dram_nbytes >> 20} MiB, one thread, read + write counted")
+    lines.append(f"  convcore   {m.convcore_version} from {m.convcore_path}; numpy {m.numpy}, "
+                 f"python {m.python}")
+    return "\n".join(lines)

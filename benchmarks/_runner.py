@@ -36,6 +36,34 @@ input, is timed as one more interleaved competitor (``copy(a)``: the cache
 state the case sees); the DRAM copy of :mod:`_machine` (``copy(b)``) is
 measured once per run.
 
+Under contention (``run.py --contention``, :mod:`_contention`), only the
+subject of a case is timed, in two phases:
+
+1. *Idle.*  On a quiet machine, after one untimed call, the subject with
+   ``convcore.threads(1)`` and with convcore's default thread count are
+   timed as two interleaved competitors, exactly as above (the thread count
+   is set outside the timed calls).  Their medians are the *idle 1-thread*
+   and *idle all-thread* times.
+2. *Busy.*  One busy process (a Python ``while True: pass`` loop, which
+   also exits when its parent dies) is started, runs ``busy_start``
+   (0.3 s) on its own, then, after one untimed call, ``busy_calls`` (60)
+   calls of the subject with the default thread count are timed one by
+   one, back to back, gc off, no inner loop.  The busy process is stopped
+   (terminate, wait, kill if needed) whatever happens; an ``atexit`` hook
+   stops any still running.
+   The count is fixed, not the time: the joins wait mostly in the first
+   150 ms or so after the threads wake beside the busy process (the
+   512x512 * 5x5 case, OpenMP: 10 to 13 calls of 4 to 16 ms, then 0.2 ms
+   calls with a few percent of them stalled), so 2 s of such calls (3,000+)
+   have their stalls below the 90th percentile, while their mean is still
+   1.7 to 2x the idle 1-thread median.
+3. *Report.*  The median, mean, 90th percentile and maximum of the busy
+   calls; ``slowdown = busy p90 / idle 1-thread median``; the target
+   (``_contention.TARGET``, 1.5) passes when ``slowdown <= target``: beside
+   one busy process, an all-core call should stay near a one-thread call
+   (it cannot count on the other core, but must not wait for a preempted
+   helper thread).
+
 Arithmetic (all decimal: 1 GB = 1e9 bytes)
 -----------------------------------------
 - GFLOPS = ``case.flops / time / 1e9``; ``flops`` counts 2 per multiply-add
@@ -97,6 +125,7 @@ the run's summary; e.g. ``{"torch": 3.0}``).  Example::
                   input_nbytes=8 * 64 * 112 * 112 * 4,
                   targets={"torch max_pool2d": 2.0})]
 """
+import contextlib
 import dataclasses
 import gc
 import importlib.util
@@ -112,7 +141,8 @@ import numpy as np
 
 __all__ = [
     "Case", "Missing", "Settings", "Timing", "Row", "CaseResult",
-    "median", "quantile", "spread", "calibrate", "sample", "time_interleaved",
+    "median", "quantile", "spread", "per_call_times", "calibrate", "sample",
+    "time_interleaved",
     "quiesce", "settler",
     "gflops", "gbps", "copy_gbps", "ratio", "verdict", "direct_flops",
     "conv_output_shape", "bytes_moved", "outputs_match", "default_rtol",
@@ -170,6 +200,8 @@ class Settings:
     peak_n: int = 2048
     dram_rounds: int = 11
     dram_nbytes: int = 256 << 20
+    busy_calls: int = 60            # --contention: calls timed one by one, busy
+    busy_start: float = 0.3         # seconds the busy process runs before the calls
     mode: str = "full"
 
     @classmethod
@@ -285,7 +317,7 @@ def spread(values):
 # Timing
 
 
-def _per_call_times(fn, n, timer):
+def per_call_times(fn, n, timer=time.perf_counter):
     """Time ``n`` back-to-back calls of ``fn`` one by one (gc off)."""
     times = []
     enabled = gc.isenabled()
@@ -321,7 +353,7 @@ def calibrate(fn, min_time=2e-3, timer=time.perf_counter, max_inner=100_000):
     """
     n = 1
     while True:
-        total = sum(_per_call_times(fn, n, timer))
+        total = sum(per_call_times(fn, n, timer))
         if total >= min_time or n >= max_inner:
             return n, total / n
         per_call = max(total / n, 1e-9)
@@ -333,12 +365,13 @@ def sample(fn, n, timer=time.perf_counter, warm=True):
     of an inner loop of ``n`` calls."""
     if warm:
         fn()
-    return median(_per_call_times(fn, n, timer))
+    return median(per_call_times(fn, n, timer))
 
 
 def time_interleaved(competitors, rounds, *, min_time=2e-3, budget=math.inf,
                      min_rounds=3, max_rounds=None, max_inner=100_000,
-                     settle=None, warm=True, timer=time.perf_counter, shuffle=None):
+                     settle=None, warm=True, timer=time.perf_counter, shuffle=None,
+                     contexts=None):
     """Time ``{label: callable}`` round-robin; returns ``{label: Timing}``.
 
     Callables are calibrated once each (in order), then sampled A, B, C, A,
@@ -349,14 +382,25 @@ def time_interleaved(competitors, rounds, *, min_time=2e-3, budget=math.inf,
     every callable's predecessor).  A callable stops
     after ``min(rounds, max_rounds[label], max(min_rounds, budget // sample
     time))`` samples.  ``settle``, a zero-arg callable (:func:`quiesce`),
-    runs before each calibration and sample.
+    runs before each calibration and sample.  ``contexts``, ``{label:
+    zero-arg callable returning a context manager}`` (``lambda:
+    convcore.threads(1)``), puts a callable's calibration and each of its
+    samples (untimed call included) inside that context, which is entered
+    and left outside the timed calls.
     """
     max_rounds = max_rounds or {}
+    contexts = contexts or {}
+
+    def context(label):
+        make = contexts.get(label)
+        return make() if make is not None else contextlib.nullcontext()
+
     inner, limit = {}, {}
     for label, fn in competitors.items():
         if settle:
             settle()
-        n, per_call = calibrate(fn, min_time, timer, max_inner)
+        with context(label):
+            n, per_call = calibrate(fn, min_time, timer, max_inner)
         inner[label] = n
         sample_time = max((n + warm) * per_call, 1e-12)
         by_budget = max(min_rounds, int(budget // sample_time)) if budget < math.inf else rounds
@@ -372,7 +416,8 @@ def time_interleaved(competitors, rounds, *, min_time=2e-3, budget=math.inf,
             if len(samples[label]) < limit[label]:
                 if settle:
                     settle()
-                samples[label].append(sample(fn, inner[label], timer, warm))
+                with context(label):
+                    samples[label].append(sample(fn, inner[label], timer, warm))
     return {label: Timing(samples[label], inner[label]) for label in competitors}
 
 

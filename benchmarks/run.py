@@ -7,11 +7,34 @@ Usage (from the repository root)::
     python benchmarks/run.py --section signal     # some sections only
     python benchmarks/run.py --case 512 --json out.json
     python benchmarks/run.py --list
+    python benchmarks/run.py --contention --section signal --case 512
+    python benchmarks/run.py --contention --section pool --quick
 
 Sections are the ``cases_<section>.py`` files next to this script (see
 ``_runner.py`` for the timing method and how to add a section).  convcore is
 imported as installed; when that fails (a build in place, not installed), the
 repository root is added to the end of ``sys.path`` and the import retried.
+
+``--contention`` times convcore alone, without peers, for every selected
+case: its median idle on one thread and on all (interleaved), then, beside
+one busy process the runner starts (a Python ``while True: pass``), the
+median, mean, 90th percentile and maximum of 60 calls timed one by one on
+all threads.  The target: busy p90 <= 1.5 x the idle 1-thread median
+(``_contention.TARGET``).  The busy process is stopped after each case,
+whatever happens (``finally``, an ``atexit`` hook, and it exits by itself
+when the runner dies).  The method: "Under contention" in ``_runner.py``.
+
+``--json PATH`` writes one object: ``kind`` (``"peers"``, the normal mode,
+or ``"contention"``), ``settings`` and ``machine``; for ``"peers"`` also
+``cases`` (one per case, its competitors keyed by label) and ``geomeans``;
+for ``"contention"`` also ``contention``: ``{"target", "busy_command",
+"cases"}``, each case with ``idle_1_thread`` and ``idle_all_threads``
+(``median_s``, ``spread``, ``inner``, ``samples_s``), ``busy`` (``pid``,
+``calls``, ``median_s``, ``mean_s``, ``p90_s``, ``max_s``, ``busy_process_cpus``,
+``times_s``: every call), ``slowdown`` (busy p90 / idle 1-thread median),
+``target``, ``verdict`` and the load during each phase.  Without the peak
+and copy measurements, ``machine``'s ``peak_gflops`` is empty and
+``dram_gbps`` null in contention mode.
 """
 import argparse
 import importlib
@@ -20,6 +43,7 @@ import os
 import sys
 import time
 
+import _contention
 import _runner
 from _runner import Settings
 
@@ -71,6 +95,9 @@ def parse_args(argv):
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     p.add_argument("--list", action="store_true", help="list sections and cases, then exit")
     p.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
+    p.add_argument("--contention", action="store_true",
+                   help="time convcore alone, idle and beside one busy process it starts: "
+                        f"busy p90 <= {_contention.TARGET:g} x the idle 1-thread median")
     return p.parse_args(argv)
 
 
@@ -105,11 +132,7 @@ BUSY = 0.25     # CPUs used by other processes above which a case is flagged
 
 def run_one(case, settings, machine, convcore, _machine):
     """Wait for a quiet machine (bounded), run the case, record the load."""
-    if settings.wait_idle > 0:
-        waited, other = _machine.wait_quiet(settings.wait_idle, BUSY)
-        if waited > 1:
-            print(f"(waited {waited:.0f} s for other processes to quiet down"
-                  + (f"; they still use {other:.2f} CPUs)" if other > BUSY else ")"))
+    wait_quiet(settings, _machine)
     meter = _machine.LoadMeter().start()
     res = _runner.run_case(case, settings, machine, threads=convcore.get_num_threads())
     res.other_cpus, res.steal_cpus = meter.stop()
@@ -117,6 +140,80 @@ def run_one(case, settings, machine, convcore, _machine):
         res.warnings.append(f"the machine was busy ({res.other_cpus:.2f} CPUs used by other "
                             "processes): multi-threaded timings are unreliable")
     return res
+
+
+def wait_quiet(settings, _machine):
+    """Wait (bounded by ``settings.wait_idle``) for other processes to quiet down."""
+    if settings.wait_idle > 0:
+        waited, other = _machine.wait_quiet(settings.wait_idle, BUSY)
+        if waited > 1:
+            print(f"(waited {waited:.0f} s for other processes to quiet down"
+                  + (f"; they still use {other:.2f} CPUs)" if other > BUSY else ")"))
+
+
+def run_contention_one(case, settings, convcore, _machine):
+    """Wait for a quiet machine (bounded), then time the case's subject idle
+    and beside one busy process (:func:`_contention.run_contention_case`)."""
+    wait_quiet(settings, _machine)
+    res = _contention.run_contention_case(case, settings, convcore.threads,
+                                          convcore.get_num_threads(),
+                                          meter=_machine.LoadMeter)
+    _contention.load_warnings(res, BUSY)
+    return res
+
+
+def contention_summary(results, seconds):
+    """The closing lines of ``--contention``: verdict counts, failures,
+    what did not run; as :func:`summary`."""
+    verdicts = [(r.case.name, what, v) for r in results for what, v in r.verdicts()]
+    fails = [(name, what) for name, what, v in verdicts if v == "FAIL"]
+    lines = [f"summary: {len(verdicts) - len(fails)} PASS, {len(fails)} FAIL ({seconds:.0f} s)"]
+    by_name = {r.case.name: r for r in results}
+    lines += [f"  FAIL {name}: {what} {by_name[name].slowdown:.2f}x" for name, what in fails]
+    missing = [f"{r.case.name} ({r.status})" for r in results if r.status != "ok"]
+    if missing:
+        lines.append(f"  not run: {', '.join(missing)}")
+    noisy = [r.case.name for r in results if r.warnings]
+    if noisy:
+        lines.append(f"  load warnings for {', '.join(noisy)}: see WARNING lines")
+    target = results[0].target if results else _contention.TARGET
+    lines.append(f"  slowdown = p90 of the calls beside one busy process / idle 1-thread "
+                 f"median; PASS when slowdown <= {target:g}x")
+    return "\n".join(lines), fails
+
+
+def main_contention(args, settings, convcore, _machine, sections):
+    """``--contention``: every selected case's subject, idle then busy."""
+    t_start = time.perf_counter()
+    print(f"convcore benchmarks under contention ({settings.mode}: idle, up to "
+          f"{settings.rounds} interleaved rounds on 1 and {convcore.get_num_threads()} "
+          f"threads; busy, {settings.busy_calls} calls timed one by one beside one busy "
+          "process)")
+    machine = _machine.describe(convcore)
+    print(_machine.format_machine(machine))
+    print("  busy       one process per case: python -c 'while True: pass' (exits when "
+          "the runner does)")
+    results = []
+    with _contention.sigterm_exits():
+        for sec in sections:
+            for case in sec.cases:
+                print()
+                res = run_contention_one(case, settings, convcore, _machine)
+                print(_contention.format_contention(res), flush=True)
+                results.append(res)
+    text, fails = contention_summary(results, time.perf_counter() - t_start)
+    print()
+    print(text)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"kind": "contention", "settings": vars(settings),
+                       "machine": vars(machine),
+                       "contention": {"target": _contention.TARGET,
+                                      "busy_command": _contention.busy_command(),
+                                      "cases": [r.to_dict() for r in results]}},
+                      f, indent=1, default=str)
+        print(f"results written to {args.json}")
+    return 1 if (args.strict and fails) else 0
 
 
 def geomeans(sections, results):
@@ -174,6 +271,8 @@ def main(argv=None):
         return 0
     if not sections:
         raise SystemExit("no case selected")
+    if args.contention:
+        return main_contention(args, settings, convcore, _machine, sections)
 
     t_start = time.perf_counter()
     print(f"convcore benchmarks ({settings.mode}: up to {settings.rounds} interleaved rounds, "
@@ -201,7 +300,7 @@ def main(argv=None):
     print(text)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"settings": vars(settings), "machine": vars(machine),
+            json.dump({"kind": "peers", "settings": vars(settings), "machine": vars(machine),
                        "cases": [r.to_dict() for r in results],
                        "geomeans": [g.to_dict() for g in means]}, f, indent=1, default=str)
         print(f"results written to {args.json}")

@@ -3,11 +3,14 @@
 Nothing here times real code: every duration comes from a fake clock that
 the fake competitors advance, so the tests are exact and fast.
 """
+import contextlib
 import importlib.util
 import json
 import math
 import os
+import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -17,6 +20,8 @@ BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if BENCH not in sys.path:
     sys.path.insert(0, BENCH)
 
+import _contention  # noqa: E402
+import _machine  # noqa: E402
 import _runner  # noqa: E402
 from _runner import Case, Missing, Settings  # noqa: E402
 
@@ -142,6 +147,32 @@ def test_shuffled_rounds_vary_the_order():
     assert len({tuple(r) for r in rounds}) > 1
     seq = logs[0][3:]
     assert len({seq[i - 1] for i in range(1, len(seq)) if seq[i] == "A"}) > 1
+
+
+def test_contexts_wrap_calibration_and_samples_of_their_label():
+    """A context (convcore.threads(1)) holds for every call of its label,
+    and for no call of the others."""
+    clock = FakeClock()
+    state = {"threads": 2}
+    seen = {"A": set(), "B": set()}
+
+    @contextlib.contextmanager
+    def one_thread():
+        before, state["threads"] = state["threads"], 1
+        try:
+            yield
+        finally:
+            state["threads"] = before
+
+    def work(label):
+        def fn():
+            seen[label].add(state["threads"])
+            clock.now += 1e-3 * state["threads"]
+        return fn
+    t = _runner.time_interleaved({"A": work("A"), "B": work("B")}, 3, min_time=2e-3,
+                                 timer=clock, contexts={"A": one_thread})
+    assert seen == {"A": {1}, "B": {2}} and state["threads"] == 2
+    assert t["A"].median == pytest.approx(1e-3) and t["B"].median == pytest.approx(2e-3)
 
 
 def test_settle_runs_before_every_calibration_and_sample():
@@ -522,3 +553,347 @@ def test_summary_counts_and_prints_geomeans(tmp_path):
     assert fails == [] and "1 PASS, 0 FAIL" in text
     text, _ = run.summary(results, 1.0)                  # no geomean target: no line
     assert "geomean" not in text
+
+
+# ------------------------------------------------------------ --contention
+
+SLEEPER = (sys.executable, "-c", "import time; time.sleep(60)")
+
+
+def _alive(pid):
+    """Whether process ``pid`` runs (a zombie does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
+def _gone_within(pid, seconds):
+    deadline = time.monotonic() + seconds
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_per_call_times_one_by_one():
+    clock = FakeClock()
+    times = _runner.per_call_times(clock.work([5e-3, 1e-3, 2e-3]), 3, timer=clock)
+    assert times == pytest.approx([5e-3, 1e-3, 2e-3])      # each call on its own
+
+
+def test_tail_matches_numpy():
+    xs = list(np.random.default_rng(3).exponential(1e-3, 61))
+    med, mean, p90, top = _contention.tail(xs)
+    assert med == pytest.approx(np.median(xs))
+    assert mean == pytest.approx(np.mean(xs))
+    assert p90 == pytest.approx(np.quantile(xs, 0.9))
+    assert top == max(xs)
+    # 10 calls, 1 slow: the p90 interpolates between the 9th and the 10th
+    assert _contention.tail([1.0] * 9 + [11.0]) == (1.0, 2.0, pytest.approx(2.0), 11.0)
+
+
+def test_slowdown_and_verdict():
+    assert _contention.slowdown(24e-3, 0.3e-3) == pytest.approx(80.0)
+    assert _contention.slowdown(None, 1.0) is None
+    assert _contention.slowdown(1.0, 0.0) is None
+    assert _contention.contention_verdict(1.5) == "PASS"        # target 1.5, inclusive
+    assert _contention.contention_verdict(1.51) == "FAIL"
+    assert _contention.contention_verdict(3.0, target=4) == "PASS"
+    assert _contention.contention_verdict(None) == ""
+
+
+class FakeBusy:
+    """A ``busy(start=)`` context manager that flags the clock's callable busy."""
+
+    def __init__(self):
+        self.events = []
+        self.busy = False
+
+    @contextlib.contextmanager
+    def __call__(self, start):
+        self.events.append(("start", start))
+        self.busy = True
+        try:
+            yield None
+        finally:
+            self.busy = False
+            self.events.append(("stop",))
+
+
+def _contention_case(clock, busy, state, busy_times):
+    """convcore: 2 ms on 1 thread, 1 ms on 2, ``busy_times`` in turn when busy."""
+    queue = list(busy_times)
+
+    def fn():
+        if busy.busy:
+            clock.now += queue.pop(0) if queue else 1e-3
+        else:
+            clock.now += 2e-3 / state["threads"]
+        return np.ones(2)
+
+    return Case(name="fake", section="fake", setup=lambda: {"convcore": fn, "peer": Missing()},
+                flops=1, bytes=1, dtype="float64", input_nbytes=1, title="a fake")
+
+
+def _fake_threads(state):
+    @contextlib.contextmanager
+    def threads(n):
+        before, state["threads"] = state["threads"], n
+        try:
+            yield n
+        finally:
+            state["threads"] = before
+    return threads
+
+
+def test_run_contention_case_statistics_and_verdict():
+    clock, busy, state = FakeClock(), FakeBusy(), {"threads": 2}
+    # after the untimed busy call (the first 1 ms), 60 calls: 50 at 1 ms, 9 at
+    # 20 ms, 1 at 50 ms; the p90 (position 0.9 x 59 = 53.1) is 20 ms
+    timed = [1e-3] * 50 + [20e-3] * 9 + [50e-3]
+    case = _contention_case(clock, busy, state, [1e-3] + timed)
+    settings = fake_settings(rounds=3, busy_calls=60, busy_start=0.01)
+    res = _contention.run_contention_case(case, settings, _fake_threads(state), 2,
+                                          timer=clock, busy=busy)
+    assert res.status == "ok" and state["threads"] == 2
+    assert busy.events == [("start", 0.01), ("stop",)]
+    assert res.idle_1.median == pytest.approx(2e-3)
+    assert res.idle_all.median == pytest.approx(1e-3)
+    assert len(res.idle_1.samples) == len(res.idle_all.samples) == 3
+    assert res.busy_times == pytest.approx(timed)
+    assert res.busy_median == pytest.approx(1e-3)
+    assert res.busy_mean == pytest.approx((50e-3 + 180e-3 + 50e-3) / 60)
+    assert res.busy_p90 == pytest.approx(np.quantile(timed, 0.9)) == pytest.approx(20e-3)
+    assert res.busy_max == pytest.approx(50e-3)
+    assert res.slowdown == pytest.approx(10.0)
+    assert res.verdict == "FAIL" and res.verdicts() == [
+        ("busy p90 / idle 1-thread median", "FAIL")]
+
+    text = _contention.format_contention(res)
+    for needle in ("[fake] fake: a fake", "idle 1 thread", "idle 2 threads", "busy p90",
+                   "busy mean", "4.667 ms",
+                   "2.000 ms", "1.000 ms", "20.000 ms", "50.000 ms", "10.00x", "<=1.5x",
+                   "FAIL", "60 calls"):
+        assert needle in text
+    d = json.loads(json.dumps(res.to_dict()))
+    assert d["busy"]["calls"] == 60 and d["verdict"] == "FAIL" and d["target"] == 1.5
+    assert d["busy"]["p90_s"] == pytest.approx(res.busy_p90)
+    assert d["busy"]["mean_s"] == pytest.approx(res.busy_mean)
+    assert d["idle_1_thread"]["median_s"] == pytest.approx(2e-3)
+
+    # a kernel that keeps its tail near one thread's time passes
+    clock, busy, state = FakeClock(), FakeBusy(), {"threads": 2}
+    case = _contention_case(clock, busy, state, [2.5e-3] * 100)
+    res = _contention.run_contention_case(case, settings, _fake_threads(state), 2,
+                                          timer=clock, busy=busy)
+    assert res.slowdown == pytest.approx(1.25) and res.verdict == "PASS"
+
+
+def test_run_contention_case_subject_missing_or_failing():
+    settings = fake_settings(rounds=1)
+    busy = FakeBusy()
+
+    def case(subject):
+        return Case(name="x", section="fake", setup=lambda: {"convcore": subject}, flops=1,
+                    bytes=1, dtype="float64", input_nbytes=1)
+    res = _contention.run_contention_case(case(Missing()), settings, _fake_threads({}), 2,
+                                          busy=busy)
+    assert res.status == "not installed" and res.verdicts() == [] and busy.events == []
+    res = _contention.run_contention_case(case(lambda: 1 / 0), settings, _fake_threads({}),
+                                          2, busy=busy)
+    assert res.status.startswith("error: ZeroDivisionError") and busy.events == []
+    assert "error: ZeroDivisionError" in _contention.format_contention(res)
+    assert res.slowdown is None and res.busy_p90 is None
+    json.dumps(res.to_dict())
+
+
+def test_load_warnings():
+    case = Case(name="x", section="fake", setup=dict, flops=1, bytes=1, dtype="float64",
+                input_nbytes=1)
+    res = _contention.ContentionResult(case, 2, idle_other_cpus=0.1, busy_other_cpus=1.1,
+                                       busy_cpus=0.9)
+    assert _contention.load_warnings(res) == [] and res.warnings == []
+    res = _contention.ContentionResult(case, 2, idle_other_cpus=0.9, busy_other_cpus=1.9,
+                                       busy_cpus=0.3)
+    out = _contention.load_warnings(res)
+    assert len(out) == 3 and res.warnings == out
+    assert "idle timing" in out[0] and "1.60 CPUs" in out[1] and "only 0.30" in out[2]
+
+
+def test_busy_process_runs_inside_the_block_only():
+    with _contention.busy_process(start=0.05) as proc:
+        pid = proc.pid
+        assert _alive(pid) and proc in _contention.live_busy_processes()
+    assert not _alive(pid) and proc.returncode is not None
+    assert proc not in _contention.live_busy_processes()
+
+
+@pytest.mark.parametrize("exc", [RuntimeError, KeyboardInterrupt])
+def test_busy_process_stopped_on_exception_and_interrupt(exc):
+    with pytest.raises(exc):
+        with _contention.busy_process(SLEEPER, start=0.0) as proc:
+            raise exc()
+    assert not _alive(proc.pid) and _contention.live_busy_processes() == []
+
+
+def test_busy_process_stopped_when_its_start_is_interrupted():
+    def sleep(_):
+        raise KeyboardInterrupt
+    started = []
+    real_popen = subprocess.Popen
+
+    def popen(*a, **kw):
+        started.append(real_popen(*a, **kw))
+        return started[-1]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_contention.subprocess, "Popen", popen)
+        with pytest.raises(KeyboardInterrupt):
+            _contention.start_busy(SLEEPER, sleep=sleep)
+    assert len(started) == 1 and not _alive(started[0].pid)
+    assert _contention.live_busy_processes() == []
+
+
+def test_stop_busy_kills_what_ignores_terminate():
+    ignore = (sys.executable, "-c", "import signal, time\n"
+              "signal.signal(signal.SIGTERM, signal.SIG_IGN)\ntime.sleep(60)")
+    proc = _contention.start_busy(ignore, start=0.3)
+    _contention.stop_busy(proc, timeout=0.2)
+    assert not _alive(proc.pid) and proc.returncode in (-9, -15)
+    _contention.stop_busy(proc)                  # twice: harmless
+
+
+def test_start_busy_reports_a_process_that_exited():
+    with pytest.raises(RuntimeError, match="exited with status 3"):
+        _contention.start_busy((sys.executable, "-c", "raise SystemExit(3)"), start=1.0)
+    assert _contention.live_busy_processes() == []
+
+
+def test_stop_all_stops_every_busy_process():
+    procs = [_contention.start_busy(SLEEPER, start=0.0) for _ in range(2)]
+    _contention.stop_all()
+    assert not any(_alive(p.pid) for p in procs) and _contention.live_busy_processes() == []
+
+
+_CRASH = """
+import os, sys
+sys.path.insert(0, {bench!r})
+import _contention
+proc = _contention.start_busy(start=0.05)
+print(proc.pid, flush=True)
+{end}
+"""
+
+
+def test_no_busy_process_left_when_the_runner_crashes():
+    """An exception: the atexit hook stops it before the runner exits."""
+    out = subprocess.run([sys.executable, "-c", _CRASH.format(
+        bench=BENCH, end="raise RuntimeError('crash')")], capture_output=True, text=True,
+        timeout=60)
+    assert out.returncode == 1 and "crash" in out.stderr
+    assert not _alive(int(out.stdout))
+
+
+def test_no_busy_process_left_when_the_runner_is_killed():
+    """No atexit (os._exit, as a SIGKILL or a crash in a kernel): the busy
+    process notices its parent is gone and exits."""
+    out = subprocess.run([sys.executable, "-c", _CRASH.format(bench=BENCH, end="os._exit(7)")],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 7
+    assert _gone_within(int(out.stdout), 5.0)
+
+
+def test_busy_process_exits_when_its_parent_is_not_the_given_pid():
+    """The pid the runner passes, not the child's own reading (init's, had
+    the runner died while the child started), decides."""
+    if os.getpid() == 1:
+        pytest.skip("this process is init")
+    command = _contention.busy_command()
+    assert command[-1] == str(os.getpid())
+    with pytest.raises(RuntimeError, match="exited with status 0"):
+        _contention.start_busy(command[:-1] + ["1"], start=1.0)
+
+
+def test_sigterm_exits_inside_the_block_only():
+    import signal
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(SystemExit) as info:
+        with _contention.sigterm_exits():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)                   # the handler runs before this ends
+    assert info.value.code == 143
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_process_cpu_seconds():
+    assert _contention.process_cpu_seconds(os.getpid()) >= 0
+    assert _contention.process_cpu_seconds(2 ** 30) is None
+
+
+def _contention_result(name, slowdown, status="ok"):
+    case = Case(name=name, section="fake", setup=dict, flops=1, bytes=1, dtype="float64",
+                input_nbytes=1)
+    res = _contention.ContentionResult(case, 2, status=status)
+    if slowdown is not None:
+        res.idle_1 = _runner.Timing([1e-3], 1)
+        res.busy_times = [slowdown * 1e-3] * 60
+    return res
+
+
+def test_contention_summary():
+    results = [_contention_result("a", 1.2), _contention_result("b", 40.0),
+               _contention_result("c", None, status="not installed")]
+    results[1].warnings.append("busy")
+    text, fails = run.contention_summary(results, 12.0)
+    assert fails == [("b", "busy p90 / idle 1-thread median")]
+    assert text.splitlines()[0] == "summary: 1 PASS, 1 FAIL (12 s)"
+    assert "FAIL b: busy p90 / idle 1-thread median 40.00x" in text
+    assert "not run: c (not installed)" in text and "load warnings for b" in text
+    assert "PASS when slowdown <= 1.5x" in text
+
+
+def test_main_contention_end_to_end(tmp_path, capsys):
+    """The whole mode on a fake convcore: table, summary, JSON, --strict;
+    its busy processes are real, and gone afterwards."""
+    state = {"threads": 2}
+    convcore = type("FakeConvcore", (), {"threads": staticmethod(_fake_threads(state)),
+                                         "get_num_threads": staticmethod(lambda: 2)})
+    machine = type("FakeMachineModule", (), {
+        "describe": staticmethod(lambda cc: _machine.Machine(simd_in_use="avx2", threads=2)),
+        "format_machine": staticmethod(_machine.format_machine),
+        "LoadMeter": _machine.LoadMeter})
+    cases = [Case(name=f"case{i}", section="fake", setup=lambda: {"convcore": lambda: None},
+                  flops=1, bytes=1, dtype="float64", input_nbytes=1) for i in range(2)]
+    sections = [_runner.Section("fake", cases)]
+    settings = fake_settings(rounds=2, wait_idle=0, busy_start=0.02, busy_calls=5,
+                             min_time=1e-5)
+    path = tmp_path / "out.json"
+    args = run.parse_args(["--contention", "--strict", "--json", str(path)])
+    assert args.contention
+    code = run.main_contention(args, settings, convcore, machine, sections)
+    out = capsys.readouterr().out
+    assert "simd       convcore in use: avx2" in out and "threads    convcore 2" in out
+    assert "peak" not in out and "[fake] case0" in out and "[fake] case1" in out
+    assert "summary: " in out and "idle 1 thread" in out
+    data = json.loads(path.read_text())
+    assert data["kind"] == "contention" and data["contention"]["target"] == 1.5
+    assert [c["name"] for c in data["contention"]["cases"]] == ["case0", "case1"]
+    pids = [c["busy"]["pid"] for c in data["contention"]["cases"]]
+    assert all(c["busy"]["calls"] == 5 for c in data["contention"]["cases"])
+    assert len(set(pids)) == 2 and not any(_alive(p) for p in pids)
+    assert _contention.live_busy_processes() == []
+    fails = "0 FAIL" not in out
+    assert code == (1 if fails else 0)      # the verdicts depend on real time: either
+
+
+def test_format_machine_without_measured_figures():
+    text = _machine.format_machine(_machine.Machine(simd_in_use="avx512", threads=2))
+    assert "avx512" in text and "peak" not in text and "copy(b)" not in text
