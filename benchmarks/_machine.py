@@ -28,7 +28,7 @@ class Machine:
     cpus: int = 1
     simd_in_use: str = "?"
     simd_cpu: str = "?"
-    openmp: str = "?"
+    thread_pool: str = "?"
     threads: int = 1
     blas: str = "?"
     blas_threads: int | None = None
@@ -113,7 +113,7 @@ def describe(convcore):
     try:
         cfg = convcore._config.config()
         m.simd_in_use, m.simd_cpu = cfg.get("simd_in_use", "?"), cfg.get("simd_cpu", "?")
-        m.openmp = cfg.get("openmp", "?")
+        m.thread_pool = cfg.get("thread pool", "?")
     except Exception as exc:  # an older or half-built convcore
         m.simd_in_use = m.simd_cpu = f"unknown ({type(exc).__name__})"
     m.threads = convcore.get_num_threads()
@@ -201,7 +201,7 @@ def format_machine(m):
         "machine",
         f"  cpu        {m.cpu_model}, {m.cpus} CPUs available",
         f"  simd       convcore in use: {m.simd_in_use}; cpu supports: {m.simd_cpu}",
-        f"  threads    convcore {m.threads} (OpenMP {m.openmp}); numpy BLAS {m.blas}: "
+        f"  threads    convcore {m.threads} (thread pool: {m.thread_pool}); numpy BLAS {m.blas}: "
         f"{m.blas_threads if m.blas_threads is not None else '?'} threads"]
     if peaks:       # measure(), not describe()
         lines += [f"  peak       {peaks}",

@@ -21,8 +21,8 @@ All competitors of a case run side by side in one process:
    than ``min_rounds``) or the case's ``max_rounds[label]``.  The garbage
    collector is off inside an inner loop.
    Before each sample the runner waits until the process is quiet
-   (:func:`quiesce`): after a call, the worker threads of OpenMP (convcore,
-   torch), cv2 and OpenBLAS keep spinning for 10 to 100+ ms, and on a
+   (:func:`quiesce`): after a call, the worker threads of OpenMP (torch),
+   cv2 and OpenBLAS keep spinning for 10 to 100+ ms, and on a
    2-core machine a spinning thread of the previous library takes a core
    from the next one.  The untimed call then wakes the callable's own
    threads and warms its caches, so every competitor is timed in the same
@@ -53,7 +53,8 @@ subject of a case is timed, in two phases:
    stops any still running.
    The count is fixed, not the time: the joins wait mostly in the first
    150 ms or so after the threads wake beside the busy process (the
-   512x512 * 5x5 case, OpenMP: 10 to 13 calls of 4 to 16 ms, then 0.2 ms
+   512x512 * 5x5 case on the OpenMP kernels convcore had before its own
+   pool: 10 to 13 calls of 4 to 16 ms, then 0.2 ms
    calls with a few percent of them stalled), so 2 s of such calls (3,000+)
    have their stalls below the 90th percentile, while their mean is still
    1.7 to 2x the idle 1-thread median.
