@@ -21,6 +21,7 @@ cc_index_t cc_parallel_chunk(cc_index_t n, int num_threads, int per_thread)
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 
 #define CC_POOL_MAX_HELPERS 255
 /* Chunks per job: the low half of the ticket. */
@@ -29,6 +30,12 @@ cc_index_t cc_parallel_chunk(cc_index_t n, int num_threads, int per_thread)
  * finishes its chunk within microseconds; one that was preempted may take
  * a time slice, and the caller then sleeps rather than take a core. */
 #define CC_POOL_SPINS 2000
+/* How long a helper watches for the next job before it sleeps: calls made
+ * back to back (a loop over images, a layer after a layer) then find it
+ * awake, where waking a sleeping thread can take longer than the call (an
+ * idle vCPU of a VM wakes in 0.1 to several ms).  Short, and with the core
+ * offered to other threads meanwhile, so a busy machine loses little. */
+#define CC_POOL_WATCH_NS 200000
 /* Helper stacks: the kernels keep small scratch on the stack. */
 #define CC_POOL_STACK_BYTES ((size_t)4 << 20)
 
@@ -112,6 +119,29 @@ static void work(uint32_t gen, cc_range_fn fn, void *ctx, cc_index_t n, cc_index
     }
 }
 
+static int64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* Watches the ticket (CC_POOL_WATCH_NS) for a job after `seen`. */
+static void watch_for_job(uint32_t seen)
+{
+    const int64_t until = now_ns() + CC_POOL_WATCH_NS;
+    for (;;) {
+        for (int i = 0; i < 64; ++i) {
+            if ((uint32_t)(atomic_load_explicit(&pool.ticket, memory_order_relaxed) >> 32) != seen)
+                return;
+            cpu_relax();
+        }
+        if (now_ns() > until)
+            return;
+        sched_yield();
+    }
+}
+
 static void *helper_main(void *arg)
 {
     const int worker = (int)(intptr_t)arg;
@@ -128,6 +158,7 @@ static void *helper_main(void *arg)
         const cc_index_t n = pool.n, chunk = pool.chunk;
         pthread_mutex_unlock(&pool.lock);
         work(seen, fn, ctx, n, chunk, worker);
+        watch_for_job(seen);
         pthread_mutex_lock(&pool.lock);
     }
     return NULL;

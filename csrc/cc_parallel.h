@@ -6,8 +6,9 @@
  * *item* is done, not when every thread has arrived.  A helper the OS has
  * not scheduled (the machine is busy) wakes later, finds nothing left and
  * costs nothing; OpenMP's end-of-region barrier would wait a time slice for
- * it.  Idle helpers sleep (no spinning: a spinning thread takes a core from
- * whatever else the user runs).
+ * it.  A helper watches for the next job a moment after each (yielding its
+ * core to other threads meanwhile), then sleeps: no long spinning, which
+ * takes a core from whatever else the user runs.
  *
  * Results do not depend on the thread count as long as each item writes
  * its own outputs and computes them the same way whichever thread runs it.
