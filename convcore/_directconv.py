@@ -40,6 +40,7 @@ def _correlator(out_shape, offset, result, isa, threads):
     ``result``'s, on ``threads`` threads at ISA level ``isa``."""
     compute, code = _validate.compute_dtype(result)
     converts = compute != result
+    _validate.check_nbytes(out_shape, compute.itemsize, "the output")
 
     def run(x, w):
         out = np.empty(out_shape, compute)
@@ -53,6 +54,14 @@ def correlate_offsets(x, w, out_shape, offset, result):
     """``out[o] = sum_t x[o + offset + t] * w[t]`` in ``result``'s dtype
     (_correlator)."""
     return _correlator(out_shape, offset, result, _dispatch.isa_level, get_num_threads())(x, w)
+
+
+def check_output(p, q, mode, same_start=same_start_centered):
+    """MemoryError when the ``mode`` window of ``p * q`` breaks convcore's
+    size rule (_validate.check_nbytes), whatever the method: checked before
+    'auto' models the methods, whose arithmetic assumes sizes that exist."""
+    out_shape, _ = window(mode, p.shape, q.shape, same_start)
+    _validate.check_nbytes(out_shape, _validate.result_dtype(p, q).itemsize, "the output")
 
 
 def as_correlation(p, q, mode, same_start, swap):
