@@ -44,8 +44,10 @@ def _correlator(out_shape, offset, result, isa, threads):
 
     def run(x, w):
         out = np.empty(out_shape, compute)
-        _direct.correlate(_validate.as_signal(x, compute), np.ascontiguousarray(w, dtype=compute),
-                          out, offset, code, isa, threads)
+        w = np.ascontiguousarray(w, dtype=compute)
+        if not w.flags.aligned:  # ascontiguousarray keeps an unaligned one as it is
+            w = w.copy()
+        _direct.correlate(_validate.as_signal(x, compute), w, out, offset, code, isa, threads)
         return out.astype(result) if converts else out
     return run
 
