@@ -6,7 +6,6 @@ conjugated): its start and length per axis come from the mode, and the
 direct kernel computes ``out[o] = sum_t x[o + offset + t] * w[t]`` with ``x``
 one operand and ``w`` the other one reversed.
 """
-import numpy as np
 
 from . import _direct, _dispatch, _validate
 from ._threads import get_num_threads
@@ -40,6 +39,7 @@ def _correlator(out_shape, offset, result, isa, threads, flip=False):
     kernels' dtype and returned in ``result``'s, on ``threads`` threads at
     ISA level ``isa`` (_direct.Correlator)."""
     compute, code = _validate.compute_dtype(result)
+    _validate.check_nbytes(out_shape, compute.itemsize, "the output")
     return _direct.Correlator(out_shape, offset, compute, code, result, isa, threads, flip,
                               _validate.as_signal)
 
@@ -48,6 +48,15 @@ def correlate_offsets(x, w, out_shape, offset, result):
     """``out[o] = sum_t x[o + offset + t] * w[t]`` in ``result``'s dtype
     (_correlator)."""
     return _correlator(out_shape, offset, result, _dispatch.isa_level, get_num_threads())(x, w)
+
+
+def check_output(p, q, mode, same_start=same_start_centered):
+    """MemoryError when the ``mode`` window of ``p * q`` breaks convcore's
+    size rule (_validate.check_nbytes), whatever the method: checked before
+    'auto' models the methods, whose arithmetic assumes sizes that exist."""
+    out_shape, _ = window(mode, p.shape, q.shape, same_start)
+    _validate.check_nbytes(out_shape, _validate.result_dtype(p, q, objects=True).itemsize,
+                           "the output")
 
 
 def as_correlation(p, q, mode, same_start, swap):

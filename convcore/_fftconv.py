@@ -34,7 +34,7 @@ from scipy.special import lambertw
 
 from . import _dispatch, _fft, _pocketfft, _scratch
 from ._threads import get_num_threads
-from ._validate import check_mode, inputs_swap_needed, result_dtype
+from ._validate import MAX_BYTES, check_mode, check_nbytes, inputs_swap_needed, result_dtype
 
 __all__ = ["fftconvolve", "oaconvolve", "method_fft", "method_oa"]
 
@@ -140,10 +140,19 @@ def _transform_dtype(a):
     return a.dtype.newbyteorder("=")
 
 
+# work_dtype per pair of input dtypes: a few numeric dtypes, and a call
+# may ask several times (about 1 us each worked out).
+_WORK_DTYPES = {}
+
+
 def work_dtype(in1, in2):
     """The dtype both inputs are transformed in; the result is this dtype
     (its real counterpart for real inputs), as scipy's fftconvolve returns."""
-    return np.result_type(_transform_dtype(in1), _transform_dtype(in2))
+    key = (in1.dtype, in2.dtype)
+    dtype = _WORK_DTYPES.get(key)
+    if dtype is None:
+        dtype = _WORK_DTYPES[key] = np.result_type(_transform_dtype(in1), _transform_dtype(in2))
+    return dtype
 
 
 # --------------------------------------------------------------------------
@@ -202,6 +211,24 @@ def _crop(ret, win):
     return ret[sl].copy()
 
 
+def _product(in1, in2, win):
+    """The window ``win`` of the broadcast product ``in1 * in2`` (no axis
+    convolved), its size checked first (_validate.check_nbytes)."""
+    check_nbytes(np.broadcast_shapes(in1.shape, in2.shape), np.result_type(in1, in2).itemsize,
+                 "the broadcast product")
+    return _crop(in1 * in2, win)
+
+
+def _check_workspace(elements, dtype):
+    """MemoryError before any workspace is taken when the call's workspaces,
+    about ``elements`` values of the transforms' complex dtype in all, break
+    convcore's size rule (_validate.check_nbytes).  They follow the padded
+    transform, not the output: inputs long along different axes make them
+    far larger than a 'same' or 'valid' output."""
+    check_nbytes((elements,), dtype.itemsize * (1 if dtype.kind == "c" else 2),
+                 "the FFT workspace")
+
+
 def line_need(s1, s2, a, win):
     """The shortest circular convolution along axis ``a`` that holds the
     window ``win``."""
@@ -210,10 +237,20 @@ def line_need(s1, s2, a, win):
     return max(full - start, start + length, s1[a], s2[a])
 
 
+def _fast_len(n, real):
+    """``scipy.fft.next_fast_len(n, real)`` of a transform that could exist:
+    MemoryError when ``n`` points of 8 bytes (complex64, the least) break
+    convcore's size rule; next_fast_len itself gives up past about 2**60.5
+    points with a ValueError about FFTs."""
+    if n * 8 > MAX_BYTES:
+        check_nbytes((n,), 8, "the FFT workspace")
+    return sp_fft.next_fast_len(n, real)
+
+
 def fft_lengths(s1, s2, axes, win, real):
     """Per convolution axis the transform length of :func:`fft_window`: the
     shortest fast length whose circular convolution holds the window."""
-    return [sp_fft.next_fast_len(line_need(s1, s2, a, win), real) for a in axes]
+    return [_fast_len(line_need(s1, s2, a, win), real) for a in axes]
 
 
 def _padded_shape(shape, axes, lengths):
@@ -421,12 +458,16 @@ def fft_window(in1, in2, axes, win):
     dtype = work_dtype(in1, in2)
     real = dtype.kind != "c"
     fshape = fft_lengths(in1.shape, in2.shape, axes, win, real)
+    # Two spectra and an inverse transform of this size at most (as the cost
+    # model counts them: _methods._fft_features).
+    points = transform_points(in1.shape, in2.shape, axes, fshape)
+    _check_workspace(3 * points, dtype)
     path = fft_path(in1.shape, in2.shape, axes, fshape, dtype)
     x1, x2 = in1.astype(dtype, copy=False), in2.astype(dtype, copy=False)
     with _scratch.Scratch() as ws:
         if path == "split":
             return _split_line(x1, x2, axes[0], win, ws)
-        workers = fft_workers(transform_points(in1.shape, in2.shape, axes, fshape))
+        workers = fft_workers(points)
         if path == "pruned":
             sp1 = _forward(x1, fshape, axes, real, workers, ws)
             sp2 = _forward(x2, fshape, axes, real, workers, ws)
@@ -445,10 +486,6 @@ def fft_window(in1, in2, axes, win):
 def fft_cost(n):
     """The FFT cost model: n*log2(n) per transform of n points."""
     return n * math.log2(n) if n > 1 else 0.0
-
-
-def _fast_len(n, real):
-    return sp_fft.next_fast_len(n, real)
 
 
 def block_candidates(n_long, n_short, real):
@@ -546,6 +583,11 @@ def oa_window(in1, in2, axes, win, plan):
     whole at length N)."""
     dtype = work_dtype(in1, in2)
     plans = dict(zip(axes, plan))
+    # The long input's blocks, the short input and the output blocks, over
+    # the broadcast axes too (as _methods._oa_features counts them).
+    nblocks = math.prod(steps for _, steps in plan)
+    _check_workspace((2 * nblocks + 1) * math.prod(n for n, _ in plan)
+                     * transform_points(in1.shape, in2.shape, axes, []), dtype)
     # The longer input is cut into blocks of step N - K + 1 (in1 on a tie),
     # the other zero-padded to N; K - 1 <= step, so each block's tail meets
     # only the next block.
@@ -661,8 +703,9 @@ def _public_conv(in1, in2, mode, axes, compute):
     p, q, axes = _init_axes(in1, in2, mode, axes)
     axes = sorted(axes)
     win = conv_window(mode, p.shape, q.shape, axes)
+    check_nbytes([n for _, n in win], work_dtype(p, q).itemsize, "the output")
     if not axes:
-        return _crop(p * q, win)  # object arrays stay object, as in scipy
+        return _product(p, q, win)  # object arrays stay object, as in scipy
     p, q = (_transformable(x, "in1" if x is in1 else "in2") for x in (p, q))
     return compute(p, q, axes, win)
 
@@ -731,7 +774,7 @@ def _method(p, q, mode, compute):
     first = p
     p, q, axes, win = method_setup(p, q, mode)
     if not axes:
-        return _to_result(_crop(p * q, win), result)
+        return _to_result(_product(p, q, win), result)
     p, q = (_transformable(x, "in1" if x is first else "in2") for x in (p, q))
     return _to_result(compute(p, q, axes, win), result)
 

@@ -33,7 +33,9 @@ def correlate_offsets_im2col(x, w, out_shape, offset, result,
     compute, code = _validate.compute_dtype(result)
     x = _validate.as_signal(x, compute)
     w = np.array(w, dtype=compute, order="C")  # a small aligned copy
-    out = np.empty(out_shape, compute)
+    # The patch matrix is never whole (blocks of block_bytes per thread):
+    # the output is the only array that grows with the problem.
+    out = _validate.empty(out_shape, compute, "the output")
     # Every pool thread makes its own BLAS calls: BLAS gets one thread each.
     limit = blas_threads(1) if code in _BLAS_CODES else contextlib.nullcontext()
     with limit:

@@ -6,7 +6,7 @@ import timeit
 import numpy as np
 
 from . import _cost_table, _dispatch, _validate, _wisdom
-from ._directconv import direct_plan, window
+from ._directconv import check_output, direct_plan, window
 from ._fftconv import (fft_lengths, fft_path, fft_workers, line_layout, method_fft, method_oa,
                        method_setup, plan_oa, transform_points, work_dtype)
 from ._im2colconv import method_im2col
@@ -272,8 +272,15 @@ def estimate_costs(p, q, mode, methods):
     scipy's code)."""
     if object_arrays(p, q):
         return {}
-    costs = {m: estimate(m, p, q, mode) for m in methods}
-    return {m: t for m, t in costs.items() if t is not None}
+    costs = {}
+    for m in methods:
+        try:
+            t = estimate(m, p, q, mode)
+        except MemoryError:  # its transforms could not exist: no candidate
+            continue
+        if t is not None:
+            costs[m] = t
+    return costs
 
 
 # Model choices by problem signature: the model looks at shapes and dtypes
@@ -367,9 +374,17 @@ def choose_conv_method(in1, in2, mode="full", measure=False, explain=False):
         method ('fft', 'oa') for bool results, or for integer results a
         float transform could get wrong (scipy's 2**52 rule).
     times : dict
-        With ``measure=True``: seconds per call of each method timed; with
+        With ``measure=True``: seconds per call of each method timed (a
+        method that raised MemoryError is left out); with
         ``explain=True``: the model's estimated seconds of each method
         ``'auto'`` may choose.  Returned only with one of the two.
+
+    Raises
+    ------
+    MemoryError
+        When the output could not be an array at all (its byte size past
+        ``sys.maxsize``, as :func:`convolve` raises), or with
+        ``measure=True`` when no method could run.
 
     Notes
     -----
@@ -385,8 +400,17 @@ def choose_conv_method(in1, in2, mode="full", measure=False, explain=False):
     in1, in2 = _checked(in1, in2, mode)
     if measure:
         from ._signal import convolve  # _signal imports this module
-        times = {m: _seconds(lambda m=m: convolve(in1, in2, mode, m))
-                 for m in _exact_methods(in1, in2)}
+        times, refused = {}, None
+        for m in _exact_methods(in1, in2):
+            try:
+                times[m] = _seconds(lambda m=m: convolve(in1, in2, mode, m))
+            except MemoryError as exc:
+                # A method whose workspace cannot be had here (an FFT of a
+                # cross-shaped pair, far larger than the output) is no
+                # candidate; the others still are.
+                refused = refused or exc
+        if not times:
+            raise refused
         best = min(times, key=times.get)
         _wisdom.record(in1, in2, mode, best, times)
         return best, times
@@ -406,6 +430,8 @@ def _checked(in1, in2, mode):
     if not object_arrays(in1, in2):
         _validate.result_dtype(in1, in2)
     _validate.inputs_swap_needed(mode, in1.shape, in2.shape)
+    if in1.ndim:
+        check_output(in1, in2, mode)  # as convolve would, before any model or timing
     return in1, in2
 
 

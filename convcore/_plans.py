@@ -10,6 +10,7 @@ work, so a repeated small call costs little more than its kernel.
 import numpy as np
 
 from . import _dispatch, _wisdom
+from ._directconv import check_output
 from ._methods import METHODS, choose_method
 from ._threads import get_num_threads
 from ._validate import conj, reverse
@@ -33,10 +34,11 @@ def lookup(op, in1, in2, mode, method):
 def make(op, in1, in2, mode, method):
     """``plan(in1, in2)``: ``op`` ('convolve' or 'correlate') on validated
     inputs of these shapes and dtypes; stored when they decide it."""
-    name = choose_method(in1, in2, mode) if method == "auto" else method
-    if not isinstance(name, str) or name not in METHODS:
+    if not (isinstance(method, str) and (method == "auto" or method in METHODS)):
         names = ", ".join(repr(m) for m in ("auto", *METHODS))
         raise ValueError(f"Acceptable method flags are {names}; got method={method!r}")
+    check_output(in1, in2, mode)
+    name = choose_method(in1, in2, mode) if method == "auto" else method
     body = METHODS[name](in1, in2, mode)
     plan = body if op == "convolve" else lambda p, q: body(p, conj(reverse(q)))
     if np.result_type(in1, in2).kind in "fc" and _wisdom.PATH is None:

@@ -160,8 +160,11 @@ def _conv2d(in1, in2, mode, boundary, fillvalue, same_start):
     offset = [s - (k - 1) for s, k in zip(start, in2.shape)]
     pads = [(max(0, -o), max(0, o + n_out + k - 1 - n)) for o, n_out, k, n
             in zip(offset, out_shape, in2.shape, in1.shape)]
+    # The extended in1 holds the output's windows: larger than the output.
+    padded_shape = [n + a + b for n, (a, b) in zip(in1.shape, pads)]
+    _validate.check_nbytes(padded_shape, result.itemsize, "the extended in1")
     if in1.size == 0:
-        padded = np.full([n + a + b for n, (a, b) in zip(in1.shape, pads)], fill, result)
+        padded = np.full(padded_shape, fill, result)
     elif boundary == "fill":
         padded = np.pad(in1.astype(result), pads, mode="constant", constant_values=fill)
     else:

@@ -1,6 +1,9 @@
 """Argument checks, shape maths and input coercion shared by the public
 functions.  Messages name the argument and its value; exception types are
 the ones scipy raises for the same mistake."""
+import math
+import sys
+
 import numpy as np
 
 from . import _direct
@@ -11,6 +14,49 @@ BOUNDARIES = {"fill": "fill", "pad": "fill", "wrap": "wrap", "circular": "wrap",
 
 _CODE = {name: i for i, name in enumerate(_direct.DTYPE_CODES)}
 _INT_CODE = {1: _CODE["u8"], 2: _CODE["u16"], 4: _CODE["u32"], 8: _CODE["u64"]}
+
+
+# The size rule of every array convcore allocates whose size follows from a
+# requested size (a result, a table of window positions, an FFT workspace):
+# NumPy's own limit, a byte size that fits in a signed 64-bit integer
+# (npy_intp, i.e. ssize_t: sys.maxsize), with empty axes counted as 1 as
+# NumPy counts them.  No machine can hold a larger array, so the request is
+# refused with MemoryError (a valid request that cannot fit; NumPy itself
+# says ValueError "array is too big") before anything proportional to it is
+# allocated, where it would otherwise overflow a product, fill tables of
+# that size first, or reach C as a wrapped size.  Below the limit, memory is
+# NumPy's to allocate: it raises MemoryError when the system refuses, and
+# callers allocate a result before building anything that grows with it,
+# so that refusal comes first.
+MAX_BYTES = sys.maxsize
+
+
+def check_nbytes(shape, itemsize, what):
+    """The byte size of an array of ``shape`` with ``itemsize``-byte
+    elements; MemoryError when it breaks the size rule above.  ``what``
+    names the array in the message (e.g. "max_pool2d: the output").
+    Exact Python ints: nothing wraps, whatever the shape holds."""
+    nbytes = math.prod(shape) * itemsize
+    if 0 < nbytes <= MAX_BYTES:
+        return nbytes
+    nbytes = math.prod(n if n > 1 else 1 for n in shape) * itemsize
+    if nbytes > MAX_BYTES:
+        raise MemoryError(f"{what} of shape {tuple(shape)} would take {nbytes} bytes "
+                          f"({itemsize} per element), more than any array can hold "
+                          f"({MAX_BYTES} bytes)")
+    return nbytes
+
+
+def empty(shape, dtype, what):
+    """``np.empty(shape, dtype)``, or MemoryError naming ``what`` when it
+    breaks the size rule above.  NumPy checks that very rule before it
+    allocates (its ValueError "array is too big"), so the check costs
+    nothing when the array may exist."""
+    try:
+        return np.empty(shape, dtype)
+    except (ValueError, OverflowError):
+        check_nbytes(shape, np.dtype(dtype).itemsize, what)
+        raise
 
 
 def check_mode(mode, wording="Acceptable"):

@@ -39,10 +39,11 @@ def pytest_configure(config):
         "sanitizer run deselects it with -m 'not bigmem' (ASan shadow memory)")
 
 
-def run_python(code, env=None, **kwargs):
+def run_python(code, env=None, timeout=120, **kwargs):
     """Run ``code`` in a fresh interpreter that imports the same convcore
     this process imported (in-place build or installed), with ``env``
-    entries set (a value of None removes the variable)."""
+    entries set (a value of None removes the variable), killed after
+    ``timeout`` seconds (subprocess.TimeoutExpired)."""
     import convcore
 
     package_root = str(Path(convcore.__file__).resolve().parent.parent)
@@ -55,7 +56,7 @@ def run_python(code, env=None, **kwargs):
         else:
             full_env[key] = value
     return subprocess.run([sys.executable, "-c", code], env=full_env, cwd=package_root,
-                          capture_output=True, text=True, timeout=120, **kwargs)
+                          capture_output=True, text=True, timeout=timeout, **kwargs)
 
 
 @pytest.fixture

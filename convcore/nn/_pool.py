@@ -11,7 +11,8 @@ import numpy as np
 
 from .. import _dispatch, _pool
 from .._threads import get_num_threads
-from ._window import adaptive_geometry, ntuple, pool_geometry
+from .._validate import empty
+from ._window import INT64_MAX, INT64_MIN, adaptive_geometry, ntuple, pool_geometry
 
 __all__ = [
     "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
@@ -51,12 +52,20 @@ def _plane_shape(out_spatial):
     return (1,) * (3 - len(out_spatial)) + tuple(out_spatial)
 
 
+def new_output(op, planes, out_spatial, dtype, return_indices=False):
+    """The output (planes, D, H, W) of a pool and its int64 indices (or
+    None): MemoryError when either breaks convcore's size rule
+    (_validate.empty)."""
+    shape = (planes,) + _plane_shape(out_spatial)
+    out = empty(shape, dtype, f"{op}: the output")
+    return out, empty(shape, np.int64, f"{op}: the indices") if return_indices else None
+
+
 def _max_pool(rank, op, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     x4, batch, spatial = as_input(x, rank, op)
     geom = pool_args(rank, kernel_size, stride, padding, dilation)
     out_size, axes = pool_geometry(spatial, *geom, bool(ceil_mode))
-    out = np.empty((x4.shape[0],) + _plane_shape(out_size), dtype=x4.dtype)
-    idx = np.empty(out.shape, dtype=np.int64) if return_indices else None
+    out, idx = new_output(op, x4.shape[0], out_size, x4.dtype, return_indices)
     _pool.max_pool(x4, out, idx, axes, _dispatch.isa_level, get_num_threads())
     out = out.reshape(batch + out_size)
     if return_indices:
@@ -119,6 +128,9 @@ def check_divisor(divisor_override):
                         f"divisor_override={divisor_override!r}") from None
     if d == 0:
         raise ValueError("divisor_override must be non-zero, got divisor_override=0")
+    if not INT64_MIN <= d <= INT64_MAX:  # it reaches C as int64
+        raise ValueError("divisor_override must be a 64-bit integer, got "
+                         f"divisor_override={divisor_override!r}")
     return d
 
 
@@ -129,7 +141,7 @@ def _avg_pool(rank, op, x, kernel_size, stride, padding, ceil_mode, count_includ
     divisor = check_divisor(divisor_override)
     out_size, axes = pool_geometry(spatial, kernel, stride, padding, (1,) * rank,
                                    bool(ceil_mode), bool(count_include_pad))
-    out = np.empty((x4.shape[0],) + _plane_shape(out_size), dtype=x4.dtype)
+    out, _ = new_output(op, x4.shape[0], out_size, x4.dtype)
     _pool.avg_pool(x4, out, axes, divisor, _dispatch.isa_level, get_num_threads())
     return out.reshape(batch + out_size)
 
@@ -203,10 +215,11 @@ def _adaptive_size(output_size, spatial, op):
 def _adaptive(rank, op, x, output_size, kind, return_indices=False):
     x4, batch, spatial = as_input(x, rank, op)
     out_size = _adaptive_size(output_size, spatial, op)
+    # The output first: its size is what the caller asked for, and the
+    # window tables, which grow with it, are built only once it exists.
+    out, idx = new_output(op, x4.shape[0], out_size, x4.dtype, kind == "max" and return_indices)
     axes = adaptive_geometry(spatial, out_size)
-    out = np.empty((x4.shape[0],) + _plane_shape(out_size), dtype=x4.dtype)
     if kind == "max":
-        idx = np.empty(out.shape, dtype=np.int64) if return_indices else None
         _pool.max_pool(x4, out, idx, axes, _dispatch.isa_level, get_num_threads())
         out = out.reshape(batch + out_size)
         return (out, idx.reshape(batch + out_size)) if return_indices else out
@@ -278,7 +291,7 @@ def max_unpool2d(x, indices, kernel_size, stride=None, padding=0, output_size=No
     kernel, stride, padding, _ = pool_args(2, kernel_size, stride, padding, 1)
     size = _unpool_output_size(spatial, kernel, stride, padding, output_size)
     idx = np.ascontiguousarray(indices, dtype=np.int64).reshape(x4.shape)
-    out = np.empty((x4.shape[0], 1) + size, dtype=x4.dtype)
+    out = empty((x4.shape[0], 1) + size, x4.dtype, "max_unpool2d: the output")
     bad = _pool.max_unpool(x4, idx, out, get_num_threads())
     if bad is not None:
         raise ValueError(f"max_unpool2d: found an invalid max index {bad} in indices "

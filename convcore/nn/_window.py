@@ -12,7 +12,12 @@ import operator
 
 import numpy as np
 
+from .._validate import check_nbytes
+
 __all__ = ["ntuple", "pool_geometry", "adaptive_geometry", "unit_axis"]
+
+# The geometry reaches C as int64 (cc_index_t), and the tables are int64.
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 
 
 def ntuple(value, n, name, *, allow_none=False):
@@ -35,9 +40,14 @@ def ntuple(value, n, name, *, allow_none=False):
         if isinstance(v, (bool, np.bool_)):
             raise TypeError(f"{name} must hold integers, got {name}={value!r}")
         try:
-            out.append(operator.index(v))
+            v = operator.index(v)
         except TypeError:
             raise TypeError(f"{name} must hold integers, got {name}={value!r}") from None
+        # torch fails to unpack such a value (its catch-all error); here it
+        # would overflow the int64 tables or the conversion to C.
+        if not INT64_MIN <= v <= INT64_MAX:
+            raise ValueError(f"{name} must hold 64-bit integers, got {name}={value!r}")
+        out.append(v)
     return tuple(out)
 
 
@@ -64,6 +74,15 @@ def check_pool_args(kernel, stride, padding, dilation):
     if any(p > k // 2 for p, k in zip(padding, kernel)):
         raise ValueError("padding should be at most half of kernel_size, got "
                          f"padding={padding} and kernel_size={kernel}")
+    # The C driver multiplies the per-axis divisor factors (at most the
+    # kernel extents) in int64: a window must hold at most INT64_MAX taps.
+    # (torch takes 32-bit kernel sizes on most pools, so it never gets here.)
+    taps = 1
+    for k in kernel:
+        taps *= k
+    if taps > INT64_MAX:
+        raise ValueError(f"kernel_size={kernel} makes windows of {taps} taps; at most "
+                         "2**63 - 1 are supported")
 
 
 def _frozen(*arrays):
@@ -77,30 +96,58 @@ def unit_axis():
     return (1, 1, 1, 1, 1, 0, 1, _frozen([0], [1], [1]))
 
 
-def _interior(ok):
-    """[lo, hi) of the run of True in ok (it is one run), or (0, 0)."""
-    where = np.flatnonzero(ok)
-    if where.size == 0:
-        return 0, 0
-    lo, hi = int(where[0]), int(where[-1]) + 1
-    if not ok[lo:hi].all():  # cannot happen for regular windows; stay safe
-        return 0, 0
-    return lo, hi
+# Outputs per step of a table's computation: its int64 temporaries stay at
+# a few MB however long the axis (computed whole, they held some 100 bytes
+# per output, 25 times a float32 output).
+_CHUNK = 1 << 16
+
+
+def _table(out, fill):
+    """The read-only (3, out) int64 table of an axis of ``out`` outputs (rows:
+    first tap inside the input, taps inside, divisor factor), allocated
+    first and written by ``fill(o, rows)`` one chunk of output indices ``o``
+    (int64) and its columns ``rows`` of the table at a time."""
+    check_nbytes((3, out), 8, "the window table of an output axis")
+    tab = np.empty((3, out), np.int64)
+    for a in range(0, out, _CHUNK):
+        b = min(a + _CHUNK, out)
+        fill(np.arange(a, b, dtype=np.int64), tab[:, a:b])
+    tab.flags.writeable = False
+    return tab
 
 
 def _pool_axis(size, out, k, s, p, d, count_include_pad):
-    o = np.arange(out, dtype=np.int64)
-    start = o * s - p
-    j0 = np.where(start < 0, (-start + d - 1) // d, 0)
-    j1 = np.minimum(k - 1, (size - 1 - start) // d)
-    count = np.maximum(j1 - j0 + 1, 0)
-    first = start + j0 * d
-    # Average pooling (d == 1): torch's divisor, before and after clipping.
-    end_padded = np.minimum(start + k, size + p)
-    clipped = np.minimum(end_padded, size) - np.maximum(start, 0)
-    fac = (end_padded - start) if count_include_pad else clipped
-    lo, hi = _interior((count == k) & (j0 == 0) & (fac == k))
-    return (size, out, k, s, d, lo, hi, _frozen(first, count, fac))
+    """The spec of one axis of max/avg pooling (check_pool_args has passed and
+    ``out`` >= 1).  Every intermediate fits int64: window starts lie in
+    [-p, size) (torch's output size keeps the last start inside input and
+    left padding), and the extent past a start is clipped before padding is
+    added to it (k and 2p may each be near 2**63)."""
+    runs = []  # per chunk: (first, end, number) of outputs whose taps are all inside
+
+    def fill(o, rows):
+        start = o * s - p
+        j0 = np.where(start < 0, -(start // d), 0)  # ceil(-start / d): first tap inside
+        j1 = np.minimum(k - 1, (size - 1 - start) // d)
+        count = np.maximum(j1 - j0 + 1, 0)
+        rows[0] = start + j0 * d
+        rows[1] = count
+        # Average pooling (d == 1): torch's divisor, before and after clipping;
+        # span = min(k, size + p - start), the window inside input and padding.
+        rest = size - start
+        span = np.minimum(rest, k) + np.minimum(np.maximum(k - rest, 0), p)
+        if count_include_pad:
+            rows[2] = span
+        else:
+            rows[2] = np.minimum(start + span, size) - np.maximum(start, 0)
+        ok = np.flatnonzero((count == k) & (j0 == 0) & (rows[2] == k))
+        if ok.size:
+            runs.append((int(o[ok[0]]), int(o[ok[-1]]) + 1, ok.size))
+
+    tab = _table(out, fill)
+    lo, hi = (runs[0][0], runs[-1][1]) if runs else (0, 0)
+    if sum(n for _, _, n in runs) != hi - lo:  # not one run: cannot happen; stay safe
+        lo = hi = 0
+    return (size, out, k, s, d, lo, hi, tab)
 
 
 @functools.lru_cache(maxsize=512)
@@ -123,21 +170,37 @@ def pool_geometry(in_size, kernel, stride, padding, dilation, ceil_mode,
     return out, axes
 
 
+def adaptive_windows(o, size, out):
+    """(start, taps) of the adaptive windows ``o`` (int64 indices) of an axis
+    of ``size`` inputs and ``out`` outputs: torch's [floor(o * size / out),
+    ceil((o + 1) * size / out)).  In int64 while ``out * (size + 1)`` fits
+    (it bounds every product), else in exact Python ints."""
+    if out * (size + 1) > INT64_MAX:
+        o = o.astype(object)
+    start = o * size // out
+    end = ((o + 1) * size + out - 1) // out
+    return start.astype(np.int64), (end - start).astype(np.int64)
+
+
 @functools.lru_cache(maxsize=512)
 def adaptive_geometry(in_size, out_size):
     """The axis specs of adaptive pooling: torch's windows
-    [floor(i * in / out), ceil((i + 1) * in / out))."""
+    [floor(i * in / out), ceil((i + 1) * in / out)).  Callers allocate the
+    output first: the tables grow with ``out_size``, not with the input."""
     axes = []
     for size, out in zip(in_size, out_size):
-        o = np.arange(out, dtype=np.int64)
-        start = (o * size) // out if out else o
-        end = ((o + 1) * size + out - 1) // out if out else o
-        count = end - start
+        widest = [1]
+
+        def fill(o, rows, size=size, out=out, widest=widest):
+            rows[0], rows[1] = adaptive_windows(o, size, out)
+            rows[2] = rows[1]
+            widest.append(int(rows[1].max()))
+
+        tab = _table(out, fill)
         if out and size % out == 0:
             k = size // out  # regular windows: all interior, stride k
-            spec = (size, out, k, k, 1, 0, out, _frozen(start, count, count))
+            spec = (size, out, k, k, 1, 0, out, tab)
         else:
-            k = int(count.max()) if out else 1
-            spec = (size, out, max(k, 1), 1, 1, 0, 0, _frozen(start, count, count))
+            spec = (size, out, max(widest), 1, 1, 0, 0, tab)
         axes.append(spec)
     return (unit_axis(),) * (3 - len(axes)) + tuple(axes)
