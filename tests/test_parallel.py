@@ -3,8 +3,6 @@ point convcore._cpu.parallel_count: every item runs exactly once, on a
 worker below the thread count, whatever the chunking, the callers and the
 forks."""
 import os
-import subprocess
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -59,7 +57,7 @@ def test_a_caller_finding_the_pool_busy_does_not_wait_for_it():
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_a_forked_child_gets_a_pool_of_its_own():
+def test_a_forked_child_gets_a_pool_of_its_own(python_subprocess):
     """After fork the child has no helper threads; its first threaded call
     starts its own instead of waiting for the parent's."""
     code = (
@@ -72,14 +70,8 @@ def test_a_forked_child_gets_a_pool_of_its_own():
         "    os._exit(0 if (counts == 1).all() else 3)\n"
         "_, status = os.waitpid(pid, 0)\n"
         "sys.exit(os.waitstatus_to_exitcode(status))\n")
-    proc = subprocess.run([sys.executable, "-c", code], timeout=120, capture_output=True,
-                          text=True, env={**os.environ, "PYTHONPATH": _package_root()})
+    proc = python_subprocess(code)
     assert proc.returncode == 0, proc.stderr
-
-
-def _package_root():
-    import convcore
-    return os.path.dirname(os.path.dirname(os.path.abspath(convcore.__file__)))
 
 
 def test_bad_arguments():
