@@ -37,13 +37,18 @@ _num_threads = _default_num_threads()
 _override = contextvars.ContextVar("convcore_num_threads", default=None)
 
 
+# The most threads a count may ask for (the kernels' pool runs at most 256,
+# csrc/cc_parallel.c; BLAS and pocketfft take any count below this).
+MAX_THREADS = 4096
+
+
 def _check_count(n):
     try:
         n = operator.index(n)
     except TypeError:
         raise TypeError(f"n must be an integer, got n={n!r}") from None
-    if n < 1:
-        raise ValueError(f"n must be a positive number of threads, got n={n}")
+    if not 1 <= n <= MAX_THREADS:
+        raise ValueError(f"n must be a number of threads from 1 to {MAX_THREADS}, got n={n}")
     return n
 
 

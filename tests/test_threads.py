@@ -49,7 +49,7 @@ def test_context_manager_restores_on_error():
     assert convcore.get_num_threads() == 2
 
 
-@pytest.mark.parametrize("n", [0, -1, -8])
+@pytest.mark.parametrize("n", [0, -1, -8, 4097, 2**40])
 def test_non_positive_counts_raise_value_error(n):
     convcore.set_num_threads(2)
     with pytest.raises(ValueError, match=f"n={n}"):
