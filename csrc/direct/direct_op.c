@@ -310,7 +310,9 @@ static void prepad_rows(void *ctx, cc_index_t begin, cc_index_t end, int worker)
         }
         char *dst = j->xpad + (size_t)(r * j->width) * e;
         memset(dst, 0, (size_t)t0 * e);
-        memcpy(dst + (size_t)t0 * e, j->x + (size_t)(off + j->s + t0) * e, (size_t)(t1 - t0) * e);
+        /* off is negative for reversed axes: signed arithmetic */
+        memcpy(dst + (size_t)t0 * e, j->x + (ptrdiff_t)(off + j->s + t0) * (ptrdiff_t)e,
+               (size_t)(t1 - t0) * e);
         memset(dst + (size_t)t1 * e, 0, (size_t)(j->width - t1) * e);
     }
 }
