@@ -48,10 +48,11 @@ cdef void _count_items(void *ctx, cc_index_t begin, cc_index_t end, int worker) 
 
 def parallel_count(Py_ssize_t n, Py_ssize_t chunk, int num_threads, int spin=0):
     """For tests of the pool: runs items [0, n) in chunks on num_threads
-    threads, each item adding one to its count (and ``spin`` loop steps of
-    work).  Returns (counts, worker of each item)."""
-    if n < 0 or chunk < 1 or num_threads < 1:
-        raise ValueError("n >= 0, chunk >= 1 and num_threads >= 1 required")
+    threads (chunk 0: the pool's default chunking), each item adding one to
+    its count (and ``spin`` loop steps of work).  Returns (counts, worker of
+    each item)."""
+    if n < 0 or chunk < 0 or num_threads < 1:
+        raise ValueError("n >= 0, chunk >= 0 and num_threads >= 1 required")
     counts = np.zeros(n, np.int64)
     workers = np.full(n, -1, np.intc)
     cdef _count_job j

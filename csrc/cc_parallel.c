@@ -201,6 +201,8 @@ void cc_parallel_for(cc_index_t n, cc_index_t chunk, int num_threads, cc_range_f
 {
     if (n <= 0)
         return;
+    if (chunk == CC_PARALLEL_AUTO_CHUNK)
+        chunk = cc_parallel_chunk(n, num_threads, CC_PARALLEL_CHUNKS_PER_THREAD);
     chunk = CC_MAX(chunk, CC_MAX((cc_index_t)1, (n + CC_POOL_MAX_CHUNKS - 1) / CC_POOL_MAX_CHUNKS));
     const cc_index_t nchunks = (n + chunk - 1) / chunk;
     int want = (int)CC_MIN((cc_index_t)CC_MIN(num_threads - 1, CC_POOL_MAX_HELPERS), nchunks - 1);

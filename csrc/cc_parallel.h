@@ -34,9 +34,12 @@
 typedef void (*cc_range_fn)(void *ctx, cc_index_t begin, cc_index_t end, int worker);
 
 /* Runs fn over the items [0, n) in chunks of `chunk` (the last one
- * shorter), every item exactly once, on up to num_threads threads, the
- * caller among them; returns when all are done.  fn must not fail: a
- * kernel records errors in its ctx (with atomics when chunks may race). */
+ * shorter; CC_PARALLEL_AUTO_CHUNK: cc_parallel_chunk with
+ * CC_PARALLEL_CHUNKS_PER_THREAD), every item exactly once, on up to
+ * num_threads threads, the caller among them; returns when all are done.
+ * fn must not fail: a kernel records errors in its ctx (with atomics when
+ * chunks may race). */
+#define CC_PARALLEL_AUTO_CHUNK 0
 void cc_parallel_for(cc_index_t n, cc_index_t chunk, int num_threads, cc_range_fn fn, void *ctx);
 
 /* A chunk length for n items on num_threads threads: about `per_thread`

@@ -26,6 +26,12 @@ def test_every_item_runs_once(n, chunk, threads):
         assert len(set(workers[start:start + chunk])) == 1
 
 
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_default_chunking_runs_every_item_once(threads):
+    counts, workers = _cpu.parallel_count(100_003, 0, threads, spin=20)
+    assert (counts == 1).all() and ((workers >= 0) & (workers < threads)).all()
+
+
 def test_helpers_take_part():
     """With slow items, the caller does not run them all."""
     _, workers = _cpu.parallel_count(64, 1, 2, spin=200_000)
@@ -75,7 +81,7 @@ def test_a_forked_child_gets_a_pool_of_its_own(python_subprocess):
 
 
 def test_bad_arguments():
-    for args in ((-1, 1, 1), (5, 0, 1), (5, 1, 0)):
+    for args in ((-1, 1, 1), (5, -1, 1), (5, 1, 0)):
         with pytest.raises(ValueError):
             _cpu.parallel_count(*args)
     counts, _ = _cpu.parallel_count(3, 1, 1)

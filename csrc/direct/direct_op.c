@@ -343,8 +343,7 @@ static int correlate_prepadded(cc_dtype dt, const cc_corr_problem *p, const void
         return CC_ENOMEM;
     prepad_job job = {p, x, xpad, esize, width, s};
     const int threads = (double)x_rows * (double)width >= CC_PREPAD_PARALLEL_MIN ? num_threads : 1;
-    cc_parallel_for(x_rows, cc_parallel_chunk(x_rows, threads, CC_PARALLEL_CHUNKS_PER_THREAD),
-                    threads, prepad_rows, &job);
+    cc_parallel_for(x_rows, CC_PARALLEL_AUTO_CHUNK, threads, prepad_rows, &job);
     cc_index_t shape[CC_MAX_NDIM], strides[CC_MAX_NDIM], offset[CC_MAX_NDIM];
     cc_index_t stride = 1;
     for (int d = last; d >= 0; --d) {

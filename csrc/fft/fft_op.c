@@ -63,7 +63,6 @@ int cc_spectral(cc_fft_dtype dt, cc_spec_op op, cc_index_t nrows, cc_index_t n,
                     a, b, a_off, b_off, out};
     const cc_index_t nblocks = nrows * job.per_row;
     const int threads = nrows * n >= CC_SPEC_PARALLEL_MIN ? num_threads : 1;
-    cc_parallel_for(nblocks, cc_parallel_chunk(nblocks, threads, CC_PARALLEL_CHUNKS_PER_THREAD),
-                    threads, spec_blocks, &job);
+    cc_parallel_for(nblocks, CC_PARALLEL_AUTO_CHUNK, threads, spec_blocks, &job);
     return CC_OK;
 }

@@ -114,8 +114,7 @@ int cc_oa_fill(int m, const cc_index_t *nx, const cc_index_t *xstride,
                     (row + CC_OA_CHUNK - 1) / CC_OA_CHUNK};
     const cc_index_t items = rows * job.per_row;
     const int threads = rows * row >= CC_OA_PARALLEL_MIN ? num_threads : 1;
-    cc_parallel_for(items, cc_parallel_chunk(items, threads, CC_PARALLEL_CHUNKS_PER_THREAD),
-                    threads, fill_items, &job);
+    cc_parallel_for(items, CC_PARALLEL_AUTO_CHUNK, threads, fill_items, &job);
     return CC_OK;
 }
 
@@ -212,7 +211,6 @@ int cc_oa_add(cc_oa_dtype dt, cc_index_t outer, cc_index_t steps, cc_index_t n,
     const cc_index_t items = outer * job.per_row;
     const int threads = outer * length * inner * (cc_index_t)lane[dt] >= CC_OA_PARALLEL_MIN
                             ? num_threads : 1;
-    cc_parallel_for(items, cc_parallel_chunk(items, threads, CC_PARALLEL_CHUNKS_PER_THREAD),
-                    threads, add_items, &job);
+    cc_parallel_for(items, CC_PARALLEL_AUTO_CHUNK, threads, add_items, &job);
     return CC_OK;
 }
