@@ -46,10 +46,16 @@ def correlate(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, offset,
     cdef void *op = cnp.PyArray_DATA(out)
     with nogil:
         status = cc_correlate(<cc_dtype>dtype_code, &p, xp, wp, op, <cc_isa>isa, num_threads)
+    _check_status(status)
+
+
+cdef int _check_status(int status) except -1:
+    """cc_correlate's status as the exception it stands for."""
     if status == CC_ENOMEM:
         raise MemoryError("convcore: out of memory in the direct correlation")
     if status != CC_OK:
         raise ValueError("convcore: invalid direct correlation problem")
+    return 0
 
 
 cdef enum:
@@ -170,8 +176,5 @@ cdef class Correlator:
                 status = cc_correlate(code, &p, xp, wp, op, isa, threads)
         if buf != NULL and buf != <char *>stack:
             free(buf)
-        if status == CC_ENOMEM:
-            raise MemoryError("convcore: out of memory in the direct correlation")
-        if status != CC_OK:
-            raise ValueError("convcore: invalid direct correlation problem")
+        _check_status(status)
         return out.astype(self.result) if self.converts else out

@@ -176,11 +176,12 @@ cdef int _run(const cc_corr_problem *p, cc_im2col_fn fill, cc_matvec_fn reduce,
     j.ws = (<size_t>mb * <size_t>kc * esize + ALIGN - 1) // ALIGN * ALIGN
     j.bufs = <char **>calloc(num_threads, sizeof(char *))
     j.failed = <int *>calloc(num_threads, sizeof(int))
-    if j.bufs != NULL and j.failed != NULL:
-        cc_parallel_for((rows + mb - 1) // mb, 1, num_threads, _blocks, &j)
-    else:
-        status = CC_ENOMEM
-    for t in range(num_threads if j.bufs != NULL and j.failed != NULL else 0):
+    if j.bufs == NULL or j.failed == NULL:
+        free(j.bufs)
+        free(j.failed)
+        return CC_ENOMEM
+    cc_parallel_for((rows + mb - 1) // mb, 1, num_threads, _blocks, &j)
+    for t in range(num_threads):
         free(j.bufs[t])
         if j.failed[t]:
             status = CC_ENOMEM
