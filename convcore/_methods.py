@@ -399,18 +399,7 @@ def choose_conv_method(in1, in2, mode="full", measure=False, explain=False):
     """
     in1, in2 = _checked(in1, in2, mode)
     if measure:
-        from ._signal import convolve  # _signal imports this module
-        times, refused = {}, None
-        for m in _exact_methods(in1, in2):
-            try:
-                times[m] = _seconds(lambda m=m: convolve(in1, in2, mode, m))
-            except MemoryError as exc:
-                # A method whose workspace cannot be had here (an FFT of a
-                # cross-shaped pair, far larger than the output) is no
-                # candidate; the others still are.
-                refused = refused or exc
-        if not times:
-            raise refused
+        times = _time_methods(in1, in2, mode, _exact_methods(in1, in2))
         best = min(times, key=times.get)
         _wisdom.record(in1, in2, mode, best, times)
         return best, times
@@ -418,6 +407,23 @@ def choose_conv_method(in1, in2, mode="full", measure=False, explain=False):
         return (choose_method(in1, in2, mode),
                 estimate_costs(in1, in2, mode, _exact_methods(in1, in2)))
     return choose_method(in1, in2, mode)
+
+
+def _time_methods(in1, in2, mode, methods):
+    """``{method: seconds per call}`` of ``convolve(in1, in2, mode, method)``
+    for each of ``methods`` that can run: one whose workspace cannot be had
+    here (an FFT of a cross-shaped pair, far larger than the output) is no
+    candidate, the others still are; MemoryError when none can run."""
+    from ._signal import convolve  # _signal imports this module
+    times, refused = {}, None
+    for m in methods:
+        try:
+            times[m] = _seconds(lambda m=m: convolve(in1, in2, mode, m))
+        except MemoryError as exc:
+            refused = refused or exc
+    if not times:
+        raise refused
+    return times
 
 
 def _checked(in1, in2, mode):
@@ -453,7 +459,6 @@ def choose_conv_method_as_scipy(in1, in2, mode="full", measure=False):
     in1, in2 = _checked(in1, in2, mode)
     if not measure:
         return SCIPY_NAMES[choose_method(in1, in2, mode)]
-    from ._signal import convolve  # _signal imports this module
     names = dict.fromkeys(SCIPY_NAMES[m] for m in _exact_methods(in1, in2))
-    times = {m: _seconds(lambda m=m: convolve(in1, in2, mode, m)) for m in names}
+    times = _time_methods(in1, in2, mode, names)
     return min(times, key=times.get), times
