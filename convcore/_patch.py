@@ -46,6 +46,7 @@ def scipy_functions():
             _scipy.update(exported)
     return _scipy
 
+
 _replacements = {}   # scipy.signal name -> the convcore function replacing it
 
 
@@ -190,8 +191,9 @@ def patch_scipy():
     -----
     What is reached: bindings of scipy's functions (found by identity, under
     any name) in every ``scipy.*`` module imported when the first call
-    patches.  The call imports nothing (importing convcore has imported
-    ``scipy.signal`` and recorded its functions).  A scipy
+    patches.  The first call imports ``scipy.signal`` and records its
+    functions (unless an object array has made convcore record them
+    already), nothing more.  A scipy
     module imported later while patched takes convcore's functions from the
     patched namespaces, and is reset by :func:`unpatch_scipy`.
 

@@ -26,9 +26,9 @@ def _check_nonempty_1d(in1, in2, mode):
 def _object_arrays(op, in1, in2, mode, method):
     """``op`` on object arrays (same rank >= 1, mode checked), as scipy:
     'auto' and 'direct' by scipy's own function (unpatched:
-    ``_patch.scipy_functions``), in exact Python arithmetic;
-    'fft' and 'oa' by convcore's FFT on the inputs converted to float64, as
-    scipy.fft converts them."""
+    ``_patch.scipy_functions``), in exact Python arithmetic; 'fft' and 'oa'
+    by convcore's FFT on the inputs converted to float64, as scipy.fft
+    converts them."""
     _validate.inputs_swap_needed(mode, in1.shape, in2.shape)
     _check_nonempty_1d(in1, in2, mode)
     dtypes = f"in1.dtype={in1.dtype}, in2.dtype={in2.dtype}"
@@ -74,10 +74,11 @@ def convolve(in1, in2, mode="full", method="auto"):
     -----
     Object arrays (Python ints, Fractions, Decimals, ...) are computed as
     scipy computes them: with 'auto' and 'direct' by scipy's own
-    ``scipy.signal.convolve``, never a patched one (NumPy's 1-D convolution, in exact Python arithmetic; like
-    scipy, N-D object arrays raise ValueError); with 'fft' and 'oa' by the
-    FFT of the inputs converted to float64, giving an object array of
-    floats, as scipy's 'fft'; 'im2col' refuses them.
+    ``scipy.signal.convolve``, never a patched one (NumPy's 1-D
+    convolution, in exact Python arithmetic; like scipy, N-D object arrays
+    raise ValueError); with 'fft' and 'oa' by the FFT of the inputs
+    converted to float64, giving an object array of floats, as scipy's
+    'fft'; 'im2col' refuses them.
     """
     in1, in2 = np.asarray(in1), np.asarray(in2)
     plan = _plans.lookup("convolve", in1, in2, mode, method)
