@@ -236,6 +236,9 @@ from convcore import _methods
 _methods._exact_methods = lambda p, q: ["direct", "fft", "oa"]
 best, times = convcore.choose_conv_method(p, q, "same", measure=True)
 check(f"measure: {best} of {sorted(times)}", best == "direct" and list(times) == ["direct"])
+# ... and so does the one patch_scipy puts in scipy.signal, in scipy's names.
+best, times = _methods.choose_conv_method_as_scipy(p, q, "same", measure=True)
+check(f"patched measure: {best} of {sorted(times)}", best == "direct" and list(times) == ["direct"])
 ''',
 }
 
