@@ -10,7 +10,7 @@ Every registered method is timed through ``convcore.convolve(a, b, mode,
 method=m)`` (the public path, so per-call overhead is part of the fit) on a
 grid of 1-D, 2-D and 3-D problems per dtype class.  For each (method, dtype
 class) the constants ``c`` of ``seconds = c . features`` (features:
-``convcore._methods.FEATURES``) are fitted by non-negative least squares on
+each method's ``features`` in ``convcore._signal_methods.METHODS``) are fitted by non-negative least squares on
 relative error, so small and large problems weigh alike.
 """
 import argparse
@@ -28,7 +28,8 @@ from run import ROOT, import_convcore
 from _machine import cpu_model
 
 convcore = import_convcore()
-from convcore import _cpu, _dispatch, _methods  # noqa: E402
+from convcore import _cpu, _dispatch  # noqa: E402
+from convcore._signal_methods import METHODS  # noqa: E402
 
 # One dtype per class; 'scalar' stands for every type without SIMD kernels.
 CLASS_DTYPES = {"f4": np.float32, "f8": np.float64, "c8": np.complex64,
@@ -67,8 +68,8 @@ def problems(quick):
 def not_timed(method, cls, p, q, mode):
     """Skip problems far beyond where the method competes, and the plain
     FFT runs of 'oa'."""
-    feats = _methods.FEATURES[method](p, q, mode)[1]
-    if feats is None:
+    row, feats = METHODS[method].features(p, q, mode)
+    if row[0] != method:
         return True  # 'oa' without blocks is 'fft': fitted there
     if method == "direct":
         return feats[3] + feats[4] > MAX_MACS[cls]
@@ -106,15 +107,15 @@ def measure(quick, log):
     rng = np.random.default_rng(0)
     data = {}
     for cls, dtype in CLASS_DTYPES.items():
-        methods = [m for m in CLASS_METHODS.get(cls, _methods.METHODS) if m in _methods.METHODS]
+        methods = [m for m in CLASS_METHODS.get(cls, METHODS) if m in METHODS]
         for s1, s2, mode in problems(quick):
             p, q = draw(rng, s1, dtype), draw(rng, s2, dtype)
             for m in methods:
                 if not_timed(m, cls, p, q, mode):
                     continue
                 t = seconds(lambda: convcore.convolve(p, q, mode, method=m), 3 if quick else 5)
-                fcls, feats = _methods.FEATURES[m](p, q, mode)
-                data.setdefault((m, fcls), []).append((feats, t, (s1, s2, mode)))
+                row, feats = METHODS[m].features(p, q, mode)
+                data.setdefault(row, []).append((feats, t, (s1, s2, mode)))
                 log(f"{cls:6} {m:7} {str(s1):20} {str(s2):20} {mode:5} {t * 1e3:10.4f} ms")
     return data
 
@@ -133,29 +134,20 @@ def fit(rows):
 
 def render(table, threads, isa):
     lines = [
-        '"""Constants of the cost model of ``method=\'auto\'`` (``_methods.estimate``).',
+        '"""Constants of the cost model of ``method=\'auto\'`` (``_methods.Registry``).',
         "",
         "Written by ``benchmarks/calibrate.py --write``; do not edit by hand.",
         f"Machine: {cpu_model()}, SIMD level {isa}, {threads} threads,",
         f"fitted {datetime.date.today().isoformat()}.  Units: seconds per feature unit",
-        "(features: ``_methods.FEATURES``); rows (method, dtype class).",
+        "(features: each method's ``features`` in ``_signal_methods.METHODS``);",
+        "rows (method, dtype class).",
         '"""',
-        f"THREADS = {threads}",
-        "",
         "COSTS = {",
     ]
     for (m, cls), c in sorted(table.items()):
         consts = ", ".join(f"{v:.4g}" for v in c)
         lines.append(f"    ({m!r}, {cls!r}): ({consts}),")
-    lines.append("}")
-    fixed = [c[0] for (m, _), c in table.items() if m != "direct"]
-    lines += [
-        "",
-        "# The smallest fixed cost of a method other than 'direct': a problem the",
-        "# direct method finishes sooner goes to it without modelling the others.",
-        f"MIN_FIXED_S = {min(fixed) if fixed else 0.0:.4g}",
-        "",
-    ]
+    lines += ["}", ""]
     return "\n".join(lines)
 
 

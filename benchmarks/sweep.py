@@ -37,7 +37,9 @@ from _machine import cpu_model
 from _runner import geometric_mean, median, time_interleaved
 
 convcore = import_convcore()
-from convcore import _cpu, _dispatch, _methods  # noqa: E402
+from convcore import _cpu, _dispatch  # noqa: E402
+from convcore import _signal_methods  # noqa: E402
+from convcore._signal_methods import METHODS  # noqa: E402
 
 SKIP_FACTOR = 20
 DTYPES = ("float32", "float64", "complex64", "complex128")
@@ -75,9 +77,9 @@ def make_inputs(shape1, shape2, dtype, seed=0):
 
 def timed_methods(a, b, mode):
     """convcore's methods worth timing (see SKIP_FACTOR)."""
-    costs = _methods.estimate_costs(a, b, mode, list(_methods.METHODS))
+    costs = METHODS.estimate_costs(list(METHODS), a, b, mode)
     best = min(costs.values())
-    return [m for m in _methods.METHODS if costs.get(m, math.inf) <= SKIP_FACTOR * best]
+    return [m for m in METHODS if costs.get(m, math.inf) <= SKIP_FACTOR * best]
 
 
 def scipy_methods(a, b, mode, mine):
@@ -86,7 +88,7 @@ def scipy_methods(a, b, mode, mine):
     so where convcore's direct method is estimated at more than twice its
     FFT, scipy's direct method cannot be scipy's fastest: it is not timed
     (it could take seconds per call)."""
-    costs = _methods.estimate_costs(a, b, mode, ["direct", "fft"])
+    costs = METHODS.estimate_costs(["direct", "fft"], a, b, mode)
     if "fft" not in mine:
         return ["direct"]
     if "direct" not in mine or costs["direct"] > 2 * costs["fft"]:
@@ -121,7 +123,7 @@ def run_auto(args):
         a, b = make_inputs(s1, s2, dtype, i)
         times = time_problem(a, b, mode, args.budget)
         row = {"shape1": s1, "shape2": s2, "dtype": dtype, "mode": mode, "times": times,
-               "cc_choice": _methods.choose_method(a, b, mode),
+               "cc_choice": _signal_methods.choose(a, b, mode),
                "sp_choice": ss.choose_conv_method(a, b, mode),
                "cc_regret": regrets(times, "cc:"), "sp_regret": regrets(times, "sp:"),
                "speedup": times["sp:auto"] / times["cc:auto"]}
@@ -152,7 +154,7 @@ def run_table(args):
                                         100_000)]
     cases += [((512, 512), k) for k in (1, 3, 5, 7, 11, 15, 21, 31, 47, 63, 127, 255, 512)]
     rows = []
-    names = list(_methods.METHODS)
+    names = list(METHODS)
     print(f"{'input':12} {'kernel':12} " + " ".join(f"{m:>10}" for m in names)
           + f" {'scipy auto':>10} {'auto picks':>10} {'fastest':>8}")
     for shape, k in cases:
@@ -161,7 +163,7 @@ def run_table(args):
         times = time_problem(a, b, "same", args.budget)
         cc = {m: times.get(f"cc:{m}") for m in names}
         fastest = min((t, m) for m, t in cc.items() if t is not None)[1]
-        choice = _methods.choose_method(a, b, "same")
+        choice = _signal_methods.choose(a, b, "same")
         cells = [f"{cc[m] * 1e3:10.3f}" if cc[m] is not None else f"{'-':>10}" for m in names]
         print(f"{str(shape):12} {str(kshape):12} " + " ".join(cells)
               + f" {times['sp:auto'] * 1e3:10.3f} {choice:>10} {fastest:>8}", flush=True)

@@ -1,12 +1,11 @@
-"""Constants of the cost model of ``method='auto'`` (``_methods.estimate``).
+"""Constants of the cost model of ``method='auto'`` (``_methods.Registry``).
 
 Written by ``benchmarks/calibrate.py --write``; do not edit by hand.
 Machine: AMD EPYC, SIMD level avx512, 2 threads,
 fitted 2026-12-06.  Units: seconds per feature unit
-(features: ``_methods.FEATURES``); rows (method, dtype class).
+(features: each method's ``features`` in ``_signal_methods.METHODS``);
+rows (method, dtype class).
 """
-THREADS = 2
-
 COSTS = {
     ('direct', 'c16'): (9.157e-07, 8.155e-11, 1.402e-10, 3.588e-11, 0),
     ('direct', 'c8'): (8.601e-07, 7.486e-12, 7.972e-11, 1.876e-11, 0),
@@ -28,6 +27,3 @@ COSTS = {
     ('oa', 'f8'): (2.908e-05, 2.658e-06, 1.519e-08, 7.151e-10, 1.11e-10, 1.329e-10),
 }
 
-# The smallest fixed cost of a method other than 'direct': a problem the
-# direct method finishes sooner goes to it without modelling the others.
-MIN_FIXED_S = 0

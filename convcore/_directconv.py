@@ -7,30 +7,15 @@ direct kernel computes ``out[o] = sum_t x[o + offset + t] * w[t]`` with ``x``
 one operand and ``w`` the other one reversed.
 """
 
+import math
+
+import numpy as np
+
 from . import _direct, _dispatch, _validate
+from ._geometry import same_start_centered, signal_window
+from ._methods import dtype_class
 from ._threads import get_num_threads
-from ._validate import reverse
-
-
-def same_start_centered(n2):
-    """'same' window start of convolve, correlate and convolve2d."""
-    return (n2 - 1) // 2
-
-
-def same_start_corr2d(n2):
-    """'same' window start of correlate2d, which centres even kernels the
-    other way."""
-    return n2 // 2
-
-
-def window(mode, shape1, shape2, same_start=same_start_centered):
-    """(output shape, start in the full convolution) of ``mode``."""
-    if mode == "full":
-        return tuple([max(a + b - 1, 0) for a, b in zip(shape1, shape2)]), (0,) * len(shape1)
-    if mode == "same":
-        return tuple(shape1), tuple([same_start(b) for b in shape2])
-    return (tuple([abs(a - b) + 1 for a, b in zip(shape1, shape2)]),
-            tuple([min(a, b) - 1 for a, b in zip(shape1, shape2)]))
+from ._validate import as_correlation
 
 
 def _correlator(out_shape, offset, result, isa, threads, flip=False):
@@ -48,27 +33,6 @@ def correlate_offsets(x, w, out_shape, offset, result):
     """``out[o] = sum_t x[o + offset + t] * w[t]`` in ``result``'s dtype
     (_correlator)."""
     return _correlator(out_shape, offset, result, _dispatch.isa_level, get_num_threads())(x, w)
-
-
-def check_output(p, q, mode, same_start=same_start_centered):
-    """MemoryError when the ``mode`` window of ``p * q`` breaks convcore's
-    size rule (_validate.check_nbytes), whatever the method: checked before
-    'auto' models the methods, whose arithmetic assumes sizes that exist."""
-    out_shape, _ = window(mode, p.shape, q.shape, same_start)
-    _validate.check_nbytes(out_shape, _validate.result_dtype(p, q, objects=True).itemsize,
-                           "the output")
-
-
-def as_correlation(p, q, mode, same_start, swap):
-    """``(x, w, out_shape, offset, result)``: the ``mode`` window of the full
-    convolution ``p * q`` as ``out[o] = sum_t x[o + offset + t] * w[t]``,
-    with ``q`` as the signal ``x`` when ``swap`` (convolution commutes)."""
-    result = _validate.result_dtype(p, q)
-    out_shape, start = window(mode, p.shape, q.shape, same_start)
-    if swap:
-        p, q = q, p
-    offset = tuple(s - (k - 1) for s, k in zip(start, q.shape))
-    return p, reverse(q), out_shape, offset, result
 
 
 def direct_plan(p, q, mode, same_start=same_start_centered):
@@ -92,3 +56,67 @@ def direct_plan(p, q, mode, same_start=same_start_centered):
 def convolve_direct(p, q, mode, same_start=same_start_centered):
     """``mode`` window of the full convolution ``p * q`` (same rank, >= 1)."""
     return direct_plan(p, q, mode, same_start)(p, q)
+
+
+# --------------------------------------------------------------------------
+# The cost model's view (_methods.Method.features): constants per dtype
+# class fitted by benchmarks/calibrate.py to the features
+#   1, outputs, outputs * kernel rows, multiply-adds in the row kernel
+#   (whole vectors; edges included where they are padded), multiply-adds
+#   in the scalar edge loop.
+
+def _taps_before(t, a, b):
+    """Multiply-adds of the full 1-D convolution of lengths a <= b in its
+    outputs [0, t): output u takes min(u + 1, a, a + b - 1 - u) products."""
+    t = min(max(t, 0), a + b - 1)
+    rise = min(t, a)
+    flat = min(max(t - a, 0), b - a)
+    fall = max(t - b, 0)
+    return rise * (rise + 1) // 2 + flat * a + fall * (a - 1) - fall * (fall - 1) // 2
+
+
+def direct_macs(s1, s2, mode):
+    """Multiply-adds the direct kernel performs on the ``mode`` window
+    (taps outside the input are skipped): a product over axes."""
+    out_shape, start = signal_window(mode, s1, s2)
+    macs = 1
+    for n1, n2, t0, m in zip(s1, s2, start, out_shape):
+        a, b = min(n1, n2), max(n1, n2)
+        macs *= _taps_before(t0 + m, a, b) - _taps_before(t0, a, b)
+    return macs
+
+
+# Elements per AVX2 vector of each class (the SIMD row kernels' width).
+_LANES = {"f4": 8, "f8": 4, "c8": 4, "c16": 2, "scalar": 1}
+
+
+def features(p, q, mode):
+    """(('direct', dtype class), features) of the ``mode`` window of ``p *
+    q``."""
+    out_shape, start = signal_window(mode, p.shape, q.shape)
+    macs = direct_macs(p.shape, q.shape, mode)
+    row_macs = direct_macs(p.shape[-1:], q.shape[-1:], mode)  # along the last axis
+    if q.shape[-1] > p.shape[-1]:
+        p, q = q, p  # the signal is the operand longer along the last axis
+    # The row micro-kernel runs the columns every tap of a kernel row
+    # reaches.  The other (edge) columns run it too, on zero-padded copies,
+    # where a SIMD kernel exists (direct_op.c); otherwise they go through a
+    # scalar loop over the taps that exist.
+    n, k, m = p.shape[-1], q.shape[-1], out_shape[-1]
+    s = start[-1] - (k - 1)
+    lo = min(max(-s, 0), m)
+    hi = min(max(n - k + 1 - s, lo), m)
+    lead = macs // row_macs if row_macs else 0  # multiply-adds per last-axis one
+    cls = dtype_class(np.result_type(p, q))
+    lanes = _LANES[cls]
+
+    def vector_macs(cols):  # the kernel's vectors run whole
+        return -(-cols // lanes) * lanes * k * lead
+
+    n_out = math.prod(out_shape)
+    rows = math.prod(q.shape[:-1])
+    if cls == "scalar":
+        simd, edge = vector_macs(hi - lo), macs - (hi - lo) * k * lead
+    else:
+        simd, edge = vector_macs(lo) + vector_macs(hi - lo) + vector_macs(m - hi), 0
+    return ("direct", cls), (1.0, n_out, n_out * rows, simd, edge)

@@ -1,44 +1,23 @@
-"""The FFT family: fftconvolve, oaconvolve and the 'fft' and 'oa' methods.
+"""scipy.signal's FFT functions and the signal API's 'fft' and 'oa' methods.
 
-The transforms are scipy.fft's pocketfft (called through ``_pocketfft``:
-real transforms for real data, complex for complex, on convcore's threads
-when large: ``fft_workers``).  Around them
-convcore does, in the shape of scipy's ``_freq_domain_conv`` and
-``_apply_conv_mode``: the transform lengths, the padding into workspaces
-(reused per Python thread: ``_scratch``, so concurrent calls share nothing), the spectral product
-and the cropping to the mode's window; for overlap-add also the cutting into
-blocks and the adding of their overlaps (compiled: ``csrc/fft``).
-
-Every output is a window ``[start, start + length)`` per axis of the full
-linear convolution.  Savings over scipy's code, none changing the
-arithmetic of an output sample:
-
-- a circular convolution of length ``M`` equals the linear one on the window
-  when ``M >= max(F - start, start + length, n1, n2)`` (``F`` the full
-  length): what wraps around lands outside the window.  'valid' then needs
-  ``M >= n1`` instead of ``n1 + n2 - 1``, 'same' about ``n2 / 2`` less.
-- large N-D transforms run one axis at a time over the lines the data
-  occupies, not over the zero padding (``_forward``, ``_inverse``);
-- 1-D inputs are transformed as 2 or 4 short polyphase lines in one batch,
-  not as one long line, the first radix step fused into the spectral
-  product (``csrc/fft/split_line.c``).
+Adaptors between scipy's conventions and the FFT engine (``_spectral``,
+``_fftline``, ``_oa``): argument handling (scipy's axes rules, early
+returns, object arrays), the window of each mode (``_geometry``), scipy's
+post-processing of FFT results (integer rounding, the NaN warning), and the
+cost model's view of each method, read from the plan the engine will run.
 """
-import functools
-import math
 import operator
 import warnings
 
 import numpy as np
-import scipy.fft as sp_fft
-from scipy.special import lambertw
 
-from . import _dispatch, _fft, _pocketfft, _scratch
-from ._threads import get_num_threads
-from ._validate import MAX_BYTES, check_mode, check_nbytes, inputs_swap_needed, result_dtype
+from . import _oa
+from ._geometry import crop_window
+from ._methods import dtype_class
+from ._spectral import Plan, crop, fft_window, work_dtype
+from ._validate import check_mode, check_nbytes, inputs_swap_needed, result_dtype
 
 __all__ = ["fftconvolve", "oaconvolve", "method_fft", "method_oa"]
-
-_OP_MUL = _fft.OPS.index("mul")
 
 
 # --------------------------------------------------------------------------
@@ -107,535 +86,12 @@ def _init_axes(in1, in2, mode, axes):
     return in1, in2, axes
 
 
-def conv_window(mode, s1, s2, axes):
-    """Per axis (start, length) of the output in the full result, as scipy's
-    _apply_conv_mode crops: on the convolution axes a window of the full
-    convolution, elsewhere of the broadcast extent."""
-    win = []
-    for a, (n1, n2) in enumerate(zip(s1, s2)):
-        if a in axes:
-            full = n1 + n2 - 1
-            if mode == "full":
-                win.append((0, full))
-            elif mode == "same":
-                win.append(((full - n1) // 2, n1))
-            else:
-                win.append((n2 - 1, n1 - n2 + 1))
-        else:
-            b = max(n1, n2)
-            win.append(((b - n1) // 2, n1) if mode == "same" else (0, b))
-    return win
-
-
-# --------------------------------------------------------------------------
-# dtypes
-
-def _transform_dtype(a):
-    """The dtype scipy.fft transforms ``a`` in: integers and bool as float64
-    (scipy casts integers itself), float16 as float32."""
-    if a.dtype.kind in "biu":
-        return np.dtype(np.float64)
-    if a.dtype == np.float16:
-        return np.dtype(np.float32)
-    return a.dtype.newbyteorder("=")
-
-
-# work_dtype per pair of input dtypes: a few numeric dtypes, and a call
-# may ask several times (about 1 us each worked out).
-_WORK_DTYPES = {}
-
-
-def work_dtype(in1, in2):
-    """The dtype both inputs are transformed in; the result is this dtype
-    (its real counterpart for real inputs), as scipy's fftconvolve returns."""
-    key = (in1.dtype, in2.dtype)
-    dtype = _WORK_DTYPES.get(key)
-    if dtype is None:
-        dtype = _WORK_DTYPES[key] = np.result_type(_transform_dtype(in1), _transform_dtype(in2))
-    return dtype
-
-
-# --------------------------------------------------------------------------
-# The spectral product (compiled) and the transforms
-
-def _row_offsets(x, shape):
-    """Offsets (in elements) of the rows of ``x`` broadcast to ``shape``,
-    None when ``x`` already has ``shape``."""
-    if x.shape == shape:
-        return None
-    off = np.zeros(shape[:-1], np.intp)
-    stride = 1
-    for d in range(len(shape) - 1, -1, -1):
-        if d < len(shape) - 1 and x.shape[d] != 1:
-            idx = np.arange(shape[d], dtype=np.intp) * stride
-            off += idx.reshape((-1,) + (1,) * (len(shape) - 2 - d))
-        stride *= x.shape[d]
-    return off.ravel()
-
-
-def spectral_product(a, b):
-    """``a * b`` with NumPy broadcasting, written into ``a`` when it has the
-    broadcast shape (both are fresh spectra, C-contiguous)."""
-    shape = np.broadcast_shapes(a.shape, b.shape)
-    if a.dtype != b.dtype:
-        dt = np.result_type(a, b)
-        a, b = a.astype(dt, copy=False), b.astype(dt, copy=False)
-    if a.dtype not in (np.complex64, np.complex128):
-        return np.multiply(a, b)  # clongdouble: NumPy's loop
-    # The kernel walks rows of the last axis; a broadcast last axis (rare:
-    # a length-1 non-convolution last axis) is materialised first.
-    for name in ("a", "b"):
-        x = a if name == "a" else b
-        if x.shape[-1] != shape[-1] or not x.flags.c_contiguous:
-            x = np.ascontiguousarray(np.broadcast_to(x, x.shape[:-1] + shape[-1:]))
-            a, b = (x, b) if name == "a" else (a, x)
-    a_off = _row_offsets(a, shape)
-    b_off = _row_offsets(b, shape)
-    if a_off is None and a.flags.writeable:
-        out = a
-    elif b_off is None and b.flags.writeable:
-        out, a, b, a_off, b_off = b, b, a, None, a_off
-    else:
-        out = np.empty(shape, a.dtype)
-    _fft.spectral(a, a_off, b, b_off, out, _OP_MUL, _dispatch.isa_level, get_num_threads())
-    return out
-
-
-# --------------------------------------------------------------------------
-# Plain FFT convolution
-
-def _crop(ret, win):
-    sl = tuple(slice(s, s + n) for s, n in win)
-    if all(s == 0 and n == m for (s, n), m in zip(win, ret.shape)):
-        return ret
-    return ret[sl].copy()
-
-
 def _product(in1, in2, win):
     """The window ``win`` of the broadcast product ``in1 * in2`` (no axis
     convolved), its size checked first (_validate.check_nbytes)."""
     check_nbytes(np.broadcast_shapes(in1.shape, in2.shape), np.result_type(in1, in2).itemsize,
                  "the broadcast product")
-    return _crop(in1 * in2, win)
-
-
-def _check_workspace(elements, dtype):
-    """MemoryError before any workspace is taken when the call's workspaces,
-    about ``elements`` values of the transforms' complex dtype in all, break
-    convcore's size rule (_validate.check_nbytes).  They follow the padded
-    transform, not the output: inputs long along different axes make them
-    far larger than a 'same' or 'valid' output."""
-    check_nbytes((elements,), dtype.itemsize * (1 if dtype.kind == "c" else 2),
-                 "the FFT workspace")
-
-
-def line_need(s1, s2, a, win):
-    """The shortest circular convolution along axis ``a`` that holds the
-    window ``win``."""
-    start, length = win[a]
-    full = s1[a] + s2[a] - 1
-    return max(full - start, start + length, s1[a], s2[a])
-
-
-def _fast_len(n, real):
-    """``scipy.fft.next_fast_len(n, real)`` of a transform that could exist:
-    MemoryError when ``n`` points of 8 bytes (complex64, the least) break
-    convcore's size rule; next_fast_len itself gives up past about 2**60.5
-    points with a ValueError about FFTs."""
-    if n * 8 > MAX_BYTES:
-        check_nbytes((n,), 8, "the FFT workspace")
-    return sp_fft.next_fast_len(n, real)
-
-
-def fft_lengths(s1, s2, axes, win, real):
-    """Per convolution axis the transform length of :func:`fft_window`: the
-    shortest fast length whose circular convolution holds the window."""
-    return [_fast_len(line_need(s1, s2, a, win), real) for a in axes]
-
-
-def _padded_shape(shape, axes, lengths):
-    shape = list(shape)
-    for a, n in zip(axes, lengths):
-        shape[a] = n
-    return shape
-
-
-def _spectrum_shape(shape, axes, lengths, real):
-    shape = _padded_shape(shape, axes, lengths)
-    if real:
-        shape[axes[-1]] = lengths[-1] // 2 + 1
-    return shape
-
-
-def _forward_whole(x, lengths, axes, real, workers, ws, overwrite_x=False):
-    """The transform of ``x`` zero-padded to ``lengths`` along ``axes``, in
-    one call, in workspaces of ``ws`` (a _scratch.Scratch); complex: in
-    place when ``x`` may be overwritten."""
-    xp = ws.padded(x, _padded_shape(x.shape, axes, lengths))
-    if not real and (xp is not x or overwrite_x):
-        out = xp
-    else:
-        out = ws.empty(_spectrum_shape(x.shape, axes, lengths, real),
-                       np.result_type(x, np.complex64))
-    if real:
-        return _pocketfft.r2c(xp, axes, workers, out=out)
-    return _pocketfft.c2c(xp, axes, True, workers, out=out)
-
-
-def _inverse_whole(spec, lengths, axes, real, workers, ws):
-    """The inverse transform of ``spec`` (overwritten) along ``axes``, in
-    ``spec`` or a workspace of ``ws``."""
-    if real:
-        shape = _padded_shape(spec.shape, axes[-1:], lengths[-1:])
-        out = ws.empty(shape, np.finfo(spec.dtype).dtype)
-        return _pocketfft.c2r(spec, axes, lengths[-1], workers, out=out)
-    return _pocketfft.c2c(spec, axes, False, workers, out=spec)
-
-
-def _forward(x, lengths, axes, real, workers, ws):
-    """The transform of ``x`` zero-padded to ``lengths`` along ``axes``, one
-    axis at a time from the last, in one workspace: each 1-D pass runs only
-    over the lines the input occupies in the axes not yet transformed (a
-    padded N-D transform would also transform the padding's zero lines),
-    and writes in place, so the padding is never copied."""
-    last = axes[-1]
-    spec = ws.empty(_spectrum_shape(x.shape, axes, lengths, real),
-                    np.result_type(x.dtype, np.complex64))
-    region = [slice(0, m) for m in x.shape]
-    region[last] = slice(None)
-    occupied = spec[tuple(region)]
-    _scratch.zero_outside(spec, occupied.shape)
-    if real:
-        line_shape = _padded_shape(x.shape, [last], lengths[-1:])
-        _pocketfft.r2c(ws.padded(x, line_shape), [last], workers, out=occupied)
-    else:
-        _pocketfft.c2c(_scratch.fill_padded(occupied, x), [last], True, workers, out=occupied)
-    for a in reversed(axes[:-1]):
-        region[a] = slice(None)
-        occupied = spec[tuple(region)]
-        _pocketfft.c2c(occupied, [a], True, workers, out=occupied)
-    return spec
-
-
-def _inverse(spec, lengths, axes, win, real, workers, ws):
-    """The window ``win`` of the inverse transform of ``spec`` (overwritten):
-    each axis but the last is cropped as soon as it is transformed, so the
-    later passes run over the window's lines only."""
-    y = spec
-    for a in axes[:-1]:
-        _pocketfft.c2c(y, [a], False, workers, out=y)
-        start, length = win[a]
-        y = y[(slice(None),) * a + (slice(start, start + length),)]
-    y = _inverse_whole(y, lengths[-1:], axes[-1:], real, workers, ws)
-    return _crop(y, [(0, n) if a in axes[:-1] else win[a] for a, n in enumerate(y.shape)])
-
-
-# Below this many transform points an N-D transform is one pocketfft call
-# per input: pruning would save less than its extra calls cost (measured on
-# the calibration machine through scipy.fft's public functions: about 25 us
-# per call, 0.1-0.3 ns per n*log2(n); direct calls cost less, so this errs
-# towards fewer calls).
-PRUNE_MIN_POINTS = 1 << 16
-
-# Below this many points per transform (all lines of a call) pocketfft runs
-# on one thread: its thread hand-offs cost more than a second core gives
-# (measured on the calibration machine: complex 23x25x22 and real 349x296
-# transforms ran 1.3-2x slower on two threads, 1080x1080 1.2x faster).
-FFT_THREADS_MIN_POINTS = 1 << 18
-
-
-def transform_points(s1, s2, axes, lengths):
-    """Points of the transform of the broadcast product: ``lengths`` along
-    ``axes``, the broadcast extent along the others."""
-    return math.prod(lengths) * math.prod(max(a, b) for d, (a, b) in enumerate(zip(s1, s2))
-                                          if d not in axes)
-
-
-def fft_workers(points):
-    """pocketfft's thread count for transforms of ``points`` points."""
-    return get_num_threads() if points >= FFT_THREADS_MIN_POINTS else 1
-
-
-# A line of PHASES_MIN_POINTS or more is transformed as 2 or 4 polyphase
-# lines (csrc/fft/split_line.c): pocketfft runs a batch of short lines
-# with SIMD across them, and one long line leaves the caches.  Zen 3, one
-# thread, the transforms of two real lines of 2,000,000 points: 4
-# lines took 0.48x the time of one (a second thread saved nothing); of
-# 16,000 points: 2 lines 0.8x.  Four lines from FOUR_PHASES_MIN_BYTES of
-# workspace on, where two lines of half of it no longer share the 512 KiB
-# L2 (32,000 complex128 points: 4 lines 0.46x the time of 2); below, the
-# radix-4 step costs more than it saves.
-PHASES_MIN_POINTS = 1 << 10
-FOUR_PHASES_MIN_BYTES = 256 << 10
-
-
-def split_layout(need, itemsize):
-    """(phases, m) of a line split for a circular convolution of at least
-    ``need`` points, with complex values of ``itemsize`` bytes: ``phases``
-    lines of the fast length ``m``."""
-    if need < PHASES_MIN_POINTS:
-        phases = 1
-    else:
-        phases = 4 if need * itemsize >= FOUR_PHASES_MIN_BYTES else 2
-    return phases, sp_fft.next_fast_len(-(-need // phases), False)
-
-
-def line_layout(s1, s2, axis, win, dtype):
-    """split_layout of the lines fft_window convolves along ``axis`` in
-    work dtype ``dtype`` (two real lines take the bytes of one complex)."""
-    return split_layout(line_need(s1, s2, axis, win), np.result_type(dtype, np.complex64).itemsize)
-
-
-@functools.lru_cache(maxsize=32)
-def _twiddles(phases, m, count, dtype):
-    tw = _fft.split_twiddles(phases, m, count, dtype)
-    if tw is not None:
-        tw.flags.writeable = False
-    return tw
-
-
-def fft_path(s1, s2, axes, lengths, dtype):
-    """How fft_window transforms inputs of work dtype ``dtype``: for one
-    line per input, 'split' (float32/64, complex64/128: polyphase lines,
-    _split_line) or 'line' (one transform per line); else 'whole' (one N-D
-    call per transform) or 'pruned' (_forward and _inverse, one axis at a
-    time)."""
-    if len(axes) == 1 and math.prod(s1) == s1[axes[0]] and math.prod(s2) == s2[axes[0]]:
-        return "split" if dtype in _SPLIT_DTYPES else "line"
-    if len(axes) > 1 and math.prod(lengths) >= PRUNE_MIN_POINTS:
-        return "pruned"
-    return "whole"
-
-
-_SPLIT_DTYPES = tuple(map(np.dtype, ("f4", "f8", "c8", "c16")))
-
-
-def _interleaved(phases, m, dtype, axis, ndim, win):
-    """A fresh line of phases*m points, as the (phases, m) view the inverse
-    transforms of the phases write, and the window ``win`` of it reshaped
-    to ``ndim`` dimensions (the line along ``axis``)."""
-    line = np.empty(phases * m, dtype)
-    start, length = win[axis]
-    window = line[start:start + length].reshape([length if a == axis else 1
-                                                 for a in range(ndim)])
-    return line.reshape(m, phases).T, window
-
-
-def _split_line(x1, x2, axis, win, ws):
-    """The window ``win`` of the convolution of two lines (every axis but
-    ``axis`` of length 1): both inputs' polyphase components (split_layout)
-    in one batch of transforms (real ones: half spectra), the product with
-    the first radix step (_fft.split_product), then the inverse transforms
-    of the result's components, written interleaved."""
-    dtype = x1.dtype
-    real = dtype.kind == "f"
-    phases, m = line_layout(x1.shape, x2.shape, axis, win, dtype)
-    z = ws.empty((2, phases, m), dtype)
-    for zx, x in zip(z, (x1, x2)):
-        line = x.reshape(-1)
-        for r in range(phases):
-            part = line[r::phases]
-            zx[r, :part.size] = part
-            zx[r, part.size:] = 0
-    if real:
-        spec = _pocketfft.r2c(z, [2], 1, out=ws.empty((2, phases, m // 2 + 1),
-                                                      np.result_type(dtype, np.complex64)))
-    else:
-        spec = _pocketfft.c2c(z, [2], True, 1, out=z)
-    d = _fft.split_product(spec[0], spec[1], m, _twiddles(phases, m, spec.shape[2], spec.dtype),
-                           get_num_threads())
-    phased, window = _interleaved(phases, m, dtype, axis, x1.ndim, win)
-    if real:
-        _pocketfft.c2r(d, [1], m, 1, out=phased)
-    else:
-        _pocketfft.c2c(d, [1], False, 1, out=phased)
-    return window
-
-
-def fft_window(in1, in2, axes, win):
-    """The window ``win`` of ``in1 * in2`` (convolution along ``axes``,
-    broadcasting elsewhere) by one FFT of each input."""
-    dtype = work_dtype(in1, in2)
-    real = dtype.kind != "c"
-    fshape = fft_lengths(in1.shape, in2.shape, axes, win, real)
-    # Two spectra and an inverse transform of this size at most (as the cost
-    # model counts them: _methods._fft_features).
-    points = transform_points(in1.shape, in2.shape, axes, fshape)
-    _check_workspace(3 * points, dtype)
-    path = fft_path(in1.shape, in2.shape, axes, fshape, dtype)
-    x1, x2 = in1.astype(dtype, copy=False), in2.astype(dtype, copy=False)
-    with _scratch.Scratch() as ws:
-        if path == "split":
-            return _split_line(x1, x2, axes[0], win, ws)
-        workers = fft_workers(points)
-        if path == "pruned":
-            sp1 = _forward(x1, fshape, axes, real, workers, ws)
-            sp2 = _forward(x2, fshape, axes, real, workers, ws)
-            return ws.detach(_inverse(spectral_product(sp1, sp2), fshape, axes, win, real,
-                                      workers, ws))
-        sp1 = _forward_whole(x1, fshape, axes, real, workers, ws)
-        sp2 = _forward_whole(x2, fshape, axes, real, workers, ws)
-        # The circular result is indexed from 0 like the full one: crop directly.
-        y = _inverse_whole(spectral_product(sp1, sp2), fshape, axes, real, workers, ws)
-        return ws.detach(_crop(y, win))
-
-
-# --------------------------------------------------------------------------
-# Overlap-add
-
-def fft_cost(n):
-    """The FFT cost model: n*log2(n) per transform of n points."""
-    return n * math.log2(n) if n > 1 else 0.0
-
-
-def block_candidates(n_long, n_short, real):
-    """Block lengths N for one axis: fast lengths whose step N - K + 1 holds
-    the K - 1 overlap (so each tail meets only the next block), up to the
-    plain FFT's length, which means one block (no blocking)."""
-    k = n_short
-    plain = _fast_len(n_long + k - 1, real)
-    cands = {plain}
-    if k > 2:
-        # scipy's choice (_calc_oa_lens: the optimum of N*log2(2N)/(N-K+1)),
-        # so the minimum over the candidates can only be at least as good.
-        opt = -(k - 1) * lambertw(-1 / (2 * math.e * (k - 1)), k=-1).real
-        cands.add(_fast_len(math.ceil(opt), real))
-    n = max(2 * k - 2, 2)
-    while n < plain:
-        cands.add(_fast_len(n, real))
-        n = int(n * 1.08) + 1
-    return sorted(c for c in cands if c <= plain and (c == plain or c - k + 1 >= k - 1))
-
-
-def oa_cost(plan):
-    """Model cost of an overlap-add plan: every block transform of both
-    inputs and the inverse of every output block, n*log2(n) each.  ``plan``
-    is a list of per-axis (N, nsteps_long) with nsteps_long == 1 meaning the
-    axis is not blocked."""
-    size = 1
-    nblocks = 1
-    for n, steps in plan:
-        size *= n
-        nblocks *= steps
-    # long input: nblocks blocks, short input: 1, output: nblocks.
-    return (2 * nblocks + 1) * fft_cost(size)
-
-
-def _steps(n_long, n_short, n):
-    return math.ceil(n_long / (n - n_short + 1))
-
-
-def plan_oa(lens, real):
-    """Per axis block length N minimising oa_cost (coordinate descent from
-    the plain FFT on every axis).  ``lens``: per convolution axis (n1, n2).
-    Returns (per-axis (N, nsteps) pairs, model cost)."""
-    return _plan_oa(tuple((a, b) for a, b in lens), real)
-
-
-@functools.lru_cache(maxsize=256)
-def _plan_oa(lens, real):
-    """plan_oa on a hashable ``lens``; cached, since the search costs about a
-    millisecond of Python per call."""
-    cands = [block_candidates(max(a, b), min(a, b), real) for a, b in lens]
-    choice = [c[-1] for c in cands]  # plain everywhere
-
-    def plan(ch):
-        return [(n, _steps(max(a, b), min(a, b), n) if n != c[-1] else 1)
-                for n, (a, b), c in zip(ch, lens, cands)]
-
-    best = oa_cost(plan(choice))
-    for _ in range(2):
-        changed = False
-        for i, c in enumerate(cands):
-            for n in c:
-                trial = choice[:i] + [n] + choice[i + 1:]
-                cost = oa_cost(plan(trial))
-                if cost < best:
-                    best, choice, changed = cost, trial, True
-        if not changed:
-            break
-    return tuple(plan(choice)), best
-
-
-def _blocks(x, dtype, cuts, workers, ws):
-    """The workspace of ``x``: every axis ``d`` in ``cuts`` becomes the pair
-    (block, position) of ``cuts[d] = (step, steps, n)``, block s holding
-    samples [s*step, s*step + step) then zeros up to n (steps == 1, step ==
-    x.shape[d]: the axis zero-padded to n).  One compiled pass over every
-    axis, straight from ``x`` when it has the dtype and its rows are
-    contiguous."""
-    m = max(cuts) + 1
-    x = np.asarray(x, dtype)
-    if x.size and not x[(0,) * (m - 1)].flags.c_contiguous:
-        x = np.ascontiguousarray(x)
-    per_axis = [cuts.get(d, (max(x.shape[d], 1), 1, x.shape[d])) for d in range(m)]
-    blocks = ws.empty(tuple(v for _, steps, n in per_axis for v in (steps, n)) + x.shape[m:],
-                      dtype)
-    _fft.oa_fill(x, per_axis, blocks, workers)
-    # Axes not in cuts are copied whole: drop their block axis of length 1.
-    return blocks.reshape(tuple(v for d in range(x.ndim) for v in
-                                ((x.shape[d],) if d not in cuts else cuts[d][1:])))
-
-
-def oa_window(in1, in2, axes, win, plan):
-    """The window ``win`` of ``in1 * in2`` by overlap-add with ``plan`` (per
-    convolution axis (N, nsteps); nsteps == 1: that axis is transformed
-    whole at length N)."""
-    dtype = work_dtype(in1, in2)
-    plans = dict(zip(axes, plan))
-    # The long input's blocks, the short input and the output blocks, over
-    # the broadcast axes too (as _methods._oa_features counts them).
-    nblocks = math.prod(steps for _, steps in plan)
-    _check_workspace((2 * nblocks + 1) * math.prod(n for n, _ in plan)
-                     * transform_points(in1.shape, in2.shape, axes, []), dtype)
-    # The longer input is cut into blocks of step N - K + 1 (in1 on a tie),
-    # the other zero-padded to N; K - 1 <= step, so each block's tail meets
-    # only the next block.
-    cuts = ({}, {})
-    for d, (n, steps) in plans.items():
-        k = min(in1.shape[d], in2.shape[d])
-        longer = 0 if in1.shape[d] >= in2.shape[d] else 1
-        for i, x in enumerate((in1, in2)):
-            blocked = steps > 1 and i == longer
-            cuts[i][d] = (n - k + 1, steps, n) if blocked else (x.shape[d], 1, n)
-    with _scratch.Scratch() as ws:
-        return ws.detach(_oa_blocks(in1, in2, axes, win, plans, cuts, dtype, ws))
-
-
-def _oa_blocks(in1, in2, axes, win, plans, cuts, dtype, ws):
-    """oa_window's transforms and overlap-add, in workspaces of ``ws``."""
-    real = dtype.kind != "c"
-    # Workspace axes: every convolution axis d is the pair at d + (number of
-    # convolution axes before d).
-    fft_axes = [d + i + 1 for i, d in enumerate(axes)]
-    lengths = [plans[d][0] for d in axes]
-    specs, points = [], []
-    threads = get_num_threads()  # of the compiled block passes
-    for x, c in zip((in1, in2), cuts):
-        blocks = _blocks(x, dtype, c, threads, ws)
-        workers = fft_workers(blocks.size)
-        specs.append(_forward_whole(blocks, lengths, fft_axes, real, workers, ws,
-                                    overwrite_x=True))
-        points.append(blocks.size)
-    prod = spectral_product(specs[0], specs[1])
-    del specs
-    y = np.ascontiguousarray(_inverse_whole(prod, lengths, fft_axes, real,
-                                            fft_workers(max(points)), ws))
-    # Overlap-add and crop, one convolution axis at a time from the last, so
-    # the pairs before it keep their positions; the first pass reads the
-    # inverse transform, the last writes the result.
-    for i in range(len(axes) - 1, -1, -1):
-        d = axes[i]
-        n, steps = plans[d]
-        step = n - min(in1.shape[d], in2.shape[d]) + 1 if steps > 1 else n
-        start, length = win[d]
-        p = d + i  # position of axis d's pair
-        shape = y.shape[:p] + (length,) + y.shape[p + 2:]
-        out = ws.empty(shape, y.dtype) if i else np.empty(shape, y.dtype)
-        _fft.oa_add(y, p, step, start, out, threads)
-        y = out
-    # Axes not convolved: the broadcast extent, cropped by 'same' (rare).
-    return _crop(y, [(0, m) if d in plans else win[d] for d, m in enumerate(y.shape)])
+    return crop(in1 * in2, win)
 
 
 # --------------------------------------------------------------------------
@@ -684,12 +140,12 @@ def oaconvolve(in1, in2, mode="full", axes=None):
     ``scipy.signal.oaconvolve``.
 
     The block length along each axis minimises a model of the total FFT work
-    (n*log2(n) per block transform, :func:`plan_oa`); where one block is
+    (n*log2(n) per block transform, ``_oa.plan_oa``); where one block is
     cheapest the axis is transformed whole, and with one block on every axis
     this is :func:`fftconvolve` (as scipy's oaconvolve falls back to it).
     Parameters and result as :func:`fftconvolve`.
     """
-    return _public_conv(in1, in2, mode, axes, _oa_or_fft)
+    return _public_conv(in1, in2, mode, axes, _oa.overlap_add)
 
 
 def _public_conv(in1, in2, mode, axes, compute):
@@ -702,20 +158,12 @@ def _public_conv(in1, in2, mode, axes, compute):
     check_mode(mode, wording="acceptable")
     p, q, axes = _init_axes(in1, in2, mode, axes)
     axes = sorted(axes)
-    win = conv_window(mode, p.shape, q.shape, axes)
+    win = crop_window(mode, p.shape, q.shape, axes)
     check_nbytes([n for _, n in win], work_dtype(p, q).itemsize, "the output")
     if not axes:
         return _product(p, q, win)  # object arrays stay object, as in scipy
     p, q = (_transformable(x, "in1" if x is in1 else "in2") for x in (p, q))
     return compute(p, q, axes, win)
-
-
-def _oa_or_fft(in1, in2, axes, win):
-    real = work_dtype(in1, in2).kind != "c"
-    plan, _ = plan_oa([(in1.shape[a], in2.shape[a]) for a in axes], real)
-    if all(steps == 1 for _, steps in plan):
-        return fft_window(in1, in2, axes, win)
-    return oa_window(in1, in2, axes, win, plan)
 
 
 # --------------------------------------------------------------------------
@@ -763,7 +211,7 @@ def method_setup(p, q, mode):
     if mode == "valid" and any(a < b for a, b in zip(p.shape, q.shape)):
         p, q = q, p
     axes = [a for a in range(p.ndim) if p.shape[a] != 1 and q.shape[a] != 1]
-    return p, q, axes, conv_window(mode, p.shape, q.shape, axes)
+    return p, q, axes, crop_window(mode, p.shape, q.shape, axes)
 
 
 def _method(p, q, mode, compute):
@@ -787,4 +235,31 @@ def method_fft(p, q, mode):
 def method_oa(p, q, mode):
     """'oa': the mode window of ``p * q`` by overlap-add (one block on every
     axis is the plain FFT, as in scipy)."""
-    return _method(p, q, mode, _oa_or_fft)
+    return _method(p, q, mode, _oa.overlap_add)
+
+
+# --------------------------------------------------------------------------
+# The cost model's view (_methods.Method.features), constants fitted by
+# benchmarks/calibrate.py per transform dtype class
+
+def _setup(p, q, mode):
+    """(work dtype, p, q, axes, window) as the methods transform."""
+    dtype = work_dtype(p, q)
+    return (dtype, *method_setup(p, q, mode))
+
+
+def fft_features(p, q, mode):
+    """(('fft', class), features) of 'fft' on the ``mode`` window of ``p *
+    q``: those of the plan it runs (_spectral.Plan.features)."""
+    dtype, p, q, axes, win = _setup(p, q, mode)
+    return ("fft", dtype_class(dtype)), Plan(p.shape, q.shape, axes, win, dtype).features()
+
+
+def oa_features(p, q, mode):
+    """(('oa', class), features) of 'oa', or those of 'fft' when its plan
+    blocks no axis (it then runs the plain FFT)."""
+    dtype, p, q, axes, _ = _setup(p, q, mode)
+    plan, _ = _oa.plan_oa([(p.shape[a], q.shape[a]) for a in axes], dtype.kind != "c")
+    if not _oa.blocked(plan):
+        return fft_features(p, q, mode)
+    return ("oa", dtype_class(dtype)), _oa.features(p.shape, q.shape, axes, plan)

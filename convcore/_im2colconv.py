@@ -14,12 +14,15 @@ gives NaN where it meets the padding, as scipy's N-D direct path does (the
 direct method skips those terms).
 """
 import contextlib
+import math
 
 import numpy as np
 
 from . import _im2col, _validate
-from ._directconv import as_correlation, same_start_centered
+from ._geometry import same_start_centered, signal_window
+from ._methods import dtype_class
 from ._threads import blas_threads, get_num_threads
+from ._validate import as_correlation
 
 _BLAS_CODES = frozenset(_im2col.BLAS_DTYPE_CODES)
 
@@ -73,3 +76,12 @@ def method_im2col(p, q, mode, same_start=same_start_centered,
     """
     return correlate_offsets_im2col(*as_correlation(p, q, mode, same_start, q.size > p.size),
                                     block_bytes=block_bytes)
+
+
+def features(p, q, mode):
+    """(('im2col', dtype class), features) of the ``mode`` window of ``p *
+    q``: 1, outputs, outputs * kernel size (patch elements filled and
+    reduced); constants fitted by benchmarks/calibrate.py."""
+    out_shape, _ = signal_window(mode, p.shape, q.shape)
+    n_out = math.prod(out_shape)
+    return ("im2col", dtype_class(np.result_type(p, q))), (1.0, n_out, n_out * min(p.size, q.size))

@@ -6,63 +6,28 @@ found (by identity) to one of scipy's originals is recorded as
 writes the recorded originals back.  Function objects themselves are never
 modified, so scipy is restored exactly.  scipy's originals are recorded
 once, before convcore first patches scipy or first needs them
-(:func:`scipy_functions`); convcore's signal functions hand object arrays
-to them.
+(``_scipy_originals``); convcore's signal functions hand object arrays to
+them.
 """
 import inspect
 import sys
 import threading
 
+from . import _signal
+from ._scipy_originals import scipy_functions
+
 __all__ = ["patch_scipy", "unpatch_scipy"]
 
-NAMES = ("convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "correlate2d",
-         "choose_conv_method")
-
-
 _lock = threading.RLock()
-_scipy = {}
 
-
-def scipy_functions():
-    """``{name: the object scipy.signal exports}``, recorded at the first
-    call (importing scipy.signal then, not with convcore): the originals
-    that patching replaces and unpatching puts back, and what convcore hands
-    object arrays to.  This copy of convcore records them before it first
-    patches scipy; should another copy (imported anew after its modules were
-    dropped from ``sys.modules``) have patched scipy by then, that copy's
-    record is taken, so these are always scipy's own functions."""
-    with _lock:
-        if not _scipy:
-            import scipy.signal
-
-            exported = {name: getattr(scipy.signal, name) for name in NAMES}
-            bare = inspect.unwrap(exported["convolve"])
-            if not (bare.__module__ or "").startswith("scipy."):
-                # convcore's convolve; its module (_signal) holds its copy's _patch.
-                other = getattr(bare, "__globals__", {}).get("_patch")
-                record = getattr(other, "scipy_functions", None)
-                if record is not None:
-                    exported = dict(record())
-            _scipy.update(exported)
-    return _scipy
-
-
-_replacements = {}   # scipy.signal name -> the convcore function replacing it
-
-
-def replacements():
-    """``{scipy.signal name: the convcore function that replaces it}``.
-    ``choose_conv_method``'s replacement answers in scipy's method names
-    (``_methods.choose_conv_method_as_scipy``).  Imported on first use:
-    ``_signal`` imports this module."""
-    if not _replacements:
-        from . import _methods, _signal
-        _replacements.update(
-            convolve=_signal.convolve, correlate=_signal.correlate,
-            fftconvolve=_signal.fftconvolve, oaconvolve=_signal.oaconvolve,
-            convolve2d=_signal.convolve2d, correlate2d=_signal.correlate2d,
-            choose_conv_method=_methods.choose_conv_method_as_scipy)
-    return _replacements
+# scipy.signal name -> the convcore function replacing it.
+# ``choose_conv_method``'s replacement answers in scipy's method names.
+REPLACEMENTS = {
+    "convolve": _signal.convolve, "correlate": _signal.correlate,
+    "fftconvolve": _signal.fftconvolve, "oaconvolve": _signal.oaconvolve,
+    "convolve2d": _signal.convolve2d, "correlate2d": _signal.correlate2d,
+    "choose_conv_method": _signal.choose_conv_method_as_scipy,
+}
 
 
 # Kept in the module that defines scipy's convolve: there its only caller is
@@ -109,7 +74,7 @@ def _install():
             name, original = hit
             if modname == defining and name in _KEEP_IN_DEFINING_MODULE:
                 continue
-            replacement = replacements()[name]
+            replacement = REPLACEMENTS[name]
             setattr(mod, key, replacement)
             _records.append((mod, key, original, replacement))
 
@@ -125,7 +90,7 @@ def _uninstall():
     # A module imported while patched most likely imported from
     # scipy.signal, so it gets what scipy.signal exports (the function
     # itself unless SCIPY_ARRAY_API wraps it).
-    restore = {id(fn): scipy_functions()[name] for name, fn in replacements().items()}
+    restore = {id(fn): scipy_functions()[name] for name, fn in REPLACEMENTS.items()}
     for modname, mod in _scipy_modules():
         if modname in _known_modules:
             continue

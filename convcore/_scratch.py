@@ -89,11 +89,6 @@ class Scratch:
             pooled = any(root is b for b in self._taken)
         return y.copy() if pooled else y
 
-    def zeros(self, shape, dtype):
-        a = self.empty(shape, dtype)
-        a[...] = 0
-        return a
-
     def padded(self, x, shape):
         """``x`` in the leading corner of zeros of ``shape`` (x itself when
         it already has that shape)."""

@@ -7,6 +7,7 @@ import sys
 import numpy as np
 
 from . import _direct
+from ._geometry import correlation_offsets, signal_window
 
 MODES = ("full", "same", "valid")
 BOUNDARIES = {"fill": "fill", "pad": "fill", "wrap": "wrap", "circular": "wrap",
@@ -163,3 +164,22 @@ def conj(a):
 
 def reverse(a):
     return a[(slice(None, None, -1),) * a.ndim]
+
+
+def as_correlation(p, q, mode, same_start, swap):
+    """``(x, w, out_shape, offset, result)``: the ``mode`` window of the full
+    convolution ``p * q`` as ``out[o] = sum_t x[o + offset + t] * w[t]``,
+    the compiled kernels' form, with ``q`` as the signal ``x`` when ``swap``
+    (convolution commutes) and ``result`` scipy's result dtype."""
+    result = result_dtype(p, q)
+    out_shape, start = signal_window(mode, p.shape, q.shape, same_start)
+    if swap:
+        p, q = q, p
+    return p, reverse(q), out_shape, correlation_offsets(start, q.shape), result
+
+
+def object_arrays(p, q):
+    """True when either input is an object array: 'auto' and 'direct' hand
+    those to scipy (exact Python arithmetic), the FFT methods convert them
+    to float64 as scipy.fft does."""
+    return p.dtype.kind == "O" or q.dtype.kind == "O"

@@ -3,8 +3,9 @@
 Set ``CONVCORE_WISDOM`` to a file path before importing convcore.  Then every
 ``choose_conv_method(..., measure=True)`` records its timings there, and
 ``method='auto'`` runs the method measured fastest for a problem of the same
-shapes, dtypes, mode, thread count and SIMD level, falling back to the cost
-model for problems never measured.  Unset (the default), nothing is read or
+key (the op family names its problems: the signal API by mode, shapes and
+dtypes), thread count and SIMD level, falling back to the cost model for
+problems never measured.  Unset (the default), nothing is read or
 written.
 
 Several processes may share one file: a writer holds an exclusive lock on
@@ -28,10 +29,10 @@ _loaded = {"path": None, "mtime": None, "entries": {}}
 PATH = os.environ.get("CONVCORE_WISDOM") or None
 
 
-def key(in1, in2, mode):
-    """Everything the fastest method depends on, as one string."""
-    return (f"{mode}|{in1.shape}|{in1.dtype.str}|{in2.shape}|{in2.dtype.str}"
-            f"|threads={get_num_threads()}|isa={_dispatch.isa_level}")
+def _full_key(key):
+    """The caller's problem ``key`` and everything else the fastest method
+    depends on, as one string."""
+    return f"{key}|threads={get_num_threads()}|isa={_dispatch.isa_level}"
 
 
 def _read(file):
@@ -57,12 +58,12 @@ def _entries(file):
     return _loaded["entries"]
 
 
-def lookup(in1, in2, mode):
-    """The method measured fastest for this problem, or None."""
+def lookup(key):
+    """The method measured fastest for the problem named ``key``, or None."""
     file = PATH
     if file is None:
         return None
-    entry = _entries(file).get(key(in1, in2, mode))
+    entry = _entries(file).get(_full_key(key))
     return entry.get("method") if isinstance(entry, dict) else None
 
 
@@ -83,14 +84,15 @@ def _locked(file):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def record(in1, in2, mode, method, times):
-    """Store a measured choice (a no-op when the cache is off)."""
+def record(key, method, times):
+    """Store the measured choice for the problem named ``key`` (a no-op
+    when the cache is off)."""
     file = PATH
     if file is None:
         return
     with _locked(file):
         entries = _read(file)
-        entries[key(in1, in2, mode)] = {"method": method, "times": times}
+        entries[_full_key(key)] = {"method": method, "times": times}
         directory = os.path.dirname(os.path.abspath(file))
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".convcore-wisdom-")
         try:

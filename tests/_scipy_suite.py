@@ -19,9 +19,9 @@ import sys
 import pytest
 
 import convcore
-from convcore import _patch
+from convcore import _patch, _scipy_originals
 
-NAMES = _patch.NAMES
+NAMES = _scipy_originals.NAMES
 
 # Made against scipy 1.17.1 (numpy backend; SCIPY_ARRAY_API unset).
 SELECTION = {
@@ -87,7 +87,7 @@ class ScipySuitePlugin:
         modules = {item.module for item in session.items}
         for mod in modules:
             for name in NAMES:
-                if name in vars(mod) and vars(mod)[name] is not _patch.replacements()[name]:
+                if name in vars(mod) and vars(mod)[name] is not _patch.REPLACEMENTS[name]:
                     raise pytest.UsageError(
                         f"{mod.__name__}.{name} is not convcore's: scipy was not patched "
                         "before the test module was imported")
@@ -106,7 +106,7 @@ def _share_capabilities():
     for name in NAMES:
         original = getattr(scipy.signal, name)
         if original in table:
-            table[_patch.replacements()[name]] = table[original]
+            table[_patch.REPLACEMENTS[name]] = table[original]
 
 
 def main(argv):

@@ -9,7 +9,8 @@ import pytest
 import scipy.fft as sp_fft
 import scipy.signal as ss
 
-from convcore import _dispatch, _fft, _fftconv
+from convcore import _dispatch, _fft, _fftconv, _oa, _spectral
+from convcore._geometry import crop_window
 from convcore._dispatch import ISA_NAMES
 
 ISAS = _dispatch.supported_isas()
@@ -54,7 +55,7 @@ def test_spectral_in_place_and_broadcast_rows(isa):
     a = _cplx(rng, (4, 3, 37), np.complex128)
     b = _cplx(rng, (1, 3, 37), np.complex128)
     expected = _exact_product(a, np.broadcast_to(b, a.shape))
-    b_off = _fftconv._row_offsets(b, a.shape)
+    b_off = _spectral._row_offsets(b, a.shape)
     np.testing.assert_array_equal(b_off, np.tile(np.arange(3) * 37, 4))
     _fft.spectral(a, None, b, b_off, a, MUL, level, 2)  # out is a
     np.testing.assert_array_equal(a, expected)
@@ -64,7 +65,7 @@ def test_spectral_product_broadcasts_like_numpy():
     rng = np.random.default_rng(6)
     for sa, sb in [((5, 1, 9), (1, 4, 9)), ((2, 3, 1), (2, 1, 6)), ((7,), (7,))]:
         a, b = _cplx(rng, sa, np.complex128), _cplx(rng, sb, np.complex128)
-        np.testing.assert_allclose(_fftconv.spectral_product(a.copy(), b), a * b,
+        np.testing.assert_allclose(_spectral.spectral_product(a.copy(), b), a * b,
                                    rtol=1e-15, atol=1e-15)
 
 
@@ -381,16 +382,16 @@ def test_oa_window_matches_fft_window(d1, d2, mode, s1, s2, n_of):
             .astype(d) for s, d in ((s1, d1), (s2, d2)))
     a, b, axes = _fftconv._init_axes(a, b, mode, None)
     axes = sorted(axes)
-    win = _fftconv.conv_window(mode, a.shape, b.shape, axes)
+    win = crop_window(mode, a.shape, b.shape, axes)
     plan = _plan_for([a.shape[d] for d in axes], [b.shape[d] for d in axes],
                      [n_of[d] for d in axes])
-    expected = _fftconv.fft_window(a, b, axes, win)
+    expected = _spectral.fft_window(a, b, axes, win)
     tol = 1e3 * np.finfo(expected.dtype).eps * max(1.0, np.abs(expected).max())
     layouts = [(a, b), (np.asfortranarray(a), b[..., ::-1].copy()[..., ::-1]),
                (a.astype(a.dtype.newbyteorder(">")), np.repeat(b, 2, axis=-1)[..., ::2]),
                (a[::-1].copy()[::-1], np.repeat(b, 2, axis=0)[::2])]
     for x, h in layouts:
-        got = _fftconv.oa_window(x, h, axes, win, plan)
+        got = _oa.oa_window(x, h, axes, win, plan)
         assert got.shape == expected.shape and got.dtype == expected.dtype
         assert got.flags.c_contiguous
         np.testing.assert_allclose(got, expected, rtol=0, atol=tol)

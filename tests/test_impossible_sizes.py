@@ -232,12 +232,12 @@ check("auto", out.shape == (10**5, 2) and time.perf_counter() - t < 10)
 check("auto's choice", convcore.choose_conv_method(p, q, "same") not in ("fft", "oa"))
 # measure=True leaves the refused methods out.  (im2col is left out of the
 # candidates here: it multiplies the zero padding too, 4e10 terms.)
-from convcore import _methods
-_methods._exact_methods = lambda p, q: ["direct", "fft", "oa"]
+from convcore import _signal, _signal_methods
+_signal_methods.exact_methods = lambda p, q: ["direct", "fft", "oa"]
 best, times = convcore.choose_conv_method(p, q, "same", measure=True)
 check(f"measure: {best} of {sorted(times)}", best == "direct" and list(times) == ["direct"])
 # ... and so does the one patch_scipy puts in scipy.signal, in scipy's names.
-best, times = _methods.choose_conv_method_as_scipy(p, q, "same", measure=True)
+best, times = _signal.choose_conv_method_as_scipy(p, q, "same", measure=True)
 check(f"patched measure: {best} of {sorted(times)}", best == "direct" and list(times) == ["direct"])
 ''',
 }

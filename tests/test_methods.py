@@ -1,5 +1,5 @@
 """choose_conv_method, the cost model of 'auto' and the opt-in measurement
-cache (convcore/_methods.py, _cost_table.py, _wisdom.py)."""
+cache (convcore/_methods.py, _signal_methods.py, _cost_table.py, _wisdom.py)."""
 import itertools
 import json
 import os
@@ -12,8 +12,11 @@ import pytest
 import scipy.signal as ss
 
 import convcore
-from convcore import _cost_table, _methods, _plans, _wisdom
-from convcore._directconv import window
+from convcore import _directconv, _methods, _plans, _signal, _signal_methods, _wisdom
+from convcore._geometry import signal_window
+from convcore._signal_methods import METHODS, problem_key
+
+ROUNDING = [m for m in METHODS if METHODS[m].rounds]
 
 from conftest import run_python
 
@@ -33,7 +36,7 @@ def _rand(shape, dtype, seed=0):
 def _brute_macs(s1, s2, mode):
     """Non-zero products of ones(s1) * ones(s2) inside the mode's window."""
     full = ss.convolve(np.ones(s1), np.ones(s2), method="direct")
-    shape, start = window(mode, s1, s2)
+    shape, start = signal_window(mode, s1, s2)
     return int(round(full[tuple(slice(a, a + n) for a, n in zip(start, shape))].sum()))
 
 
@@ -45,31 +48,31 @@ def test_direct_macs_counts_every_product_in_the_window(mode):
             if mode == "valid" and not (all(x >= y for x, y in zip(a, b))
                                         or all(y >= x for x, y in zip(a, b))):
                 continue
-            assert _methods._direct_macs(a, b, mode) == _brute_macs(a, b, mode), (a, b)
+            assert _directconv.direct_macs(a, b, mode) == _brute_macs(a, b, mode), (a, b)
 
 
 def test_direct_features_split_simd_and_edge_work():
     """SIMD dtypes run every column in the row kernel (edges padded, whole
     vectors); the others run the interior there and the edges in a scalar
     loop over the taps that exist."""
-    lead = _methods._direct_macs((40,), (3,), "full")  # multiply-adds per row tap
+    lead = _directconv.direct_macs((40,), (3,), "full")  # multiply-adds per row tap
     a, b = np.zeros((40, 100)), np.zeros((3, 9))
-    _, (one, n_out, row_work, simd, edge) = _methods._direct_features(a, b, "full")
+    _, (one, n_out, row_work, simd, edge) = _directconv.features(a, b, "full")
     assert simd == 108 * 9 * lead and edge == 0
     assert n_out == 42 * 108 and row_work == n_out * 3
     ai, bi = a.astype(np.int32), b.astype(np.int32)
-    *_, simd, edge = _methods._direct_features(ai, bi, "full")[1]
+    *_, simd, edge = _directconv.features(ai, bi, "full")[1]
     assert simd == 92 * 9 * lead
-    assert simd + edge == _methods._direct_macs(a.shape, b.shape, "full")
+    assert simd + edge == _directconv.direct_macs(a.shape, b.shape, "full")
     # 'valid' runs every column in the kernel: no edge work.
-    assert _methods._direct_features(ai, bi, "valid")[1][4] == 0
+    assert _directconv.features(ai, bi, "valid")[1][4] == 0
 
 
 @pytest.mark.parametrize("dtype", ["f4", "f8", "c8", "c16"])
 def test_cost_table_covers_every_method_and_grows_with_the_problem(dtype):
-    for m in _methods.METHODS:
-        small = _methods.estimate(m, _rand((100,), dtype), _rand((10,), dtype), "full")
-        large = _methods.estimate(m, _rand((100_000,), dtype), _rand((1000,), dtype), "full")
+    for m in METHODS:
+        small = METHODS.estimate(m, _rand((100,), dtype), _rand((10,), dtype), "full")
+        large = METHODS.estimate(m, _rand((100_000,), dtype), _rand((1000,), dtype), "full")
         assert small is not None and 0 < small < large, m
 
 
@@ -85,37 +88,32 @@ def test_dtype_classes():
 def test_choose_conv_method_predicts_the_cheapest_estimate(shapes, mode):
     a, b = _rand(shapes[0], "f8"), _rand(shapes[1], "f8")
     name = convcore.choose_conv_method(a, b, mode)
-    assert name in _methods.METHODS
+    assert name in METHODS
     again, costs = convcore.choose_conv_method(a, b, mode, explain=True)
     assert again == name
-    assert set(costs) == set(_methods.METHODS)
+    assert set(costs) == set(METHODS)
     assert all(t > 0 for t in costs.values())
-    if costs["direct"] > _cost_table.MIN_FIXED_S:
-        # the FFT wins near ties: others must beat FFT_MARGIN times its cost
-        margined = dict(costs, fft=costs["fft"] * _methods.FFT_MARGIN)
-        assert name == min(margined, key=margined.get)
-    else:
-        assert name == "direct"
+    # the FFT wins near ties: others must beat FFT_MARGIN times its cost
+    margined = dict(costs, fft=costs["fft"] * _signal_methods.FFT_MARGIN)
+    assert name == min(margined, key=margined.get)
 
 
 def test_fft_wins_near_ties(monkeypatch):
     """A method modelled a little cheaper than the FFT loses to it; one
     cheaper by more than the margin wins."""
     a, b = _rand((3000,), "f8"), _rand((3000,), "f8")
-    monkeypatch.setattr(_methods, "FFT_MARGIN", 0.9)
-    monkeypatch.setattr(_methods, "estimate_costs", lambda p, q, mode, methods: {
-        m: {"fft": 1.0, "oa": 0.95, "direct": 2.0, "im2col": 3.0}[m] for m in methods})
-    monkeypatch.setattr(_methods, "estimate", lambda *args: 1.0)  # past MIN_FIXED_S
-    assert _methods._model_choice(a, b, "full", list(_methods.METHODS)) == "fft"
-    monkeypatch.setattr(_methods, "estimate_costs", lambda p, q, mode, methods: {
-        m: {"fft": 1.0, "oa": 0.85, "direct": 2.0, "im2col": 3.0}[m] for m in methods})
-    assert _methods._model_choice(a, b, "full", list(_methods.METHODS)) == "oa"
+    assert METHODS.margins == {"fft": 0.9}
+    monkeypatch.setattr(METHODS, "_choices", {})
+    for oa, choice in ((0.95, "fft"), (0.85, "oa")):
+        modelled = {"fft": 1.0, "oa": oa, "direct": 2.0, "im2col": 3.0}
+        monkeypatch.setattr(METHODS, "estimate", lambda m, *problem: modelled[m])
+        assert METHODS.choose(list(METHODS), f"tie {oa}", a, b, "full") == choice
 
 
 def test_measure_returns_the_fastest_timed_method():
     a, b = _rand((3000,), "f8"), _rand((200,), "f8")
     name, times = convcore.choose_conv_method(a, b, measure=True)
-    assert set(times) == set(_methods.METHODS)
+    assert set(times) == set(METHODS)
     assert all(t > 0 for t in times.values())
     assert name == min(times, key=times.get)
 
@@ -126,16 +124,16 @@ def test_no_rounding_method_where_integers_could_be_inexact(dtypes):
     if np.dtype(dtypes[0]).kind == "i":
         a[:] = b[:] = 2 ** 40
     name, times = convcore.choose_conv_method(a, b, measure=True)
-    assert set(times).isdisjoint(_methods.ROUNDING) and name not in _methods.ROUNDING
+    assert set(times).isdisjoint(ROUNDING) and name not in ROUNDING
     _, costs = convcore.choose_conv_method(a, b, explain=True)
-    assert set(costs).isdisjoint(_methods.ROUNDING)
-    assert convcore.choose_conv_method(a, b) not in _methods.ROUNDING
+    assert set(costs).isdisjoint(ROUNDING)
+    assert convcore.choose_conv_method(a, b) not in ROUNDING
 
 
 def test_small_exact_integers_may_use_rounding_methods():
     a = np.ones(5000, np.int64)
     _, costs = convcore.choose_conv_method(a, a, explain=True)
-    assert set(_methods.ROUNDING) <= set(costs)
+    assert set(ROUNDING) <= set(costs)
 
 
 @pytest.mark.parametrize("bad, exc", [
@@ -161,16 +159,16 @@ def test_zero_d_inputs():
 
 def test_model_choices_are_cached_per_thread_count(monkeypatch):
     a, b = _rand((20000,), "f8"), _rand((700,), "f8")
-    _methods._choices.clear()
+    monkeypatch.setattr(METHODS, "_choices", {})
     calls = []
-    real = _methods._model_choice
-    monkeypatch.setattr(_methods, "_model_choice",
+    real = METHODS.estimate_costs
+    monkeypatch.setattr(METHODS, "estimate_costs",
                         lambda *args: calls.append(1) or real(*args))
     for _ in range(3):
-        _methods.choose_method(a, b, "full")
+        _signal_methods.choose(a, b, "full")
     assert len(calls) == 1
     with convcore.threads(convcore.get_num_threads() + 1):
-        _methods.choose_method(a, b, "full")
+        _signal_methods.choose(a, b, "full")
     assert len(calls) == 2
 
 
@@ -181,8 +179,9 @@ def test_plans_are_kept_per_signature(monkeypatch):
     depends on the values), and the opt-in measured cache bypasses plans."""
     monkeypatch.setattr(_plans, "_plans", {})
     made = []
-    real_make = _plans.make
-    monkeypatch.setattr(_plans, "make", lambda *args: made.append(args[0]) or real_make(*args))
+    real_make = _signal._make_plan
+    monkeypatch.setattr(_signal, "_make_plan",
+                        lambda *args: made.append(args[0]) or real_make(*args))
     a, b = _rand((300,), "f8"), _rand((7,), "f8")
     strided = np.repeat(a, 2)[::2]
     for fn in ("convolve", "correlate"):
@@ -221,25 +220,25 @@ def test_measured_choice_is_reused_by_auto(tmp_path, monkeypatch):
     file = str(tmp_path / "wisdom.json")
     monkeypatch.setattr(_wisdom, "PATH", file)
     a, b = _rand((64,), "f8"), _rand((5,), "f8")
-    assert _methods.choose_method(a, b, "same") == "direct"
+    assert _signal_methods.choose(a, b, "same") == "direct"
     # A recorded measurement wins over the model (here a made-up one).
-    _wisdom.record(a, b, "same", "oa", {"direct": 2.0, "oa": 1.0})
-    assert _methods.choose_method(a, b, "same") == "oa"
-    assert _methods.choose_method(a, b, "full") == "direct"      # another mode
-    assert _methods.choose_method(a.astype("f4"), b.astype("f4"), "same") == "direct"
+    _wisdom.record(problem_key(a, b, "same"), "oa", {"direct": 2.0, "oa": 1.0})
+    assert _signal_methods.choose(a, b, "same") == "oa"
+    assert _signal_methods.choose(a, b, "full") == "direct"      # another mode
+    assert _signal_methods.choose(a.astype("f4"), b.astype("f4"), "same") == "direct"
     np.testing.assert_allclose(convcore.convolve(a, b, "same"), ss.convolve(a, b, "same"))
     name, times = convcore.choose_conv_method(a, b, "same", measure=True)
     data = json.load(open(file))
-    entry = data["entries"][_wisdom.key(a, b, "same")]
+    entry = data["entries"][_wisdom._full_key(problem_key(a, b, "same"))]
     assert entry == {"method": name, "times": times}
-    assert _methods.choose_method(a, b, "same") == name
+    assert _signal_methods.choose(a, b, "same") == name
 
 
 def test_a_recorded_rounding_method_is_not_used_for_inexact_integers(tmp_path, monkeypatch):
     monkeypatch.setattr(_wisdom, "PATH", str(tmp_path / "w.json"))
     a = np.full(100, 2 ** 40, np.int64)
-    _wisdom.record(a, a, "full", "fft", {"fft": 1.0})
-    assert _methods.choose_method(a, a, "full") not in _methods.ROUNDING
+    _wisdom.record(problem_key(a, a, "full"), "fft", {"fft": 1.0})
+    assert _signal_methods.choose(a, a, "full") not in ROUNDING
 
 
 def test_unreadable_cache_is_ignored(tmp_path, monkeypatch):
@@ -247,9 +246,9 @@ def test_unreadable_cache_is_ignored(tmp_path, monkeypatch):
     file.write_text("{not json")
     monkeypatch.setattr(_wisdom, "PATH", str(file))
     a, b = np.ones(64), np.ones(5)
-    assert _methods.choose_method(a, b, "full") == "direct"
-    _wisdom.record(a, b, "full", "fft", {"fft": 1.0})
-    assert _methods.choose_method(a, b, "full") == "fft"
+    assert _signal_methods.choose(a, b, "full") == "direct"
+    _wisdom.record(problem_key(a, b, "full"), "fft", {"fft": 1.0})
+    assert _signal_methods.choose(a, b, "full") == "fft"
 
 
 def test_concurrent_processes_keep_every_entry(tmp_path):
@@ -259,8 +258,7 @@ def test_concurrent_processes_keep_every_entry(tmp_path):
             "import sys\n"
             "k = int(sys.argv[1])\n"
             "for i in range(15):\n"
-            "    a = np.ones(10 + 100 * k + i)\n"
-            "    _wisdom.record(a, a, 'full', 'direct', {'direct': 1.0})\n")
+            "    _wisdom.record(f'full|{100 * k + i}', 'direct', {'direct': 1.0})\n")
     root = str(Path(convcore.__file__).resolve().parent.parent)
     env = dict(os.environ, CONVCORE_WISDOM=file, PYTHONPATH=root)
     procs = [subprocess.Popen([sys.executable, "-c", code, str(k)], env=env, cwd=root)

@@ -14,7 +14,7 @@ import scipy.signal
 from numpy.testing import assert_allclose, assert_array_equal
 
 import convcore
-from convcore import _methods, _patch
+from convcore import _patch, _signal
 
 NAMES = ("convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "correlate2d",
          "choose_conv_method")
@@ -24,7 +24,7 @@ ORIGINAL = {name: getattr(scipy.signal, name) for name in NAMES}
 # What the patch puts in their place: convcore's namesakes, except that
 # choose_conv_method answers in scipy's method names.
 PATCHED = {name: getattr(convcore, name) for name in NAMES}
-PATCHED["choose_conv_method"] = _methods.choose_conv_method_as_scipy
+PATCHED["choose_conv_method"] = _signal.choose_conv_method_as_scipy
 
 
 @pytest.fixture(autouse=True)
@@ -70,7 +70,7 @@ def _calls():
 # -- what is rebound -----------------------------------------------------------
 
 def test_patched_names_are_convcore_functions():
-    assert _patch.replacements() == PATCHED
+    assert _patch.REPLACEMENTS == PATCHED
     with convcore.patch_scipy():
         for name in NAMES:
             assert getattr(scipy.signal, name) is PATCHED[name], name

@@ -1,5 +1,6 @@
 """Bad input: the exception type scipy raises for the same call, and a
 message that names the argument and its bad value."""
+import dataclasses
 import re
 import warnings
 
@@ -8,7 +9,8 @@ import pytest
 from scipy import signal
 
 import convcore
-from convcore import _methods, _plans
+from convcore import _plans
+from convcore._signal_methods import METHODS
 
 ND_FUNCS = ["convolve", "correlate"]
 FUNCS_2D = ["convolve2d", "correlate2d"]
@@ -63,7 +65,7 @@ def test_every_method_name_runs_itself_or_raises(fn, method, monkeypatch):
     raises ValueError naming it: an unavailable name never silently runs
     another algorithm."""
     a, b = np.arange(12.0).reshape(3, 4), np.ones((2, 2))
-    if method != "auto" and method not in _methods.METHODS:
+    if method != "auto" and method not in METHODS:
         with pytest.raises(ValueError, match=re.escape(f"method={method!r}")):
             getattr(convcore, fn)(a, b, method=method)
         return
@@ -72,21 +74,21 @@ def test_every_method_name_runs_itself_or_raises(fn, method, monkeypatch):
     # of markers are forgotten with the test.
     monkeypatch.setattr(_plans, "_plans", {})
     calls = []
-    for name in list(_methods.METHODS):
-        monkeypatch.setitem(_methods.METHODS, name,
-                            lambda p, q, mode, name=name:
-                            lambda p, q: calls.append(name) or "marker")
+    for name in list(METHODS):
+        marker = dataclasses.replace(METHODS[name], make=lambda p, q, mode, name=name:
+                                     lambda p, q: calls.append(name) or "marker")
+        monkeypatch.setitem(METHODS.methods, name, marker)
     assert getattr(convcore, fn)(a, b, method=method) == "marker"
     assert len(calls) == 1
     if method != "auto":
         assert calls == [method]
     else:
-        assert calls[0] in _methods.METHODS
+        assert calls[0] in METHODS
 
 
 def test_registered_methods_are_api_names():
-    assert set(_methods.METHODS) <= set(API_METHODS) - {"auto"}
-    assert "direct" in _methods.METHODS
+    assert set(METHODS) <= set(API_METHODS) - {"auto"}
+    assert "direct" in METHODS
 
 
 @pytest.mark.parametrize("fn", FUNCS_2D)

@@ -11,8 +11,10 @@ from scipy.special import lambertw
 import scipy.fft as sp_fft
 
 import convcore
-from convcore import _fft, _fftconv
-from convcore._methods import METHODS, choose_method
+from convcore import _fft, _fftconv, _fftline, _oa, _spectral
+from convcore._geometry import crop_window
+from convcore._signal_methods import METHODS
+from convcore._signal_methods import choose as choose_method
 
 RNG = np.random.default_rng(20240501)
 
@@ -173,9 +175,10 @@ def test_bool_results_are_the_direct_answer(fname, method):
 def test_oa_runs_overlap_add_and_fft_does_not(monkeypatch):
     """No method silently runs another algorithm."""
     calls = []
-    real_oa, real_fft = _fftconv.oa_window, _fftconv.fft_window
-    monkeypatch.setattr(_fftconv, "oa_window", lambda *a: calls.append("oa") or real_oa(*a))
-    monkeypatch.setattr(_fftconv, "fft_window", lambda *a: calls.append("fft") or real_fft(*a))
+    real_oa, real_fft = _oa.oa_window, _spectral.fft_window
+    monkeypatch.setattr(_oa, "oa_window", lambda *a: calls.append("oa") or real_oa(*a))
+    for module in (_fftconv, _oa):  # the plain FFT, and overlap-add's fallback to it
+        monkeypatch.setattr(module, "fft_window", lambda *a: calls.append("fft") or real_fft(*a))
     x, h = RNG.standard_normal(20000), RNG.standard_normal(100)
     convcore.convolve(x, h, method="oa")
     convcore.convolve(x, h, method="fft")
@@ -243,13 +246,13 @@ def _scipy_block(s1, s2):
 @pytest.mark.parametrize("s1, s2", [(1_000_000, 1000), (100_000, 64), (20_000, 500), (5000, 3),
                                     (262_144, 63), (4096, 1000), (10_000, 4001), (300, 7)])
 def test_oa_plan_no_worse_than_scipy(s1, s2):
-    plan, cost = _fftconv.plan_oa([(s1, s2)], True)
+    plan, cost = _oa.plan_oa([(s1, s2)], True)
     scipy_plan = _scipy_block(s1, s2)
     if scipy_plan is None:
         n = sp_fft.next_fast_len(s1 + s2 - 1, True)
-        scipy_cost = _fftconv.oa_cost([(n, 1)])
+        scipy_cost = _oa.oa_cost([(n, 1)])
     else:
-        scipy_cost = _fftconv.oa_cost([scipy_plan])
+        scipy_cost = _oa.oa_cost([scipy_plan])
     assert cost <= scipy_cost
     n, steps = plan[0]
     k = min(s1, s2)
@@ -340,7 +343,7 @@ def test_mode_message_has_scipys_wording(func):
 def test_nd_transform_paths_agree_with_scipy(monkeypatch, prune_min, dtypes, shapes, axes):
     """Both ways of transforming N-D inputs (one call per transform, or one
     axis at a time over the occupied lines) give scipy's answer."""
-    monkeypatch.setattr(_fftconv, "PRUNE_MIN_POINTS", prune_min)
+    monkeypatch.setattr(_spectral, "PRUNE_MIN_POINTS", prune_min)
     a, b = _rand(shapes[0], dtypes[0]), _rand(shapes[1], dtypes[1])
     for mode in MODES:
         if mode == "valid" and not all(x >= y for x, y in zip(a.shape, b.shape)):
@@ -362,8 +365,9 @@ def test_complex_lines_agree_with_scipy(dtypes, sizes):
     transform per line ('line', clongdouble); every thread count gives the
     same bits."""
     a, b = _rand((sizes[0],), dtypes[0]), _rand((sizes[1],), dtypes[1])
-    dtype = _fftconv.work_dtype(a, b)
-    assert _fftconv.fft_path(a.shape, b.shape, [0], [1], dtype) == \
+    dtype = _spectral.work_dtype(a, b)
+    assert _spectral.Plan(a.shape, b.shape, [0], crop_window("full", a.shape, b.shape, [0]),
+                          dtype).path == \
         ("line" if dtype == np.clongdouble else "split")
     results = {}
     for threads in (1, 2):
@@ -478,7 +482,9 @@ def test_real_lines_keep_the_accuracy_bound(dtype, shapes, magnitudes):
         magnitudes = tuple(np.clip(magnitudes, 1e-6, 1e6))
     a = (_rand(shapes[0], "f8") * magnitudes[0]).astype(dtype)
     b = (_rand(shapes[1], "f8") * magnitudes[1]).astype(dtype)
-    assert _fftconv.fft_path(a.shape, b.shape, [a.ndim // 2], [1], a.dtype) == "split"
+    axes = [a.ndim // 2]
+    assert _spectral.Plan(a.shape, b.shape, axes, crop_window("full", a.shape, b.shape, axes),
+                          a.dtype).path == "split"
     n = a.size + b.size
     eps = np.finfo(dtype).eps
     for mode in MODES:
@@ -495,7 +501,7 @@ def test_real_line_accuracy_cases_cover_every_phase_count():
     """The accuracy cases above run one, two and four polyphase lines, in
     both dtypes."""
     for itemsize in (8, 16):
-        seen = {_fftconv.split_layout(math.prod(s1) + math.prod(s2) - 1, itemsize)[0]
+        seen = {_fftline.split_layout(math.prod(s1) + math.prod(s2) - 1, itemsize)[0]
                 for s1, s2 in REAL_LINE_SHAPES}
         assert seen == {1, 2, 4}
 
@@ -504,12 +510,12 @@ def test_small_transforms_stay_on_one_thread(monkeypatch):
     """pocketfft gets convcore's threads only for large transforms; the
     thread count never changes a result."""
     with convcore.threads(2):
-        assert _fftconv.fft_workers(_fftconv.FFT_THREADS_MIN_POINTS - 1) == 1
-        assert _fftconv.fft_workers(_fftconv.FFT_THREADS_MIN_POINTS) == 2
+        assert _spectral.fft_workers(_spectral.FFT_THREADS_MIN_POINTS - 1) == 1
+        assert _spectral.fft_workers(_spectral.FFT_THREADS_MIN_POINTS) == 2
     a, b = _rand((40, 50), "f8"), _rand((9, 7), "f8")
     results = []
     for threshold in (0, 1 << 60):
-        monkeypatch.setattr(_fftconv, "FFT_THREADS_MIN_POINTS", threshold)
+        monkeypatch.setattr(_spectral, "FFT_THREADS_MIN_POINTS", threshold)
         with convcore.threads(2):
             results.append([f(a, b, "same") for f in (convcore.fftconvolve, convcore.oaconvolve)])
     for x, y in zip(*results):

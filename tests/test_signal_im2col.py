@@ -16,7 +16,7 @@ from threadpoolctl import ThreadpoolController
 import convcore
 from convcore import _im2col, _threads
 from convcore._im2colconv import method_im2col
-from convcore._methods import METHODS
+from convcore._signal_methods import METHODS
 from convcore._validate import conj, reverse
 from _reference import (LAYOUTS, assert_conv_equal, convolve_ref, correlate_ref, pair_id,
                         random_array, result_dtype, seed_for, with_layout)
@@ -36,7 +36,7 @@ def operand(fn, b):
 def test_registered():
     a, b = np.arange(7.0), np.array([1.0, -2.0, 0.5])
     for mode in ("full", "same", "valid"):
-        assert_array_equal(METHODS["im2col"](a, b, mode)(a, b), method_im2col(a, b, mode))
+        assert_array_equal(METHODS["im2col"].make(a, b, mode)(a, b), method_im2col(a, b, mode))
 
 
 # -- literal examples --------------------------------------------------------

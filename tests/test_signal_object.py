@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 import convcore
-from convcore import _patch
+from convcore import _scipy_originals
 
 ND_FUNCS = ["convolve", "correlate"]
 FFT_FUNCS = ["fftconvolve", "oaconvolve"]
@@ -116,13 +116,13 @@ def test_direct_runs_scipys_function(fn, method, monkeypatch):
     """The object path calls the scipy function taken at import, once, with
     the caller's arguments."""
     calls = []
-    original = _patch.scipy_functions()[fn]
+    original = _scipy_originals.scipy_functions()[fn]
 
     def spy(*args):
         calls.append(args)
         return original(*args)
 
-    monkeypatch.setitem(_patch.scipy_functions(), fn, spy)
+    monkeypatch.setitem(_scipy_originals.scipy_functions(), fn, spy)
     a, b = PAIRS["fraction"]
     got = getattr(convcore, fn)(a, b, "valid", method)
     assert len(calls) == 1 and calls[0][2:] == ("valid", method)
@@ -415,9 +415,9 @@ def test_choose_conv_method_measure_nd_raises_as_scipy():
 # -- scipy's own functions, recorded unpatched ----------------------------------
 
 def test_scipy_functions_recorded_are_scipys():
-    for name in _patch.NAMES:
-        assert _patch.scipy_functions()[name] is getattr(scipy.signal, name)
-        assert (_patch.scipy_functions()[name].__module__ or "").startswith("scipy.")
+    for name in _scipy_originals.NAMES:
+        assert _scipy_originals.scipy_functions()[name] is getattr(scipy.signal, name)
+        assert (_scipy_originals.scipy_functions()[name].__module__ or "").startswith("scipy.")
 
 
 @pytest.mark.parametrize("fn", ND_FUNCS)
@@ -433,7 +433,7 @@ def test_exact_while_patched(fn, method):
         assert getattr(scipy.signal, fn) is getattr(convcore, fn)
         for (x, y), w in zip(((a, b), (c, d)), want):
             assert_exact(getattr(scipy.signal, fn)(x, y, "full", method), w)
-            assert_exact(_patch.scipy_functions()[fn](x, y, "full", method), w)
+            assert_exact(_scipy_originals.scipy_functions()[fn](x, y, "full", method), w)
             assert_exact(getattr(convcore, fn)(x, y, "full", method), w)
 
 
@@ -455,7 +455,7 @@ def test_convcore_imported_while_patched_takes_scipys_functions(python_subproces
                 del sys.modules[m]
             import convcore as second
             assert second is not first and second.convolve is not first.convolve
-            assert all(second._patch.scipy_functions()[n] is original[n] for n in names)
+            assert all(second._scipy_originals.scipy_functions()[n] is original[n] for n in names)
             a = np.array([Fraction(1, 3), 2, 3], object)
             b = np.array([1, Fraction(1, 2)], object)
             got = second.convolve(a, b)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import convcore
-from convcore._methods import METHODS
+from convcore._signal_methods import METHODS
 from _reference import random_array, seed_for
 
 

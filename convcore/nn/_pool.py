@@ -11,8 +11,9 @@ import numpy as np
 
 from .. import _dispatch, _pool
 from .._threads import get_num_threads
+from .._geometry import INT64_MAX, INT64_MIN, ntuple
 from .._validate import empty
-from ._window import INT64_MAX, INT64_MIN, adaptive_geometry, ntuple, pool_geometry
+from ._window import adaptive_geometry, pool_geometry
 
 __all__ = [
     "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",

@@ -1,63 +1,20 @@
 """Window geometry of every pooling op, computed once per shape and shared
 by the forward ops (``_pool.py``) and their gradients (``grad.py``).
 
-Everything here is dtype-independent: torch's output-size rule (padding,
-dilation, ``ceil_mode``), the argument checks that go with it, and per axis
+Everything here is dtype-independent: torch's argument checks, the
+output size (``_geometry.window_count``), and per axis
 and output index the first tap inside the input, the number of taps inside
 and the average-pool divisor factor.  The C driver (csrc/pool/pool_op.c)
 takes these tables as they are and never re-derives a padding rule.
 """
 import functools
-import operator
 
 import numpy as np
 
+from .._geometry import INT64_MAX, window_count
 from .._validate import check_nbytes
 
-__all__ = ["ntuple", "pool_geometry", "adaptive_geometry", "unit_axis"]
-
-# The geometry reaches C as int64 (cc_index_t), and the tables are int64.
-INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
-
-
-def ntuple(value, n, name, *, allow_none=False):
-    """``value`` as an n-tuple of ints: an int, or a sequence of 1 or n ints
-    (torch's rule).  TypeError for non-integers, ValueError for bad lengths."""
-    if isinstance(value, (tuple, list)):
-        items = tuple(value)
-        if len(items) == 1:
-            items = items * n
-        if len(items) != n:
-            raise ValueError(f"{name} must be an int or a sequence of {n} ints, "
-                             f"got {name}={value!r}")
-    else:
-        items = (value,) * n
-    out = []
-    for v in items:
-        if v is None and allow_none:
-            out.append(None)
-            continue
-        if isinstance(v, (bool, np.bool_)):
-            raise TypeError(f"{name} must hold integers, got {name}={value!r}")
-        try:
-            v = operator.index(v)
-        except TypeError:
-            raise TypeError(f"{name} must hold integers, got {name}={value!r}") from None
-        # torch fails to unpack such a value (its catch-all error); here it
-        # would overflow the int64 tables or the conversion to C.
-        if not INT64_MIN <= v <= INT64_MAX:
-            raise ValueError(f"{name} must hold 64-bit integers, got {name}={value!r}")
-        out.append(v)
-    return tuple(out)
-
-
-def pool_output_size(size, k, s, p, d, ceil_mode):
-    """torch's pooling_output_shape for one axis."""
-    out = (size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
-    # The last window must start inside the input or its left padding.
-    if ceil_mode and (out - 1) * s >= size + p:
-        out -= 1
-    return out
+__all__ = ["pool_geometry", "adaptive_geometry", "unit_axis"]
 
 
 def check_pool_args(kernel, stride, padding, dilation):
@@ -158,7 +115,7 @@ def pool_geometry(in_size, kernel, stride, padding, dilation, ceil_mode,
 
     Raises ValueError, as torch, when the output would be empty."""
     check_pool_args(kernel, stride, padding, dilation)
-    out = tuple(pool_output_size(*a, ceil_mode)
+    out = tuple(window_count(*a, ceil_mode)
                 for a in zip(in_size, kernel, stride, padding, dilation))
     if any(o < 1 for o in out):
         raise ValueError(f"Given input size: {in_size}, kernel_size={kernel}, stride={stride}, "
