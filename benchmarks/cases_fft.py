@@ -10,7 +10,7 @@ The targeted cases time ``convcore.convolve`` (auto: the method convcore
 chooses for the problem); an untargeted companion times the same algorithm
 as the scipy peer (``convcore.oaconvolve``, ``convcore.fftconvolve``).
 
-Case ``fft1d_f64_1M_k1000_full``: the issue's target is 1.8x against the
+Case ``fft1d_f64_1M_k1000_full``: its target is 1.8x against the
 faster of scipy.signal.fftconvolve and scipy.signal.oaconvolve.  Both are
 peers with the same 1.8x target: the ratio against the faster peer is the
 smaller one, so both rows PASS exactly when convcore is 1.8x faster than the

@@ -109,6 +109,25 @@ def spectral_product(a, b):
     return out
 
 
+def spectral_mac(x, w):
+    """The multiply-accumulate over channels of the layer convolutions'
+    spectra: ``out[n, o, f...] = sum_c x[n, c, f...] * w[o, c, f...]`` for
+    ``x`` of shape (N, C, F...) and ``w`` of shape (O, C, F...), channels
+    first as in torch, on the same frequencies F... (complex, promoted as
+    NumPy does).  One complex matrix product (N, C) @ (C, O) per frequency,
+    batched over the frequencies (BLAS where NumPy's matmul has it);
+    returns a C-contiguous (N, O, F...)."""
+    if x.shape[1] != w.shape[1] or x.shape[2:] != w.shape[2:]:
+        raise ValueError(f"spectra of shapes {x.shape} and {w.shape} do not share channels "
+                         "and frequencies")
+    freq = x.shape[2:]
+    xf = x.reshape(x.shape[:2] + (-1,)).transpose(2, 0, 1)  # (F, N, C)
+    wf = w.reshape(w.shape[:2] + (-1,)).transpose(2, 1, 0)  # (F, C, O)
+    out = np.matmul(xf, wf)                                  # (F, N, O)
+    return np.ascontiguousarray(out.transpose(1, 2, 0)).reshape(
+        (x.shape[0], w.shape[0]) + freq)
+
+
 # --------------------------------------------------------------------------
 # Plain FFT convolution
 

@@ -444,7 +444,7 @@ def test_fft_and_pool_sections_load():
     found = _runner.discover_sections(BENCH)
     fft = _runner.load_section("fft", found["fft"])
     assert len(fft.cases) == 6 and fft.geomean_targets == {}
-    assert sum(bool(c.targets) for c in fft.cases) == 4  # the four speed targets
+    assert sum(bool(c.targets) for c in fft.cases) == 4  # the section's four speed targets
     # the 1-D case: the 1.8x target against the faster scipy peer is on both
     assert fft.cases[0].targets == {"scipy.signal.fftconvolve": 1.8,
                                     "scipy.signal.oaconvolve": 1.8}

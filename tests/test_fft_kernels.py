@@ -69,6 +69,26 @@ def test_spectral_product_broadcasts_like_numpy():
                                    rtol=1e-15, atol=1e-15)
 
 
+@pytest.mark.parametrize("dtype", ["c8", "c16"])
+@pytest.mark.parametrize("shapes", [((1, 1, 5), (1, 1, 5)), ((2, 3, 4, 5), (6, 3, 4, 5)),
+                                    ((3, 7, 9), (2, 7, 9)), ((2, 1, 3, 2, 2), (4, 1, 3, 2, 2))],
+                         ids=str)
+def test_spectral_mac_reduces_over_channels(dtype, shapes):
+    """out[n, o, f] = sum_c x[n, c, f] * w[o, c, f], against an explicit sum."""
+    rng = np.random.default_rng(7)
+    x, w = (rng.standard_normal(s) + 1j * rng.standard_normal(s) for s in shapes)
+    x, w = x.astype(dtype), w.astype(dtype)
+    got = _spectral.spectral_mac(x, w)
+    want = np.zeros((x.shape[0], w.shape[0]) + x.shape[2:], np.complex128)
+    for c in range(x.shape[1]):
+        want += x[:, None, c].astype(np.complex128) * w[None, :, c]
+    assert got.dtype == dtype and got.flags.c_contiguous
+    np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == "c8" else 1e-12,
+                               atol=1e-5 if dtype == "c8" else 1e-12)
+    with pytest.raises(ValueError, match="do not share channels"):
+        _spectral.spectral_mac(x, w[:, :0])
+
+
 def test_spectral_threads_give_identical_bits():
     rng = np.random.default_rng(7)
     a, b = _cplx(rng, (3, 70001), np.complex64), _cplx(rng, (3, 70001), np.complex64)

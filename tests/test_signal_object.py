@@ -129,7 +129,7 @@ def test_direct_runs_scipys_function(fn, method, monkeypatch):
     assert_exact(got, getattr(scipy.signal, fn)(a, b, "valid", method))
 
 
-def test_issue_example():
+def test_integer_objects_convolve_exactly():
     got = convcore.convolve(obj([1, 2, 3]), obj([1, 1]))
     assert_exact(got, obj([1, 3, 5, 3]))
 
