@@ -13,7 +13,7 @@ MODES = ("full", "same", "valid")
 BOUNDARIES = {"fill": "fill", "pad": "fill", "wrap": "wrap", "circular": "wrap",
               "symm": "symm", "symmetric": "symm"}
 
-_CODE = {name: i for i, name in enumerate(_direct.DTYPE_CODES)}
+_CODE = {name: code for code, name, _ in _direct.DTYPES}
 _INT_CODE = {1: _CODE["u8"], 2: _CODE["u16"], 4: _CODE["u32"], 8: _CODE["u64"]}
 
 

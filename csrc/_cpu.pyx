@@ -2,7 +2,7 @@
 """CPU features and the kernels' threads, as the compiled code sees them."""
 cimport numpy as cnp
 from cc_cpu cimport CC_ISA_COUNT, cc_cpu_best_isa, cc_isa, cc_isa_name
-from cc_direct cimport cc_index_t
+from cc_common cimport cc_index_t
 from cc_parallel cimport CC_HAVE_PTHREADS, cc_parallel_for, cc_parallel_helpers
 import numpy as np
 

@@ -4,15 +4,19 @@ cimport numpy as cnp
 from libc.stdint cimport uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy
-from _corr_problem cimport MAX_NDIM, fill_corr_problem
+from _corr_problem cimport fill_corr_problem
+from cc_common cimport CC_MAX_NDIM, cc_index_t, check_status
 from cc_cpu cimport cc_isa
-from cc_direct cimport (CC_DT_COUNT, CC_ENOMEM, CC_OK, cc_corr_problem,
-                        cc_corr_row_select, cc_correlate, cc_dtype, cc_index_t)
+from cc_direct cimport CC_DIRECT_DTYPE_SET, cc_corr_problem, cc_corr_row_select, cc_correlate
+from cc_dtype cimport CC_DT_COUNT, cc_dtype, dtype_table
 
 cnp.import_array()
 
-#: Element-type codes of the C kernels, in the order of cc_dtype.
-DTYPE_CODES = ("b", "u8", "u16", "u32", "u64", "f32", "f64", "ld", "c64", "c128", "cld")
+#: (code, name, NumPy type string) of every element type the kernels run,
+#: from the C list (csrc/cc_dtype.h): all of them, so code == position.
+DTYPES = dtype_table(CC_DIRECT_DTYPE_SET)
+#: The names of the element-type codes, in code order.
+DTYPE_CODES = tuple(name for _, name, _ in DTYPES)
 
 
 def row_kernel_isa(int dtype_code, int isa):
@@ -34,7 +38,7 @@ def correlate(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, offset,
     dtype_code (an index into DTYPE_CODES; signed integers use the unsigned
     code of their width).
     """
-    cdef cc_index_t dims[5 * MAX_NDIM]
+    cdef cc_index_t dims[5 * CC_MAX_NDIM]
     cdef cc_corr_problem p
     cdef int status
 
@@ -46,16 +50,7 @@ def correlate(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, offset,
     cdef void *op = cnp.PyArray_DATA(out)
     with nogil:
         status = cc_correlate(<cc_dtype>dtype_code, &p, xp, wp, op, <cc_isa>isa, num_threads)
-    _check_status(status)
-
-
-cdef int _check_status(int status) except -1:
-    """cc_correlate's status as the exception it stands for."""
-    if status == CC_ENOMEM:
-        raise MemoryError("convcore: out of memory in the direct correlation")
-    if status != CC_OK:
-        raise ValueError("convcore: invalid direct correlation problem")
-    return 0
+    check_status(status, "direct correlation", "in the direct correlation")
 
 
 cdef enum:
@@ -109,7 +104,7 @@ cdef class Correlator:
     result dtype.
     """
     cdef int nd
-    cdef cnp.npy_intp out_dims[MAX_NDIM]
+    cdef cnp.npy_intp out_dims[CC_MAX_NDIM]
     cdef object offset, compute, result, as_signal
     cdef int code, isa, threads, type_num
     cdef bint flip, converts
@@ -120,8 +115,8 @@ cdef class Correlator:
         if not 0 <= code < CC_DT_COUNT:
             raise ValueError(f"code must be in [0, {CC_DT_COUNT}), got {code}")
         self.nd = len(out_shape)
-        if not 1 <= self.nd <= MAX_NDIM:
-            raise ValueError(f"out_shape must have 1 to {MAX_NDIM} axes, got {out_shape}")
+        if not 1 <= self.nd <= CC_MAX_NDIM:
+            raise ValueError(f"out_shape must have 1 to {CC_MAX_NDIM} axes, got {out_shape}")
         for d in range(self.nd):
             self.out_dims[d] = out_shape[d]
         self.offset = tuple(offset)
@@ -149,7 +144,7 @@ cdef class Correlator:
             wa = cnp.PyArray_FROMANY(wa, self.type_num, 0, 0,
                                      cnp.NPY_ARRAY_C_CONTIGUOUS | cnp.NPY_ARRAY_ALIGNED)
         cdef cnp.ndarray out = cnp.PyArray_EMPTY(self.nd, self.out_dims, self.type_num, 0)
-        cdef cc_index_t dims[5 * MAX_NDIM]
+        cdef cc_index_t dims[5 * CC_MAX_NDIM]
         cdef cc_corr_problem p
         fill_corr_problem(&p, xa, wa, out, self.offset, dims)
         cdef Py_ssize_t n = cnp.PyArray_SIZE(wa)
@@ -176,5 +171,5 @@ cdef class Correlator:
                 status = cc_correlate(code, &p, xp, wp, op, isa, threads)
         if buf != NULL and buf != <char *>stack:
             free(buf)
-        _check_status(status)
+        check_status(status, "direct correlation", "in the direct correlation")
         return out.astype(self.result) if self.converts else out

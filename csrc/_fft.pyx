@@ -6,19 +6,23 @@ and the overlap-add
 block work around the block transforms (blocking an axis into a zero-padded
 workspace; adding the blocks' overlaps while cropping)."""
 cimport numpy as cnp
+from cc_common cimport CC_MAX_NDIM, cc_index_t, check_status
 from cc_cpu cimport cc_isa
-from cc_fft cimport (CC_FFT_C64, CC_FFT_C128, CC_OA_F32, CC_OA_F64, CC_OA_LD,
-                     CC_OA_MAX_NDIM, CC_OK, CC_SPEC_MAC, CC_SPEC_MUL, CC_SPEC_OP_COUNT,
-                     cc_fft_dtype, cc_index_t, cc_oa_add, cc_oa_dtype, cc_oa_fill,
-                     cc_oa_parallel_min, cc_spec_op,
+from cc_dtype cimport CC_DT_C64, CC_DT_C128, CC_DT_F32, CC_DT_F64, CC_DT_LD, cc_dtype, dtype_table
+from cc_fft cimport (CC_OA_DTYPE_SET, CC_SPEC_DTYPE_SET, CC_SPEC_OP_COUNT, cc_oa_add,
+                     cc_oa_fill, cc_oa_parallel_min, cc_spec_op, cc_spec_op_name,
                      cc_spec_select, cc_spectral, cc_split_product_f32,
                      cc_split_product_f64)
 import numpy as np
 
 cnp.import_array()
 
-#: Operation codes of spectral(), in the order of cc_spec_op.
-OPS = ("mul", "mac")
+#: Operation codes of spectral(), in the order of cc_spec_op (from the C names).
+OPS = tuple(cc_spec_op_name(op).decode() for op in range(CC_SPEC_OP_COUNT))
+#: (code, name, NumPy type string) of the element types of spectral() and of
+#: oa_add's real lanes, from the C list (csrc/cc_dtype.h, the sets in fft.h).
+SPEC_DTYPES = dtype_table(CC_SPEC_DTYPE_SET)
+OA_DTYPES = dtype_table(CC_OA_DTYPE_SET)
 
 
 def kernel_isa(dtype, int op, int isa):
@@ -30,11 +34,11 @@ def kernel_isa(dtype, int op, int isa):
     return <int>chosen
 
 
-cdef cc_fft_dtype _dtype_code(dt) except *:
+cdef cc_dtype _dtype_code(dt) except *:
     if dt == np.complex64:
-        return CC_FFT_C64
+        return CC_DT_C64
     if dt == np.complex128:
-        return CC_FFT_C128
+        return CC_DT_C128
     raise TypeError(f"spectral kernels take complex64 or complex128, got {dt}")
 
 
@@ -70,7 +74,7 @@ def spectral(cnp.ndarray a, a_off, cnp.ndarray b, b_off, cnp.ndarray out,
     along its last axis; it may be a or b itself when that operand's
     offsets are None.
     """
-    cdef cc_fft_dtype dt = _dtype_code(out.dtype)
+    cdef cc_dtype dt = _dtype_code(out.dtype)
     cdef Py_ssize_t n, nrows
     cdef const cc_index_t *ap
     cdef const cc_index_t *bp
@@ -96,8 +100,7 @@ def spectral(cnp.ndarray a, a_off, cnp.ndarray b, b_off, cnp.ndarray out,
     with nogil:
         status = cc_spectral(dt, <cc_spec_op>op, nrows, n, pa, ap, pb, bp, po,
                              <cc_isa>isa, num_threads)
-    if status != CC_OK:
-        raise ValueError("convcore: invalid spectral product problem")
+    check_status(status, "spectral product")
 
 
 #: Polyphase splits the split-line kernels take (rows of z).
@@ -214,11 +217,11 @@ def oa_fill(cnp.ndarray x, cuts, cnp.ndarray ws, int num_threads):
     step_a >= 1, and no block starts past the end of its axis
     ((steps_a - 1) * step_a <= x.shape[a]).
     """
-    cdef cc_index_t nx[CC_OA_MAX_NDIM]
-    cdef cc_index_t xstride[CC_OA_MAX_NDIM]
-    cdef cc_index_t steps[CC_OA_MAX_NDIM]
-    cdef cc_index_t step[CC_OA_MAX_NDIM]
-    cdef cc_index_t n[CC_OA_MAX_NDIM]
+    cdef cc_index_t nx[CC_MAX_NDIM]
+    cdef cc_index_t xstride[CC_MAX_NDIM]
+    cdef cc_index_t steps[CC_MAX_NDIM]
+    cdef cc_index_t step[CC_MAX_NDIM]
+    cdef cc_index_t n[CC_MAX_NDIM]
     cdef int a, m = len(cuts)
     cdef Py_ssize_t expect
     _check_pair(x, ws, num_threads)
@@ -252,19 +255,18 @@ def oa_fill(cnp.ndarray x, cuts, cnp.ndarray ws, int num_threads):
     with nogil:
         status = cc_oa_fill(m, nx, xstride, steps, step, n, inner_bytes, px, pw,
                             num_threads)
-    if status != CC_OK:
-        raise ValueError("convcore: invalid overlap-add fill problem")
+    check_status(status, "overlap-add fill")
 
 
-cdef int _lanes(dt, cc_oa_dtype *code) except -1:
+cdef int _lanes(dt, cc_dtype *code) except -1:
     """Real lanes per element of dt, and their type code."""
     if dt == np.float32 or dt == np.complex64:
-        code[0] = CC_OA_F32
+        code[0] = CC_DT_F32
     elif dt == np.float64 or dt == np.complex128:
-        code[0] = CC_OA_F64
+        code[0] = CC_DT_F64
     elif (dt == np.longdouble or dt == np.clongdouble) \
             and np.dtype(np.longdouble).itemsize == sizeof(long double):
-        code[0] = CC_OA_LD
+        code[0] = CC_DT_LD
     else:
         raise TypeError(f"oa_add takes native float or complex arrays, got {dt}")
     return 2 if dt.kind == "c" else 1
@@ -283,7 +285,7 @@ def oa_add(cnp.ndarray y, int axis, Py_ssize_t step, Py_ssize_t start, cnp.ndarr
     1 <= step <= n, tail <= step (each tail meets only the next block) and
     start + length <= (steps + 1) * step.
     """
-    cdef cc_oa_dtype code
+    cdef cc_dtype code
     _check_pair(y, out, num_threads)
     if not cnp.PyArray_IS_C_CONTIGUOUS(y):
         raise ValueError("y must be C-contiguous")
@@ -312,5 +314,4 @@ def oa_add(cnp.ndarray y, int axis, Py_ssize_t step, Py_ssize_t start, cnp.ndarr
     with nogil:
         status = cc_oa_add(code, outer, steps, n, step, inner, py, start, length, po,
                            num_threads)
-    if status != CC_OK:
-        raise ValueError("convcore: invalid overlap-add problem")
+    check_status(status, "overlap-add")

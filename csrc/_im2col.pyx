@@ -27,13 +27,15 @@ from libc.stdlib cimport calloc, free
 from libc.string cimport memset
 
 from _blas cimport ColMajor, NoTrans, _gemv
-from _corr_problem cimport MAX_NDIM, fill_corr_problem
+from _corr_problem cimport fill_corr_problem
 from _types cimport blas_t
-from cc_direct cimport CC_DT_COUNT, CC_ENOMEM, CC_OK, cc_corr_problem, cc_dtype, cc_index_t
+from cc_common cimport CC_ENOMEM, CC_MAX_NDIM, CC_OK, cc_index_t, check_status
+from cc_direct cimport cc_corr_problem
+from cc_dtype cimport (CC_DT_C64, CC_DT_C128, CC_DT_COUNT, CC_DT_F32, CC_DT_F64, cc_dtype,
+                       dtype_table)
 from cc_parallel cimport cc_parallel_for
-from cc_im2col cimport (CC_DT_C64, CC_DT_C128, CC_DT_F32, CC_DT_F64, cc_im2col_elem_size,
-                        cc_im2col_fn, cc_im2col_matvec_select, cc_im2col_select,
-                        cc_matvec_fn)
+from cc_im2col cimport (CC_IM2COL_DTYPE_SET, cc_im2col_elem_size, cc_im2col_fn,
+                        cc_im2col_matvec_select, cc_im2col_select, cc_matvec_fn)
 
 cnp.import_array()
 
@@ -51,6 +53,9 @@ DEFAULT_BLOCK_BYTES = 256 * 1024
 MIN_BLOCK_ROWS = 256
 #: Below this many multiply-adds a call stays on one thread (as direct_op.c).
 PARALLEL_MIN_WORK = 200000
+#: (code, name, NumPy type string) of the element types the fill and the
+#: reference reduction run, from the C list (csrc/cc_dtype.h).
+DTYPES = dtype_table(CC_IM2COL_DTYPE_SET)
 #: dtype codes (convcore._direct.DTYPE_CODES order) reduced by BLAS.
 BLAS_DTYPE_CODES = (CC_DT_F32, CC_DT_F64, CC_DT_C64, CC_DT_C128)
 
@@ -204,7 +209,7 @@ def correlate(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, offset, int dtype_c
     the blocks; block_bytes bounds each thread's workspace; use_blas
     False reduces BLAS dtypes with the C reference too (for tests).
     """
-    cdef cc_index_t dims[5 * MAX_NDIM]
+    cdef cc_index_t dims[5 * CC_MAX_NDIM]
     cdef cc_corr_problem p
     if not 0 <= dtype_code < CC_DT_COUNT:
         raise ValueError(f"dtype_code must be in [0, {CC_DT_COUNT}), got {dtype_code}")
@@ -241,10 +246,7 @@ def correlate(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, offset, int dtype_c
     cdef int status
     with nogil:
         status = _run(&p, fill_fn, reduce, xp, wp, op, rows, taps, esize, mb, kc, nt)
-    if status == CC_ENOMEM:
-        raise MemoryError("convcore: out of memory for the im2col workspace")
-    if status != CC_OK:
-        raise ValueError("convcore: invalid im2col problem")
+    check_status(status, "im2col", "for the im2col workspace")
 
 
 def fill(cnp.ndarray x, w_shape, out_shape, offset, int dtype_code, Py_ssize_t o0,
@@ -253,7 +255,7 @@ def fill(cnp.ndarray x, w_shape, out_shape, offset, int dtype_code, Py_ssize_t o
     columns [t0, t0 + kc) as the (kc, ld) tap-major buffer the reduction
     reads (ld >= m; 0 means m), its entries past m left zero.  x as for
     correlate."""
-    cdef cc_index_t dims[5 * MAX_NDIM]
+    cdef cc_index_t dims[5 * CC_MAX_NDIM]
     cdef cc_corr_problem p
     if not 0 <= dtype_code < CC_DT_COUNT:
         raise ValueError(f"dtype_code must be in [0, {CC_DT_COUNT}), got {dtype_code}")

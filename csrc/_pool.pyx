@@ -12,24 +12,28 @@ the C code in bounds.
 """
 cimport numpy as cnp
 from libc.stdint cimport int64_t
+from cc_common cimport CC_EINVAL, cc_index_t, check_status
 from cc_cpu cimport cc_isa
-from cc_pool cimport (CC_EINVAL, CC_ENOMEM, CC_OK, CC_POOL_F32, CC_POOL_F64,
-                      cc_avgpool_nd, cc_avgpool_nd_bwd, cc_index_t, cc_maxpool_nd,
-                      cc_maxpool_nd_bwd, cc_maxunpool, cc_pool_dtype, cc_pool_problem,
-                      cc_pool_select)
+from cc_dtype cimport CC_DT_F32, CC_DT_F64, cc_dtype, dtype_table
+from cc_pool cimport (CC_POOL_DTYPE_SET, cc_avgpool_nd, cc_avgpool_nd_bwd, cc_maxpool_nd,
+                      cc_maxpool_nd_bwd, cc_maxunpool, cc_pool_problem, cc_pool_select)
 
 cnp.import_array()
 
+#: (code, name, NumPy type string) of the element types the kernels run,
+#: from the C list (csrc/cc_dtype.h, the set in csrc/pool/pool.h).
+DTYPES = dtype_table(CC_POOL_DTYPE_SET)
 
-cdef cc_pool_dtype _dtype(cnp.ndarray a, str name) except *:
+
+cdef cc_dtype _dtype(cnp.ndarray a, str name) except *:
     if not cnp.PyArray_IS_C_CONTIGUOUS(a):
         raise ValueError(f"{name} must be C-contiguous")
     if a.ndim != 4:
         raise ValueError(f"{name} must have 4 axes (planes, D, H, W), got {a.ndim}")
     if a.dtype.num == cnp.NPY_FLOAT32:
-        return CC_POOL_F32
+        return CC_DT_F32
     if a.dtype.num == cnp.NPY_FLOAT64:
-        return CC_POOL_F64
+        return CC_DT_F64
     raise TypeError(f"{name} must be float32 or float64, got {a.dtype}")
 
 
@@ -68,25 +72,19 @@ cdef int _problem(cc_pool_problem *p, Py_ssize_t planes, axes, Py_ssize_t diviso
     return 0
 
 
-cdef _raise(int status, str what):
-    if status == CC_ENOMEM:
-        raise MemoryError(f"convcore: out of memory in {what}")
-    if status != CC_OK:
-        raise ValueError(f"convcore: invalid {what} problem")
-
-
 def kernel_isa(int dtype_code, int isa):
-    """The ISA level of the kernels that run for dtype_code (0 f32, 1 f64) at isa."""
-    if dtype_code not in (0, 1):
+    """The ISA level of the kernels that run for DTYPES[dtype_code] (0 f32,
+    1 f64) at isa."""
+    if not 0 <= dtype_code < len(DTYPES):
         raise ValueError(f"dtype_code must be 0 or 1, got {dtype_code}")
-    return <int>cc_pool_select(<cc_pool_dtype>dtype_code, <cc_isa>isa).isa
+    return <int>cc_pool_select(<cc_dtype>DTYPES[dtype_code][0], <cc_isa>isa).isa
 
 
 def max_pool(cnp.ndarray x, cnp.ndarray out, idx, axes, int isa, int num_threads):
     """out (OUT) = max pooling of x; idx (OUT, int64 like out, or None) the
     flat per-plane index of each maximum."""
     cdef cc_pool_problem p
-    cdef cc_pool_dtype dt = _dtype(x, "x")
+    cdef cc_dtype dt = _dtype(x, "x")
     cdef int64_t *ip = NULL
     cdef cnp.ndarray ia
     cdef int status
@@ -103,14 +101,14 @@ def max_pool(cnp.ndarray x, cnp.ndarray out, idx, axes, int isa, int num_threads
     cdef void *op = cnp.PyArray_DATA(out)
     with nogil:
         status = cc_maxpool_nd(dt, &p, xp, op, ip, <cc_isa>isa, num_threads)
-    _raise(status, "max pooling")
+    check_status(status, "max pooling")
 
 
 def avg_pool(cnp.ndarray x, cnp.ndarray out, axes, Py_ssize_t divisor, int isa,
              int num_threads):
     """out (OUT) = average pooling of x; a divisor != 0 overrides the divisor."""
     cdef cc_pool_problem p
-    cdef cc_pool_dtype dt = _dtype(x, "x")
+    cdef cc_dtype dt = _dtype(x, "x")
     cdef int status
     if _dtype(out, "out") != dt or out.shape[0] != x.shape[0]:
         raise ValueError("out must match x in dtype and planes")
@@ -119,14 +117,14 @@ def avg_pool(cnp.ndarray x, cnp.ndarray out, axes, Py_ssize_t divisor, int isa,
     cdef void *op = cnp.PyArray_DATA(out)
     with nogil:
         status = cc_avgpool_nd(dt, &p, xp, op, <cc_isa>isa, num_threads)
-    _raise(status, "average pooling")
+    check_status(status, "average pooling")
 
 
 def max_pool_bwd(cnp.ndarray x, cnp.ndarray grad_out, cnp.ndarray grad_in, axes,
                  int isa, int num_threads):
     """grad_in (OUT, shaped like x) = dL/dx of max pooling given grad_out."""
     cdef cc_pool_problem p
-    cdef cc_pool_dtype dt = _dtype(x, "x")
+    cdef cc_dtype dt = _dtype(x, "x")
     cdef int status
     if (_dtype(grad_out, "grad_output") != dt or _dtype(grad_in, "grad_in") != dt
             or (<object>grad_in).shape != (<object>x).shape or grad_out.shape[0] != x.shape[0]):
@@ -137,14 +135,14 @@ def max_pool_bwd(cnp.ndarray x, cnp.ndarray grad_out, cnp.ndarray grad_in, axes,
     cdef void *gip = cnp.PyArray_DATA(grad_in)
     with nogil:
         status = cc_maxpool_nd_bwd(dt, &p, xp, gop, gip, <cc_isa>isa, num_threads)
-    _raise(status, "max pooling gradient")
+    check_status(status, "max pooling gradient")
 
 
 def avg_pool_bwd(cnp.ndarray grad_out, cnp.ndarray grad_in, axes, Py_ssize_t divisor,
                  int num_threads):
     """grad_in (OUT) = dL/dx of average pooling given grad_out."""
     cdef cc_pool_problem p
-    cdef cc_pool_dtype dt = _dtype(grad_in, "grad_in")
+    cdef cc_dtype dt = _dtype(grad_in, "grad_in")
     cdef int status
     if _dtype(grad_out, "grad_output") != dt or grad_out.shape[0] != grad_in.shape[0]:
         raise ValueError("grad_output must match grad_in in dtype and planes")
@@ -153,13 +151,13 @@ def avg_pool_bwd(cnp.ndarray grad_out, cnp.ndarray grad_in, axes, Py_ssize_t div
     cdef void *gip = cnp.PyArray_DATA(grad_in)
     with nogil:
         status = cc_avgpool_nd_bwd(dt, &p, gop, gip, num_threads)
-    _raise(status, "average pooling gradient")
+    check_status(status, "average pooling gradient")
 
 
 def max_unpool(cnp.ndarray x, cnp.ndarray idx, cnp.ndarray out, int num_threads):
     """out (OUT, (planes, ...)) zeroed, then out[p][idx[p][i]] = x[p][i].
     Returns None, or the first index found outside a plane of out."""
-    cdef cc_pool_dtype dt = _dtype(x, "x")
+    cdef cc_dtype dt = _dtype(x, "x")
     cdef int64_t bad = 0
     cdef int status
     if (_dtype(out, "out") != dt or idx.dtype.num != cnp.NPY_INT64
@@ -176,5 +174,5 @@ def max_unpool(cnp.ndarray x, cnp.ndarray idx, cnp.ndarray out, int num_threads)
         status = cc_maxunpool(dt, planes, in_plane, out_plane, xp, ip, op, num_threads, &bad)
     if status == CC_EINVAL:
         return bad
-    _raise(status, "max unpooling")
+    check_status(status, "max unpooling")
     return None

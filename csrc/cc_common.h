@@ -9,6 +9,9 @@
  * elements must work. */
 typedef ptrdiff_t cc_index_t;
 
+/* The most axes an N-D problem may have: NumPy's own limit. */
+#define CC_MAX_NDIM 64
+
 #if defined(__GNUC__) || defined(__clang__)
 #define CC_LIKELY(x) __builtin_expect(!!(x), 1)
 #define CC_UNLIKELY(x) __builtin_expect(!!(x), 0)

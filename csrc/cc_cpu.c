@@ -1,6 +1,6 @@
 #include "cc_cpu.h"
 
-cc_isa cc_cpu_best_isa(void)
+static cc_isa detect(void)
 {
 #if CC_HAVE_X86_KERNELS
     /* libgcc's cpu model also checks that the OS saves the wide registers
@@ -14,6 +14,16 @@ cc_isa cc_cpu_best_isa(void)
 #else
     return CC_ISA_SCALAR;
 #endif
+}
+
+cc_isa cc_cpu_best_isa(void)
+{
+    /* Detected once: every config asks at each selection.  A racing first
+     * call stores the same value. */
+    static int detected = -1;
+    if (detected < 0)
+        detected = (int)detect();
+    return (cc_isa)detected;
 }
 
 const char *cc_isa_name(cc_isa isa)

@@ -17,7 +17,7 @@ typedef enum {
     CC_ISA_COUNT
 } cc_isa;
 
-/* The best level this CPU (and its OS) supports. */
+/* The best level this CPU (and its OS) supports, detected at the first call. */
 cc_isa cc_cpu_best_isa(void);
 
 /* "scalar", "avx2", "avx512". */

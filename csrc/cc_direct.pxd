@@ -1,9 +1,10 @@
+from cc_common cimport cc_index_t
 from cc_cpu cimport cc_isa
+from cc_dtype cimport cc_dtype
 
 cdef extern from "direct/direct.h" nogil:
-    ctypedef Py_ssize_t cc_index_t
-    ctypedef enum cc_dtype:
-        CC_DT_COUNT
+    enum:
+        CC_DIRECT_DTYPE_SET
     ctypedef struct cc_corr_problem:
         int ndim
         const cc_index_t *x_shape
@@ -15,7 +16,3 @@ cdef extern from "direct/direct.h" nogil:
                      const void *w, void *out, cc_isa isa, int num_threads)
     ctypedef void (*cc_fnptr)()
     cc_fnptr cc_corr_row_select(cc_dtype dt, cc_isa isa, cc_isa *chosen)
-    enum:
-        CC_OK
-        CC_ENOMEM
-        CC_EINVAL

@@ -1,18 +1,19 @@
+from cc_common cimport cc_index_t
 from cc_cpu cimport cc_isa
+from cc_dtype cimport cc_dtype
 
 cdef extern from "fft/fft.h" nogil:
-    ctypedef Py_ssize_t cc_index_t
-    ctypedef enum cc_fft_dtype:
-        CC_FFT_C64
-        CC_FFT_C128
-        CC_FFT_DT_COUNT
+    enum:
+        CC_SPEC_DTYPE_SET
+        CC_OA_DTYPE_SET
     ctypedef enum cc_spec_op:
         CC_SPEC_MUL
         CC_SPEC_MAC
         CC_SPEC_OP_COUNT
-    ctypedef void (*cc_spec_fnptr)()
-    cc_spec_fnptr cc_spec_select(cc_fft_dtype dt, cc_spec_op op, cc_isa isa, cc_isa *chosen)
-    int cc_spectral(cc_fft_dtype dt, cc_spec_op op, cc_index_t nrows, cc_index_t n,
+    const char *cc_spec_op_name(int op)
+    ctypedef void (*cc_fnptr)()
+    cc_fnptr cc_spec_select(cc_dtype dt, cc_spec_op op, cc_isa isa, cc_isa *chosen)
+    int cc_spectral(cc_dtype dt, cc_spec_op op, cc_index_t nrows, cc_index_t n,
                     const void *a, const cc_index_t *a_off,
                     const void *b, const cc_index_t *b_off,
                     void *out, cc_isa isa, int num_threads)
@@ -20,20 +21,10 @@ cdef extern from "fft/fft.h" nogil:
                               const float *tw, int num_threads)
     void cc_split_product_f64(int phases, cc_index_t kn, double *za, const double *zb,
                               const double *tw, int num_threads)
-    enum:
-        CC_OK
-        CC_EINVAL
     cc_index_t cc_oa_parallel_min()
-    enum:
-        CC_OA_MAX_NDIM
     int cc_oa_fill(int m, const cc_index_t *nx, const cc_index_t *xstride,
                    const cc_index_t *steps, const cc_index_t *step, const cc_index_t *n,
                    cc_index_t inner_bytes, const void *x, void *ws, int num_threads)
-    ctypedef enum cc_oa_dtype:
-        CC_OA_F32
-        CC_OA_F64
-        CC_OA_LD
-        CC_OA_DT_COUNT
-    int cc_oa_add(cc_oa_dtype dt, cc_index_t outer, cc_index_t steps, cc_index_t n,
+    int cc_oa_add(cc_dtype dt, cc_index_t outer, cc_index_t steps, cc_index_t n,
                   cc_index_t step, cc_index_t inner, const void *y, cc_index_t start,
                   cc_index_t length, void *out, int num_threads)

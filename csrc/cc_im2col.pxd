@@ -1,12 +1,10 @@
-from cc_direct cimport cc_corr_problem, cc_dtype, cc_index_t
+from cc_common cimport cc_index_t
+from cc_direct cimport cc_corr_problem
+from cc_dtype cimport cc_dtype
 
 cdef extern from "im2col/im2col.h" nogil:
     enum:
-        CC_DT_B
-        CC_DT_F32
-        CC_DT_F64
-        CC_DT_C64
-        CC_DT_C128
+        CC_IM2COL_DTYPE_SET
     ctypedef void (*cc_im2col_fn)(const cc_corr_problem *p, const void *x, cc_index_t o0,
                                   cc_index_t m, cc_index_t t0, cc_index_t kc, cc_index_t ld,
                                   void *patch) noexcept nogil

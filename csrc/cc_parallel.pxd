@@ -1,5 +1,5 @@
 # The kernels' thread pool (csrc/cc_parallel.h).
-from cc_direct cimport cc_index_t
+from cc_common cimport cc_index_t
 
 cdef extern from "cc_parallel.h" nogil:
     ctypedef void (*cc_range_fn)(void *ctx, cc_index_t begin, cc_index_t end,

@@ -17,23 +17,16 @@
 
 #include "cc_common.h"
 #include "cc_cpu.h"
+#include "cc_dispatch.h"
+#include "cc_dtype.h"
 #include "cc_parallel.h"
 
-/* Element types.  Signed integers run on the unsigned kernel of their
- * width: two's-complement wrap-around is exactly unsigned arithmetic. */
-typedef enum {
-    CC_DT_B = 0,  /* numpy bool: out = OR over (x AND w) */
-    CC_DT_U8, CC_DT_U16, CC_DT_U32, CC_DT_U64,
-    CC_DT_F32, CC_DT_F64, CC_DT_LD,
-    CC_DT_C64, CC_DT_C128, CC_DT_CLD,
-    CC_DT_COUNT
-} cc_dtype;
-
-typedef struct { float re, im; } cc_c64;
-typedef struct { double re, im; } cc_c128;
-typedef struct { long double re, im; } cc_cld;
-
-#include "dtype_list.h"
+/* Element types: every code of cc_dtype.h.  CC_DIRECT_DTYPES(X) runs
+ *   X(code, suffix, element type, zero, multiply-accumulate)
+ * over them; bool computes out = OR over (x AND w). */
+#define CC_DIRECT_DTYPE(X, code, sfx, T, zero, mac, kind) X(code, sfx, T, zero, mac)
+#define CC_DIRECT_DTYPES(X) CC_DTYPES_BIND(CC_DIRECT_DTYPE, X)
+#define CC_DIRECT_DTYPE_SET CC_DT_ALL
 
 typedef struct {
     int ndim;                       /* >= 1 */
@@ -72,15 +65,15 @@ CC_CORR_ROW_SIMD_VARIANTS(CC_DECLARE_ROW)
 #endif
 
 /* Scalar reference row kernels, one per dtype (direct_ref.c):
- * cc_corr_row_<suffix>__ref for every suffix of dtype_list.h. */
+ * cc_corr_row_<suffix>__ref for every dtype. */
 #define CC_DECLARE_REF_ROW(code, sfx, T, zero, mac) \
     void cc_corr_row_##sfx##__ref CC_CORR_ROW_SIGNATURE(T);
 CC_DIRECT_DTYPES(CC_DECLARE_REF_ROW)
 #undef CC_DECLARE_REF_ROW
 
-/* Config: the row kernel for a dtype at the highest level <= isa that has
- * one, and the level it really is.  Never NULL. */
-typedef void (*cc_fnptr)(void);  /* any function; cast back before calling */
+/* Config: the row kernel for a dtype at the highest level <= isa (and <=
+ * the CPU's) that has one, and the level it really is.  NULL only for a
+ * code out of range. */
 cc_fnptr cc_corr_row_select(cc_dtype dt, cc_isa isa, cc_isa *chosen);
 
 /* The operator.  isa caps the kernel level; num_threads >= 1.

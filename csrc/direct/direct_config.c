@@ -2,39 +2,24 @@
 #include "direct.h"
 
 typedef struct {
-    cc_isa isa;
-    cc_dtype dt;
+    cc_variant_tag tag;  /* key: the dtype code */
     cc_fnptr fn;
 } cc_row_variant;
 
-#define CC_REF_ENTRY(code, sfx, T, zero, mac) [code] = (cc_fnptr)cc_corr_row_##sfx##__ref,
-static const cc_fnptr ref_rows[CC_DT_COUNT] = {CC_DIRECT_DTYPES(CC_REF_ENTRY)};
-#undef CC_REF_ENTRY
-
+#define CC_REF_ENTRY(code, sfx, T, zero, mac) \
+    {{CC_ISA_SCALAR, code}, (cc_fnptr)cc_corr_row_##sfx##__ref},
+#define CC_SIMD_ENTRY(isa, dt, T, name) {{isa, dt}, (cc_fnptr)name},
+static const cc_row_variant rows[] = {
+    CC_DIRECT_DTYPES(CC_REF_ENTRY)
 #if CC_HAVE_X86_KERNELS
-#define CC_SIMD_ENTRY(isa, dt, T, name) {isa, dt, (cc_fnptr)name},
-static const cc_row_variant simd_rows[] = {CC_CORR_ROW_SIMD_VARIANTS(CC_SIMD_ENTRY)};
-#undef CC_SIMD_ENTRY
-#define CC_N_SIMD_ROWS (sizeof simd_rows / sizeof simd_rows[0])
+    CC_CORR_ROW_SIMD_VARIANTS(CC_SIMD_ENTRY)
 #endif
+};
+#undef CC_REF_ENTRY
+#undef CC_SIMD_ENTRY
 
 cc_fnptr cc_corr_row_select(cc_dtype dt, cc_isa isa, cc_isa *chosen)
 {
-    cc_fnptr fn = ref_rows[dt];
-    cc_isa level = CC_ISA_SCALAR;
-    /* Never above what the CPU has, whatever the caller asks.  The check
-     * reads libgcc's feature flags: a few nanoseconds, no shared state. */
-    isa = CC_MIN(isa, cc_cpu_best_isa());
-#if CC_HAVE_X86_KERNELS
-    for (size_t i = 0; i < CC_N_SIMD_ROWS; ++i) {
-        const cc_row_variant *v = &simd_rows[i];
-        if (v->dt == dt && v->isa <= isa && v->isa > level) {
-            fn = v->fn;
-            level = v->isa;
-        }
-    }
-#endif
-    if (chosen)
-        *chosen = level;
-    return fn;
+    const ptrdiff_t i = CC_SELECT_VARIANT(rows, (int)dt, isa, chosen);
+    return i < 0 ? NULL : rows[i].fn;
 }

@@ -31,7 +31,6 @@
  * the states of up to CC_STACK_WORKERS threads on the caller's stack. */
 #define CC_STACK_ROWS 128
 #define CC_STACK_WORKERS 8
-#define CC_MAX_NDIM 64
 /* Edge columns padded at a time, and the most padding a thread may hold:
  * past it (huge kernels with many rows) edges stay scalar. */
 #define CC_EDGE_COLS 512

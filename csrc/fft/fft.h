@@ -20,10 +20,23 @@
 
 #include "cc_common.h"
 #include "cc_cpu.h"
+#include "cc_dispatch.h"
+#include "cc_dtype.h"
 #include "cc_parallel.h"
 
-typedef enum { CC_FFT_C64 = 0, CC_FFT_C128 = 1, CC_FFT_DT_COUNT } cc_fft_dtype;
+/* Element types: the spectral product runs CC_DT_C64 and CC_DT_C128 of
+ * cc_dtype.h; overlap-add adds real lanes of CC_DT_F32, CC_DT_F64 and
+ * CC_DT_LD (complex data: two lanes per element). */
+#define CC_SPEC_DTYPE_SET (CC_DT_BIT(CC_DT_C64) | CC_DT_BIT(CC_DT_C128))
+#define CC_OA_DTYPE_SET (CC_DT_BIT(CC_DT_F32) | CC_DT_BIT(CC_DT_F64) | CC_DT_BIT(CC_DT_LD))
 typedef enum { CC_SPEC_MUL = 0, CC_SPEC_MAC = 1, CC_SPEC_OP_COUNT } cc_spec_op;
+
+/* "mul", "mac": the names of the ops, in code order (NULL out of range). */
+CC_INLINE const char *cc_spec_op_name(int op)
+{
+    static const char *const names[CC_SPEC_OP_COUNT] = {"mul", "mac"};
+    return op >= 0 && op < CC_SPEC_OP_COUNT ? names[op] : NULL;
+}
 
 /* Micro-kernel contract, T the real element type (float or double); a, b
  * and out hold n interleaved complex values (2n reals).  out may be a or b
@@ -33,20 +46,20 @@ typedef enum { CC_SPEC_MUL = 0, CC_SPEC_MAC = 1, CC_SPEC_OP_COUNT } cc_spec_op;
 
 /* X-macro list of every micro-kernel: (isa, dtype, op, real type, name). */
 #define CC_SPEC_VARIANTS_REF(X)                                               \
-    X(CC_ISA_SCALAR, CC_FFT_C64,  CC_SPEC_MUL, float,  cc_specmul_c64__ref)   \
-    X(CC_ISA_SCALAR, CC_FFT_C64,  CC_SPEC_MAC, float,  cc_specmac_c64__ref)   \
-    X(CC_ISA_SCALAR, CC_FFT_C128, CC_SPEC_MUL, double, cc_specmul_c128__ref)  \
-    X(CC_ISA_SCALAR, CC_FFT_C128, CC_SPEC_MAC, double, cc_specmac_c128__ref)
+    X(CC_ISA_SCALAR, CC_DT_C64,  CC_SPEC_MUL, float,  cc_specmul_c64__ref)   \
+    X(CC_ISA_SCALAR, CC_DT_C64,  CC_SPEC_MAC, float,  cc_specmac_c64__ref)   \
+    X(CC_ISA_SCALAR, CC_DT_C128, CC_SPEC_MUL, double, cc_specmul_c128__ref)  \
+    X(CC_ISA_SCALAR, CC_DT_C128, CC_SPEC_MAC, double, cc_specmac_c128__ref)
 
 #define CC_SPEC_VARIANTS_SIMD(X)                                              \
-    X(CC_ISA_AVX2,   CC_FFT_C64,  CC_SPEC_MUL, float,  cc_specmul_c64__avx2)    \
-    X(CC_ISA_AVX2,   CC_FFT_C64,  CC_SPEC_MAC, float,  cc_specmac_c64__avx2)    \
-    X(CC_ISA_AVX2,   CC_FFT_C128, CC_SPEC_MUL, double, cc_specmul_c128__avx2)   \
-    X(CC_ISA_AVX2,   CC_FFT_C128, CC_SPEC_MAC, double, cc_specmac_c128__avx2)   \
-    X(CC_ISA_AVX512, CC_FFT_C64,  CC_SPEC_MUL, float,  cc_specmul_c64__avx512)  \
-    X(CC_ISA_AVX512, CC_FFT_C64,  CC_SPEC_MAC, float,  cc_specmac_c64__avx512)  \
-    X(CC_ISA_AVX512, CC_FFT_C128, CC_SPEC_MUL, double, cc_specmul_c128__avx512) \
-    X(CC_ISA_AVX512, CC_FFT_C128, CC_SPEC_MAC, double, cc_specmac_c128__avx512)
+    X(CC_ISA_AVX2,   CC_DT_C64,  CC_SPEC_MUL, float,  cc_specmul_c64__avx2)    \
+    X(CC_ISA_AVX2,   CC_DT_C64,  CC_SPEC_MAC, float,  cc_specmac_c64__avx2)    \
+    X(CC_ISA_AVX2,   CC_DT_C128, CC_SPEC_MUL, double, cc_specmul_c128__avx2)   \
+    X(CC_ISA_AVX2,   CC_DT_C128, CC_SPEC_MAC, double, cc_specmac_c128__avx2)   \
+    X(CC_ISA_AVX512, CC_DT_C64,  CC_SPEC_MUL, float,  cc_specmul_c64__avx512)  \
+    X(CC_ISA_AVX512, CC_DT_C64,  CC_SPEC_MAC, float,  cc_specmac_c64__avx512)  \
+    X(CC_ISA_AVX512, CC_DT_C128, CC_SPEC_MUL, double, cc_specmul_c128__avx512) \
+    X(CC_ISA_AVX512, CC_DT_C128, CC_SPEC_MAC, double, cc_specmac_c128__avx512)
 
 #define CC_DECLARE_SPEC(isa, dt, op, T, name) void name CC_SPEC_SIGNATURE(T);
 CC_SPEC_VARIANTS_REF(CC_DECLARE_SPEC)
@@ -55,11 +68,10 @@ CC_SPEC_VARIANTS_SIMD(CC_DECLARE_SPEC)
 #endif
 #undef CC_DECLARE_SPEC
 
-typedef void (*cc_spec_fnptr)(void);  /* cast back before calling */
-
 /* Config: the kernel for (dt, op) at the highest level <= isa (and <= the
- * CPU's) that has one; *chosen (if not NULL) gets that level.  Never NULL. */
-cc_spec_fnptr cc_spec_select(cc_fft_dtype dt, cc_spec_op op, cc_isa isa, cc_isa *chosen);
+ * CPU's) that has one; *chosen (if not NULL) gets that level.  NULL only
+ * for a (dt, op) outside the lists. */
+cc_fnptr cc_spec_select(cc_dtype dt, cc_spec_op op, cc_isa isa, cc_isa *chosen);
 
 /* The operator: nrows rows of n complex values.  Row r of a starts at
  * a + 2*a_off[r] reals (a_off NULL: r*n complex values), likewise b; out
@@ -68,7 +80,7 @@ cc_spec_fnptr cc_spec_select(cc_fft_dtype dt, cc_spec_op op, cc_isa isa, cc_isa 
  * only when that operand's offsets are NULL.  Fixed blocks of
  * the rows x columns space, on up to num_threads threads (one thread below a
  * work threshold).  Returns CC_OK or CC_EINVAL. */
-int cc_spectral(cc_fft_dtype dt, cc_spec_op op, cc_index_t nrows, cc_index_t n,
+int cc_spectral(cc_dtype dt, cc_spec_op op, cc_index_t nrows, cc_index_t n,
                 const void *a, const cc_index_t *a_off,
                 const void *b, const cc_index_t *b_off,
                 void *out, cc_isa isa, int num_threads);
@@ -99,7 +111,6 @@ void cc_split_product_f64(int phases, cc_index_t kn, double *za, const double *z
  * uninitialised), from fixed work items: results never depend on the thread
  * count.  Calls with fewer than cc_oa_parallel_min() output bytes run on
  * the calling thread.  Both return CC_OK or CC_EINVAL. */
-#define CC_OA_MAX_NDIM 64
 cc_index_t cc_oa_parallel_min(void);
 
 /* Block the leading m axes of x at once, in one pass:
@@ -114,14 +125,11 @@ cc_index_t cc_oa_parallel_min(void);
  * bytes, and xstride[m-1] == inner_bytes (rows of the last axis
  * contiguous; free when nx[m-1] <= 1).  ws: OUT, (steps_0, n_0, ...,
  * steps_{m-1}, n_{m-1}, inner_bytes); no overlap with x.  Requires
- * 1 <= m <= CC_OA_MAX_NDIM, step_a >= 1 and (steps_a - 1) * step_a <= nx_a
+ * 1 <= m <= CC_MAX_NDIM, step_a >= 1 and (steps_a - 1) * step_a <= nx_a
  * (no block starts past the end). */
 int cc_oa_fill(int m, const cc_index_t *nx, const cc_index_t *xstride,
                const cc_index_t *steps, const cc_index_t *step, const cc_index_t *n,
                cc_index_t inner_bytes, const void *x, void *ws, int num_threads);
-
-/* Real lane types of cc_oa_add (complex data: two lanes per element). */
-typedef enum { CC_OA_F32 = 0, CC_OA_F64 = 1, CC_OA_LD = 2, CC_OA_DT_COUNT } cc_oa_dtype;
 
 /* Overlap-add and crop an axis: for p < length, with q = start + p,
  * s = q / step and j = q % step,
@@ -135,7 +143,7 @@ typedef enum { CC_OA_F32 = 0, CC_OA_F64 = 1, CC_OA_LD = 2, CC_OA_DT_COUNT } cc_o
  * inner lanes); no overlap.  N-D: one axis at a time, from the last.
  * Requires 1 <= step <= n, tail = n - step <= step and
  * start + length <= (steps + 1) * step. */
-int cc_oa_add(cc_oa_dtype dt, cc_index_t outer, cc_index_t steps, cc_index_t n,
+int cc_oa_add(cc_dtype dt, cc_index_t outer, cc_index_t steps, cc_index_t n,
               cc_index_t step, cc_index_t inner, const void *y, cc_index_t start,
               cc_index_t length, void *out, int num_threads);
 

@@ -19,8 +19,8 @@ typedef void (*cc_spec_fn_f32) CC_SPEC_SIGNATURE(float);
 typedef void (*cc_spec_fn_f64) CC_SPEC_SIGNATURE(double);
 
 typedef struct {
-    cc_fft_dtype dt;
-    cc_spec_fnptr fn;
+    cc_dtype dt;
+    cc_fnptr fn;
     cc_index_t n, per_row;
     const void *a, *b;
     const cc_index_t *a_off, *b_off;
@@ -40,7 +40,7 @@ static void spec_blocks(void *ctx, cc_index_t begin, cc_index_t end, int worker)
         const cc_index_t ao = (j->a_off ? j->a_off[r] : r * j->n) + c0;
         const cc_index_t bo = (j->b_off ? j->b_off[r] : r * j->n) + c0;
         const cc_index_t oo = r * j->n + c0;
-        if (j->dt == CC_FFT_C64)
+        if (j->dt == CC_DT_C64)
             ((cc_spec_fn_f32)j->fn)(len, (const float *)j->a + 2 * ao,
                                     (const float *)j->b + 2 * bo, (float *)j->out + 2 * oo);
         else
@@ -49,12 +49,12 @@ static void spec_blocks(void *ctx, cc_index_t begin, cc_index_t end, int worker)
     }
 }
 
-int cc_spectral(cc_fft_dtype dt, cc_spec_op op, cc_index_t nrows, cc_index_t n,
+int cc_spectral(cc_dtype dt, cc_spec_op op, cc_index_t nrows, cc_index_t n,
                 const void *a, const cc_index_t *a_off,
                 const void *b, const cc_index_t *b_off,
                 void *out, cc_isa isa, int num_threads)
 {
-    if (dt < 0 || dt >= CC_FFT_DT_COUNT || op < 0 || op >= CC_SPEC_OP_COUNT
+    if (!cc_dtype_in(dt, CC_SPEC_DTYPE_SET) || op < 0 || op >= CC_SPEC_OP_COUNT
         || nrows < 0 || n < 0 || num_threads < 1)
         return CC_EINVAL;
     if (nrows == 0 || n == 0)

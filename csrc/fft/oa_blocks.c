@@ -87,7 +87,7 @@ int cc_oa_fill(int m, const cc_index_t *nx, const cc_index_t *xstride,
                const cc_index_t *steps, const cc_index_t *step, const cc_index_t *n,
                cc_index_t inner_bytes, const void *x, void *ws, int num_threads)
 {
-    if (m < 1 || m > CC_OA_MAX_NDIM || inner_bytes < 0 || num_threads < 1)
+    if (m < 1 || m > CC_MAX_NDIM || inner_bytes < 0 || num_threads < 1)
         return CC_EINVAL;
     const int last = m - 1;
     int empty = inner_bytes == 0;  /* x holds nothing to read */
@@ -157,7 +157,7 @@ CC_DEFINE_OA_ADD(f64, double)
 CC_DEFINE_OA_ADD(ld, long double)
 
 typedef struct {
-    cc_oa_dtype dt;
+    cc_dtype dt;
     cc_index_t steps, n, step, inner;
     const void *y;
     cc_index_t start, length;
@@ -177,10 +177,10 @@ static void add_items(void *ctx, cc_index_t begin, cc_index_t end, int worker)
         const cc_index_t yo = o * j->steps * j->n * j->inner;
         const cc_index_t oo = (o * j->length + p0) * j->inner;
         const cc_index_t q0 = j->start + p0, q1 = j->start + p1;
-        if (j->dt == CC_OA_F32)
+        if (j->dt == CC_DT_F32)
             oa_add_f32((const float *)j->y + yo, (float *)j->out + oo, j->steps, j->n, j->step,
                        j->inner, q0, q1);
-        else if (j->dt == CC_OA_F64)
+        else if (j->dt == CC_DT_F64)
             oa_add_f64((const double *)j->y + yo, (double *)j->out + oo, j->steps, j->n,
                        j->step, j->inner, q0, q1);
         else
@@ -189,11 +189,11 @@ static void add_items(void *ctx, cc_index_t begin, cc_index_t end, int worker)
     }
 }
 
-int cc_oa_add(cc_oa_dtype dt, cc_index_t outer, cc_index_t steps, cc_index_t n,
+int cc_oa_add(cc_dtype dt, cc_index_t outer, cc_index_t steps, cc_index_t n,
               cc_index_t step, cc_index_t inner, const void *y, cc_index_t start,
               cc_index_t length, void *out, int num_threads)
 {
-    if (dt < 0 || dt >= CC_OA_DT_COUNT || outer < 0 || steps < 1 || step < 1 || n < step
+    if (!cc_dtype_in(dt, CC_OA_DTYPE_SET) || outer < 0 || steps < 1 || step < 1 || n < step
         || n - step > step || inner < 0 || start < 0 || length < 0 || num_threads < 1)
         return CC_EINVAL;
     /* start + length <= (steps + 1) * step, without overflow. */
@@ -201,15 +201,14 @@ int cc_oa_add(cc_oa_dtype dt, cc_index_t outer, cc_index_t steps, cc_index_t n,
         return CC_EINVAL;
     if (outer == 0 || inner == 0 || length == 0)
         return CC_OK;
-    static const size_t lane[CC_OA_DT_COUNT] = {sizeof(float), sizeof(double),
-                                                 sizeof(long double)};
+    const size_t lane = cc_dtype_get(dt)->itemsize;
     /* Positions per work item: CC_OA_CHUNK bytes of output, at least one. */
     const cc_index_t per_item = CC_MAX((cc_index_t)1,
-                                       CC_OA_CHUNK / (inner * (cc_index_t)lane[dt]));
+                                       CC_OA_CHUNK / (inner * (cc_index_t)lane));
     add_job job = {dt, steps, n, step, inner, y, start, length, out, per_item,
                    (length + per_item - 1) / per_item};
     const cc_index_t items = outer * job.per_row;
-    const int threads = outer * length * inner * (cc_index_t)lane[dt] >= CC_OA_PARALLEL_MIN
+    const int threads = outer * length * inner * (cc_index_t)lane >= CC_OA_PARALLEL_MIN
                             ? num_threads : 1;
     cc_parallel_for(items, CC_PARALLEL_AUTO_CHUNK, threads, add_items, &job);
     return CC_OK;

@@ -22,7 +22,8 @@
 
 #include "direct/direct.h"
 
-#define CC_IM2COL_MAX_NDIM 64
+/* Element types: every code of cc_dtype.h (the direct family's list). */
+#define CC_IM2COL_DTYPE_SET CC_DT_ALL
 
 /* Fill contract: the block of P made of rows [o0, o0 + m) and columns
  * [t0, t0 + kc), stored tap-major (column-major, as Caffe's im2col lays it

@@ -26,7 +26,7 @@ static void fill_block(const cc_corr_problem *p, const char *x, size_t esize,
     const cc_index_t k = p->w_shape[last], n = p->x_shape[last];
     const cc_index_t s = p->offset[last], ml = p->out_shape[last];
     const cc_index_t t1 = t0 + kc;
-    cc_index_t base[CC_IM2COL_MAX_NDIM], t[CC_IM2COL_MAX_NDIM];
+    cc_index_t base[CC_MAX_NDIM], t[CC_MAX_NDIM];
 
     for (cc_index_t i = 0, o = o0; i < m;) {
         const cc_index_t c = o % ml, cnt = CC_MIN(ml - c, m - i);

@@ -23,9 +23,12 @@
 
 #include "cc_common.h"
 #include "cc_cpu.h"
+#include "cc_dispatch.h"
+#include "cc_dtype.h"
 #include "cc_parallel.h"
 
-typedef enum { CC_POOL_F32 = 0, CC_POOL_F64 = 1, CC_POOL_DT_COUNT } cc_pool_dtype;
+/* Element types: CC_DT_F32 and CC_DT_F64 of cc_dtype.h. */
+#define CC_POOL_DTYPE_SET (CC_DT_BIT(CC_DT_F32) | CC_DT_BIT(CC_DT_F64))
 
 typedef struct {
     cc_index_t in, out;                    /* extents */
@@ -73,16 +76,16 @@ typedef struct {
  * Each row names four kernels: cc_maxpool_row_<sfx>, cc_maxpool_row_idx_<sfx>,
  * cc_avgpool_row_<sfx>, cc_plane_means_<sfx> (sfx = <dtype>__<isa>). */
 #define CC_POOL_VARIANTS(X) \
-    X(CC_ISA_SCALAR, CC_POOL_F32, float,  f32__ref)    \
-    X(CC_ISA_SCALAR, CC_POOL_F64, double, f64__ref)    \
+    X(CC_ISA_SCALAR, CC_DT_F32, float,  f32__ref)    \
+    X(CC_ISA_SCALAR, CC_DT_F64, double, f64__ref)    \
     CC_POOL_SIMD_VARIANTS(X)
 
 #if CC_HAVE_X86_KERNELS
 #define CC_POOL_SIMD_VARIANTS(X) \
-    X(CC_ISA_AVX2,   CC_POOL_F32, float,  f32__avx2)   \
-    X(CC_ISA_AVX2,   CC_POOL_F64, double, f64__avx2)   \
-    X(CC_ISA_AVX512, CC_POOL_F32, float,  f32__avx512) \
-    X(CC_ISA_AVX512, CC_POOL_F64, double, f64__avx512)
+    X(CC_ISA_AVX2,   CC_DT_F32, float,  f32__avx2)   \
+    X(CC_ISA_AVX2,   CC_DT_F64, double, f64__avx2)   \
+    X(CC_ISA_AVX512, CC_DT_F32, float,  f32__avx512) \
+    X(CC_ISA_AVX512, CC_DT_F64, double, f64__avx512)
 #else
 #define CC_POOL_SIMD_VARIANTS(X)
 #endif
@@ -96,34 +99,33 @@ CC_POOL_VARIANTS(CC_POOL_DECLARE)
 #undef CC_POOL_DECLARE
 
 /* Config: the kernels of one dtype at the highest level <= isa (and <= the
- * CPU's) that has them. */
-typedef void (*cc_pool_fnptr)(void);  /* any function; cast back to call */
+ * CPU's) that has them; NULL for a dtype outside CC_POOL_DTYPE_SET. */
 typedef struct {
     cc_isa isa;
-    cc_pool_fnptr max_row, max_row_idx, avg_row, plane_means;
+    cc_fnptr max_row, max_row_idx, avg_row, plane_means;
 } cc_pool_kernels;
-const cc_pool_kernels *cc_pool_select(cc_pool_dtype dt, cc_isa isa);
+const cc_pool_kernels *cc_pool_select(cc_dtype dt, cc_isa isa);
 
 /* Operators.  x, out, grads: C-contiguous (planes, D, H, W) arrays of the
  * problem's extents.  isa caps the kernel level; num_threads >= 1.  Return
  * CC_OK or CC_EINVAL. */
-int cc_maxpool_nd(cc_pool_dtype dt, const cc_pool_problem *p, const void *x,
+int cc_maxpool_nd(cc_dtype dt, const cc_pool_problem *p, const void *x,
                   void *out, int64_t *idx /* NULL: values only */, cc_isa isa,
                   int num_threads);
-int cc_avgpool_nd(cc_pool_dtype dt, const cc_pool_problem *p, const void *x,
+int cc_avgpool_nd(cc_dtype dt, const cc_pool_problem *p, const void *x,
                   void *out, cc_isa isa, int num_threads);
 /* dL/dx: grad_in (planes, D, H, W) is written whole.  Each thread owns whole
  * planes, so overlapping windows accumulate in a fixed order. */
-int cc_maxpool_nd_bwd(cc_pool_dtype dt, const cc_pool_problem *p,
+int cc_maxpool_nd_bwd(cc_dtype dt, const cc_pool_problem *p,
                       const void *x, const void *grad_out, void *grad_in,
                       cc_isa isa, int num_threads);
-int cc_avgpool_nd_bwd(cc_pool_dtype dt, const cc_pool_problem *p,
+int cc_avgpool_nd_bwd(cc_dtype dt, const cc_pool_problem *p,
                       const void *grad_out, void *grad_in, int num_threads);
 /* out[plane][idx[plane][i]] = x[plane][i] on a zeroed out of out_plane
  * elements per plane (later duplicates win, as torch).  An index outside
  * [0, out_plane) returns CC_EINVAL with the first such (in memory order) in
  * *bad. */
-int cc_maxunpool(cc_pool_dtype dt, cc_index_t planes, cc_index_t in_plane,
+int cc_maxunpool(cc_dtype dt, cc_index_t planes, cc_index_t in_plane,
                  cc_index_t out_plane, const void *x, const int64_t *idx,
                  void *out, int num_threads, int64_t *bad);
 

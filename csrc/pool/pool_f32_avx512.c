@@ -2,30 +2,14 @@
 
 #include "pool.h"
 #if CC_HAVE_X86_KERNELS
-#pragma GCC target("avx512f,avx2,fma")
-#include <immintrin.h>
+#define CC_SIMD_F32
+#include "cc_simd_avx512.h"
 
 #define CC_T float
-#define CC_V __m512
-#define CC_VN 16
+#define CC_VN CC_VLANES
 #define CC_SFX(name) name##_f32__avx512
-#define CC_VZERO() _mm512_setzero_ps()
-#define CC_VSET1(s) _mm512_set1_ps(s)
-#define CC_VLOADU(p) _mm512_loadu_ps(p)
-#define CC_VSTOREU(p, v) _mm512_storeu_ps((p), (v))
-#define CC_VADD(a, b) _mm512_add_ps((a), (b))
-#define CC_VDIV(a, b) _mm512_div_ps((a), (b))
-#define CC_VLOAD_S2(p) _mm512_permutex2var_ps(_mm512_loadu_ps(p), \
-    _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), \
-    _mm512_loadu_ps((p) + 16))
-#define CC_GIDX_T __m512i
-#define CC_GIDX(s) _mm512_mullo_epi32(_mm512_set1_epi32((int)(s)), \
-    _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
-#define CC_VGATHER(p, g) _mm512_i32gather_ps((g), (p), 4)
-#define CC_CMASK_T __mmask16
 #define CC_VTAKE(v, m) ((__mmask16)(_mm512_cmp_ps_mask((v), (m), _CMP_GT_OQ) | \
                                     _mm512_cmp_ps_mask((v), (v), _CMP_UNORD_Q)))
-#define CC_VBLEND(a, b, c) _mm512_mask_blend_ps((c), (a), (b))
 #define CC_IV __m512i
 #define CC_IV_LANES(s) CC_GIDX(s)
 #define CC_IV_SET1ADD(o, lanes) _mm512_add_epi32(_mm512_set1_epi32((int)(o)), (lanes))
@@ -34,6 +18,5 @@
     _mm512_storeu_si512((p), _mm512_cvtepi32_epi64(_mm512_castsi512_si256(iv))); \
     _mm512_storeu_si512((p) + 8, _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64((iv), 1))); \
 } while (0)
-#define CC_VHSUM(v) _mm512_reduce_add_ps(v)
 #include "pool_simd.inc"
 #endif

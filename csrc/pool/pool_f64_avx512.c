@@ -2,35 +2,19 @@
 
 #include "pool.h"
 #if CC_HAVE_X86_KERNELS
-#pragma GCC target("avx512f,avx2,fma")
-#include <immintrin.h>
+#define CC_SIMD_F64
+#include "cc_simd_avx512.h"
 
 #define CC_T double
-#define CC_V __m512d
-#define CC_VN 8
+#define CC_VN CC_VLANES
 #define CC_SFX(name) name##_f64__avx512
-#define CC_VZERO() _mm512_setzero_pd()
-#define CC_VSET1(s) _mm512_set1_pd(s)
-#define CC_VLOADU(p) _mm512_loadu_pd(p)
-#define CC_VSTOREU(p, v) _mm512_storeu_pd((p), (v))
-#define CC_VADD(a, b) _mm512_add_pd((a), (b))
-#define CC_VDIV(a, b) _mm512_div_pd((a), (b))
-#define CC_VLOAD_S2(p) _mm512_permutex2var_pd(_mm512_loadu_pd(p), \
-    _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14), _mm512_loadu_pd((p) + 8))
-#define CC_GIDX_T __m256i
-#define CC_GIDX(s) _mm256_mullo_epi32(_mm256_set1_epi32((int)(s)), \
-                                      _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
-#define CC_VGATHER(p, g) _mm512_i32gather_pd((g), (p), 8)
-#define CC_CMASK_T __mmask8
 #define CC_VTAKE(v, m) ((__mmask8)(_mm512_cmp_pd_mask((v), (m), _CMP_GT_OQ) | \
                                    _mm512_cmp_pd_mask((v), (v), _CMP_UNORD_Q)))
-#define CC_VBLEND(a, b, c) _mm512_mask_blend_pd((c), (a), (b))
 #define CC_IV __m512i
 #define CC_IV_LANES(s) _mm512_mul_epu32(_mm512_set1_epi64((long long)(s)), \
                                           _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7))
 #define CC_IV_SET1ADD(o, lanes) _mm512_add_epi64(_mm512_set1_epi64((long long)(o)), (lanes))
 #define CC_IBLEND(a, b, c) _mm512_mask_blend_epi64((c), (a), (b))
 #define CC_IV_STORE64(p, iv) _mm512_storeu_si512((p), (iv))
-#define CC_VHSUM(v) _mm512_reduce_add_pd(v)
 #include "pool_simd.inc"
 #endif

@@ -116,9 +116,9 @@ static void row_init(row_ctx *rc, const pool_geom *g, const cc_pool_problem *p,
 #undef CC_TREF
 #undef CC_T
 
-static int check(cc_pool_dtype dt, const cc_pool_problem *p, int nt)
+static int check(cc_dtype dt, const cc_pool_problem *p, int nt)
 {
-    if (dt < 0 || dt >= CC_POOL_DT_COUNT || nt < 1 || p->planes < 0)
+    if (!cc_dtype_in(dt, CC_POOL_DTYPE_SET) || nt < 1 || p->planes < 0)
         return CC_EINVAL;
     for (int i = 0; i < 3; ++i) {
         const cc_pool_axis *a = &p->ax[i];
@@ -134,37 +134,37 @@ static int empty(const cc_pool_problem *p)
     return p->planes == 0 || p->ax[0].out == 0 || p->ax[1].out == 0 || p->ax[2].out == 0;
 }
 
-int cc_maxpool_nd(cc_pool_dtype dt, const cc_pool_problem *p, const void *x,
+int cc_maxpool_nd(cc_dtype dt, const cc_pool_problem *p, const void *x,
                   void *out, int64_t *idx, cc_isa isa, int num_threads)
 {
     int st = check(dt, p, num_threads);
     if (st != CC_OK || empty(p))
         return st;
     const cc_pool_kernels *k = cc_pool_select(dt, isa);
-    return dt == CC_POOL_F32 ? maxpool_f32(p, x, out, idx, k, num_threads)
+    return dt == CC_DT_F32 ? maxpool_f32(p, x, out, idx, k, num_threads)
                              : maxpool_f64(p, x, out, idx, k, num_threads);
 }
 
-int cc_avgpool_nd(cc_pool_dtype dt, const cc_pool_problem *p, const void *x,
+int cc_avgpool_nd(cc_dtype dt, const cc_pool_problem *p, const void *x,
                   void *out, cc_isa isa, int num_threads)
 {
     int st = check(dt, p, num_threads);
     if (st != CC_OK || empty(p))
         return st;
     const cc_pool_kernels *k = cc_pool_select(dt, isa);
-    return dt == CC_POOL_F32 ? avgpool_f32(p, x, out, k, num_threads)
+    return dt == CC_DT_F32 ? avgpool_f32(p, x, out, k, num_threads)
                              : avgpool_f64(p, x, out, k, num_threads);
 }
 
 /* An empty output has no gradient to spread: dL/dx is all zeros. */
-static int zero_grad_in(cc_pool_dtype dt, const cc_pool_problem *p, void *grad_in)
+static int zero_grad_in(cc_dtype dt, const cc_pool_problem *p, void *grad_in)
 {
     const size_t n = (size_t)(p->planes * p->ax[0].in * p->ax[1].in * p->ax[2].in);
-    memset(grad_in, 0, n * (dt == CC_POOL_F32 ? sizeof(float) : sizeof(double)));
+    memset(grad_in, 0, n * (dt == CC_DT_F32 ? sizeof(float) : sizeof(double)));
     return CC_OK;
 }
 
-int cc_maxpool_nd_bwd(cc_pool_dtype dt, const cc_pool_problem *p,
+int cc_maxpool_nd_bwd(cc_dtype dt, const cc_pool_problem *p,
                       const void *x, const void *grad_out, void *grad_in,
                       cc_isa isa, int num_threads)
 {
@@ -174,11 +174,11 @@ int cc_maxpool_nd_bwd(cc_pool_dtype dt, const cc_pool_problem *p,
     if (empty(p))
         return zero_grad_in(dt, p, grad_in);
     const cc_pool_kernels *k = cc_pool_select(dt, isa);
-    return dt == CC_POOL_F32 ? maxpool_bwd_f32(p, x, grad_out, grad_in, k, num_threads)
+    return dt == CC_DT_F32 ? maxpool_bwd_f32(p, x, grad_out, grad_in, k, num_threads)
                              : maxpool_bwd_f64(p, x, grad_out, grad_in, k, num_threads);
 }
 
-int cc_avgpool_nd_bwd(cc_pool_dtype dt, const cc_pool_problem *p,
+int cc_avgpool_nd_bwd(cc_dtype dt, const cc_pool_problem *p,
                       const void *grad_out, void *grad_in, int num_threads)
 {
     int st = check(dt, p, num_threads);
@@ -186,18 +186,18 @@ int cc_avgpool_nd_bwd(cc_pool_dtype dt, const cc_pool_problem *p,
         return st;
     if (empty(p))
         return zero_grad_in(dt, p, grad_in);
-    return dt == CC_POOL_F32 ? avgpool_bwd_f32(p, grad_out, grad_in, num_threads)
+    return dt == CC_DT_F32 ? avgpool_bwd_f32(p, grad_out, grad_in, num_threads)
                              : avgpool_bwd_f64(p, grad_out, grad_in, num_threads);
 }
 
-int cc_maxunpool(cc_pool_dtype dt, cc_index_t planes, cc_index_t in_plane,
+int cc_maxunpool(cc_dtype dt, cc_index_t planes, cc_index_t in_plane,
                  cc_index_t out_plane, const void *x, const int64_t *idx,
                  void *out, int num_threads, int64_t *bad)
 {
-    if (dt < 0 || dt >= CC_POOL_DT_COUNT || num_threads < 1 || planes < 0 ||
+    if (!cc_dtype_in(dt, CC_POOL_DTYPE_SET) || num_threads < 1 || planes < 0 ||
         in_plane < 0 || out_plane < 0)
         return CC_EINVAL;
-    return dt == CC_POOL_F32
+    return dt == CC_DT_F32
         ? maxunpool_f32(planes, in_plane, out_plane, x, idx, out, num_threads, bad)
         : maxunpool_f64(planes, in_plane, out_plane, x, idx, out, num_threads, bad);
 }

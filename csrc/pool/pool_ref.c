@@ -52,5 +52,5 @@ void cc_plane_means_##sfx CC_PLANE_MEANS_SIGNATURE(T)                          \
     }                                                                         \
 }
 
-CC_DEFINE_REF(CC_ISA_SCALAR, CC_POOL_F32, float, f32__ref)
-CC_DEFINE_REF(CC_ISA_SCALAR, CC_POOL_F64, double, f64__ref)
+CC_DEFINE_REF(CC_ISA_SCALAR, CC_DT_F32, float, f32__ref)
+CC_DEFINE_REF(CC_ISA_SCALAR, CC_DT_F64, double, f64__ref)
