@@ -155,7 +155,8 @@ def test_row_kernel_3d(isa, dtype):
 
 
 # Real dtypes run blocks of consecutive output rows through one block
-# kernel (up to 2 rows on AVX2, 4 on AVX-512); complex dtypes row by row.
+# kernel (up to 2 rows on AVX2, 4 on AVX-512) when an output takes at least
+# 16 multiply-adds; complex dtypes, and smaller kernels, row by row.
 BLOCK_DTYPES = [np.float32, np.float64]
 # Widths around the block kernel's tiles (4 vectors of 4, 8 or 16 lanes),
 # its first partial vector (unaligned rows) and its masked tail.
@@ -184,7 +185,7 @@ def test_block_rows_bit_identical_to_single_rows(isa, dtype, layout):
     too."""
     rng = np.random.default_rng(seed_for(isa, _name(dtype), layout, "block"))
     for width in BLOCK_WIDTHS:
-        for k_rows, k in ((1, 3), (2, 1), (3, 3), (5, 5), (4, 7)):
+        for k_rows, k in ((1, 3), (3, 3), (4, 4), (5, 5), (4, 7), (2, 9)):
             if k > width:
                 continue
             height = k_rows + 9  # blocks of every size, and leftovers

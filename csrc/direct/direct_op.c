@@ -36,6 +36,12 @@
  * past it (huge kernels with many rows) edges stay scalar. */
 #define CC_EDGE_COLS 512
 #define CC_EDGE_PAD_MAX ((size_t)32 << 20)
+/* The fewest multiply-adds per output for which output rows run in blocks
+ * (block kernel).  Below it the row kernel is bound by memory, not by its
+ * loads, and on a 2048x2048 float32 image with a 3x3 kernel the block's
+ * many short streams (4 output rows and 6 input rows, 256 bytes of each
+ * per tile) measured slower than rows one at a time. */
+#define CC_BLOCK_MIN_TAPS 16.0
 /* The largest padded copy of a whole input (prepad_pays), and the elements
  * from which it is made on several threads. */
 #define CC_PREPAD_MAX_BYTES ((double)((size_t)1 << 30))
@@ -539,7 +545,8 @@ int cc_correlate(cc_dtype dt, const cc_corr_problem *p, const void *x,
         }
     }
     int group = 1;
-    const cc_fnptr block = last > 0 ? cc_corr_rows_select(dt, level, &group) : NULL;
+    const cc_fnptr block = last > 0 && (double)taps * (double)geom.k >= CC_BLOCK_MIN_TAPS
+                               ? cc_corr_rows_select(dt, level, &group) : NULL;
     if (!block)
         group = 1;
     const cc_index_t nchunks = (m + CC_COL_CHUNK - 1) / CC_COL_CHUNK;
