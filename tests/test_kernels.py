@@ -154,6 +154,97 @@ def test_row_kernel_3d(isa, dtype):
                               err_msg=f"isa={isa} {shape1} {shape2} {mode}")
 
 
+# Real dtypes run blocks of consecutive output rows through one block
+# kernel (up to 2 rows on AVX2, 4 on AVX-512) when an output takes at least
+# 16 multiply-adds; complex dtypes, and smaller kernels, row by row.
+BLOCK_DTYPES = [np.float32, np.float64]
+# Widths around the block kernel's tiles (4 vectors of 4, 8 or 16 lanes),
+# its first partial vector (unaligned rows) and its masked tail.
+BLOCK_WIDTHS = list(range(1, 40)) + [63, 64, 65, 66, 79, 127, 128, 129, 130, 131, 257, 300]
+
+
+def _block_inputs(rng, height, width, k_rows, k, dtype, layout):
+    """x of (height, width) laid out as ``layout``: contiguous, unaligned
+    (one element in), strided rows, or rows reversed (negative stride)."""
+    if layout == "contiguous":
+        return random_array(rng, (height, width), dtype)
+    if layout == "unaligned":
+        return random_array(rng, (height, width + 1), dtype)[:, 1:]
+    if layout == "strided":
+        return random_array(rng, (2 * height, width), dtype)[::2]
+    return random_array(rng, (height, width), dtype)[::-1]
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("dtype", BLOCK_DTYPES, ids=_name)
+@pytest.mark.parametrize("layout", ["contiguous", "unaligned", "strided", "reversed"])
+def test_block_rows_bit_identical_to_single_rows(isa, dtype, layout):
+    """An output row computed in a block equals, bit for bit, the same row
+    computed alone (a one-row problem runs the row kernel): 'valid', and
+    the interior rows of 'same', whose padded edge columns run in blocks
+    too."""
+    rng = np.random.default_rng(seed_for(isa, _name(dtype), layout, "block"))
+    for width in BLOCK_WIDTHS:
+        for k_rows, k in ((1, 3), (3, 3), (4, 4), (5, 5), (4, 7), (2, 9)):
+            if k > width:
+                continue
+            height = k_rows + 9  # blocks of every size, and leftovers
+            x = _block_inputs(rng, height, width, k_rows, k, dtype, layout)
+            w = random_array(rng, (k_rows, k), dtype)
+            msg = f"isa={isa} width={width} kernel={(k_rows, k)}"
+            with _dispatch.forced_isa(isa):
+                valid = convcore.correlate(x, w, "valid", method="direct")
+                rows = [convcore.correlate(x[r:r + k_rows], w, "valid", method="direct")
+                        for r in range(height - k_rows + 1)]
+                np.testing.assert_array_equal(valid, np.concatenate(rows), err_msg=msg)
+                same = convcore.correlate(x, w, "same", method="direct")
+                top = k_rows // 2  # correlate's 'same' start
+                for r in range(height - k_rows + 1):
+                    one = convcore.correlate(x[r:r + k_rows], w, "same", method="direct")
+                    np.testing.assert_array_equal(same[r + top], one[top], err_msg=msg)
+            assert_conv_equal(same, correlate_ref(x, w, "same"), x, w, c=4, err_msg=msg)
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("dtype", BLOCK_DTYPES, ids=_name)
+@pytest.mark.parametrize("mode", ["valid", "same", "full"])
+def test_block_rows_tall_images(isa, dtype, mode):
+    """Images taller than a work item, every height around the block size,
+    odd widths: against the reference and the scalar level."""
+    rng = np.random.default_rng(seed_for(isa, _name(dtype), mode, "tall"))
+    for height in list(range(1, 12)) + [37, 130]:
+        for width in (1, 7, 17, 33, 66, 129):
+            for kshape in ((3, 3), (5, 5), (2, 4), (7, 1)):
+                x = random_array(rng, (height, width), dtype)
+                w = random_array(rng, kshape, dtype)
+                if mode == "valid" and (kshape[0] > height or kshape[1] > width):
+                    continue
+                with _dispatch.forced_isa(isa):
+                    got = convcore.convolve(x, w, mode, method="direct")
+                msg = f"isa={isa} {(height, width)} {kshape} {mode}"
+                assert_conv_equal(got, convolve_ref(x, w, mode), x, w, c=4, err_msg=msg)
+                assert_conv_equal(got, _scalar("convolve", x, w, mode), x, w, c=4,
+                                  err_msg=msg)
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("dtype", BLOCK_DTYPES, ids=_name)
+def test_block_rows_3d_runs(isa, dtype):
+    """3-D: an output row's input rows form one run per plane; the block
+    kernel walks each run with the rows after it."""
+    rng = np.random.default_rng(seed_for(isa, _name(dtype), "runs"))
+    for shape1, shape2 in (((4, 9, 40), (2, 3, 3)), ((3, 11, 67), (3, 5, 5)),
+                           ((5, 6, 130), (2, 2, 7))):
+        x = random_array(rng, shape1, dtype)
+        w = random_array(rng, shape2, dtype)
+        for mode in ("valid", "same", "full"):
+            with _dispatch.forced_isa(isa):
+                got = convcore.convolve(x, w, mode, method="direct")
+            msg = f"isa={isa} {shape1} {shape2} {mode}"
+            assert_conv_equal(got, convolve_ref(x, w, mode), x, w, c=4, err_msg=msg)
+            assert_conv_equal(got, _scalar("convolve", x, w, mode), x, w, c=4, err_msg=msg)
+
+
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 @pytest.mark.parametrize("isa", ISAS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=_name)

@@ -46,6 +46,18 @@ typedef struct {
     (cc_index_t nrows, const T *x, const cc_index_t *xoff, const T *w, \
      const cc_index_t *woff, cc_index_t k, cc_index_t col, cc_index_t n, T *out)
 
+/* Block micro-kernel contract: R (1 <= R <= the variant's rows, see
+ * cc_corr_rows_select) output rows, row a at out + a * ostride, each the row
+ * kernel's output for the input rows xoff[r] + a * delta:
+ *   out[a * ostride + i] = sum_{r < nrows} sum_{j < k}
+ *                          w[woff[r] + j] * x[xoff[r] + a * delta + col + i + j]
+ * summed in the row kernel's order, so each value is the row kernel's, bit
+ * for bit. */
+#define CC_CORR_ROWS_SIGNATURE(T) \
+    (int R, cc_index_t nrows, const T *x, const cc_index_t *xoff, cc_index_t delta, \
+     const T *w, const cc_index_t *woff, cc_index_t k, cc_index_t col, cc_index_t n, \
+     T *out, cc_index_t ostride)
+
 /* X-macro list of the SIMD row micro-kernels: (isa, dtype code, C type,
  * name).  The scalar reference of every dtype lives in direct_ref.c. */
 #define CC_CORR_ROW_SIMD_VARIANTS(X) \
@@ -58,10 +70,21 @@ typedef struct {
     X(CC_ISA_AVX512, CC_DT_C64,  cc_c64,  cc_corr_row_c64__avx512)  \
     X(CC_ISA_AVX512, CC_DT_C128, cc_c128, cc_corr_row_c128__avx512)
 
+/* The block micro-kernels: (isa, dtype code, C type, name, most rows).
+ * Each has a row kernel of the same isa and dtype above. */
+#define CC_CORR_ROWS_SIMD_VARIANTS(X) \
+    X(CC_ISA_AVX2,   CC_DT_F32,  float,   cc_corr_rows_f32__avx2,   2)  \
+    X(CC_ISA_AVX2,   CC_DT_F64,  double,  cc_corr_rows_f64__avx2,   2)  \
+    X(CC_ISA_AVX512, CC_DT_F32,  float,   cc_corr_rows_f32__avx512, 4)  \
+    X(CC_ISA_AVX512, CC_DT_F64,  double,  cc_corr_rows_f64__avx512, 4)
+
 #if CC_HAVE_X86_KERNELS
 #define CC_DECLARE_ROW(isa, dt, T, name) void name CC_CORR_ROW_SIGNATURE(T);
 CC_CORR_ROW_SIMD_VARIANTS(CC_DECLARE_ROW)
 #undef CC_DECLARE_ROW
+#define CC_DECLARE_ROWS(isa, dt, T, name, rmax) void name CC_CORR_ROWS_SIGNATURE(T);
+CC_CORR_ROWS_SIMD_VARIANTS(CC_DECLARE_ROWS)
+#undef CC_DECLARE_ROWS
 #endif
 
 /* Scalar reference row kernels, one per dtype (direct_ref.c):
@@ -75,6 +98,9 @@ CC_DIRECT_DTYPES(CC_DECLARE_REF_ROW)
  * the CPU's) that has one, and the level it really is.  NULL only for a
  * code out of range. */
 cc_fnptr cc_corr_row_select(cc_dtype dt, cc_isa isa, cc_isa *chosen);
+/* The block kernel of a dtype at exactly level isa and the most rows it
+ * takes (*rmax), or NULL (*rmax = 1) when there is none. */
+cc_fnptr cc_corr_rows_select(cc_dtype dt, cc_isa isa, int *rmax);
 
 /* The operator.  isa caps the kernel level; num_threads >= 1.
  * Returns CC_OK, CC_ENOMEM or CC_EINVAL. */

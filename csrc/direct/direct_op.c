@@ -35,6 +35,12 @@
  * past it (huge kernels with many rows) edges stay scalar. */
 #define CC_EDGE_COLS 512
 #define CC_EDGE_PAD_MAX ((size_t)32 << 20)
+/* The fewest multiply-adds per output for which output rows run in blocks
+ * (block kernel).  Below it the row kernel is bound by memory, not by its
+ * loads, and on a 2048x2048 float32 image with a 3x3 kernel the block's
+ * many short streams (4 output rows and 6 input rows, 256 bytes of each
+ * per tile) measured slower than rows one at a time. */
+#define CC_BLOCK_MIN_TAPS 16.0
 /* The largest padded copy of a whole input (prepad_pays), and the elements
  * from which it is made on several threads. */
 #define CC_PREPAD_MAX_BYTES ((double)((size_t)1 << 30))
@@ -51,13 +57,20 @@ typedef struct {
 
 /* A thread's zero-padded copy of the input rows around edge columns. */
 typedef struct {
-    char *buf;         /* nrows rows of CC_EDGE_COLS + k - 1 elements; NULL: scalar edges */
+    char *buf;         /* rows of CC_EDGE_COLS + k - 1 elements; NULL: scalar edges */
     cc_index_t *off;   /* [nrows] element offset of each row in buf */
+    cc_index_t rows;   /* rows buf holds */
 } cc_edge_pad;
 
 typedef void (*cc_row_op)(const cc_row_geom *g, const void *x, const void *w,
                           cc_fnptr kernel, cc_edge_pad *pad, cc_index_t c0,
                           cc_index_t c1, void *out_row);
+/* R output rows at once, row a reading g's input rows shifted by a * delta;
+ * xtmp: scratch for g->nrows offsets. */
+typedef void (*cc_block_op)(const cc_row_geom *g, const void *x, const void *w,
+                            cc_fnptr kernel, cc_fnptr block, cc_edge_pad *pad,
+                            cc_index_t c0, cc_index_t c1, void *out, int R,
+                            cc_index_t delta, cc_index_t ostride, cc_index_t *xtmp);
 
 /* Copy the input columns that output columns [i0, i0 + cols) reach, every
  * gathered row, into pad->buf with zeros where they fall outside the input
@@ -77,6 +90,45 @@ static void pad_edge_rows(const cc_row_geom *g, const char *x, size_t esize,
         memset(dst + (size_t)t1 * esize, 0, (size_t)(len - t1) * esize);
         pad->off[r] = r * len;
     }
+}
+
+/* pad_edge_rows for the rows of a block (see cc_block_op): each run of
+ * rows delta apart in g's list is padded with the R - 1 rows after it, one
+ * row every `len` elements, so the block kernel reads them with delta len.
+ * Returns that delta, or 0 when buf holds too few rows. */
+static cc_index_t pad_block_rows(const cc_row_geom *g, const char *x, size_t esize,
+                                 cc_index_t i0, cc_index_t cols, int R, cc_index_t delta,
+                                 cc_edge_pad *pad)
+{
+    const cc_index_t len = cols + g->k - 1;
+    const cc_index_t a = i0 + g->s;
+    const cc_index_t t0 = CC_CLAMP(-a, (cc_index_t)0, len);
+    const cc_index_t t1 = CC_CLAMP(g->n - a, t0, len);
+    cc_index_t need = 0;
+    for (cc_index_t q = 0; q < g->nrows; ++q)
+        need += q == 0 || g->xoff[q] != g->xoff[q - 1] + delta ? R : 1;
+    if (need > pad->rows)
+        return 0;
+    cc_index_t prow = 0;
+    for (cc_index_t q0 = 0; q0 < g->nrows;) {
+        cc_index_t run = 1;
+        while (q0 + run < g->nrows && g->xoff[q0 + run] == g->xoff[q0 + run - 1] + delta)
+            ++run;
+        for (cc_index_t t = 0; t < run + R - 1; ++t) {
+            char *dst = pad->buf + (size_t)((prow + t) * len) * esize;
+            memset(dst, 0, (size_t)t0 * esize);
+            /* negative offsets for reversed axes: signed arithmetic */
+            memcpy(dst + (size_t)t0 * esize,
+                   x + (ptrdiff_t)(g->xoff[q0] + t * delta + a + t0) * (ptrdiff_t)esize,
+                   (size_t)(t1 - t0) * esize);
+            memset(dst + (size_t)t1 * esize, 0, (size_t)(len - t1) * esize);
+        }
+        for (cc_index_t t = 0; t < run; ++t)
+            pad->off[q0 + t] = (prow + t) * len;
+        prow += run + R - 1;
+        q0 += run;
+    }
+    return len;
 }
 
 /* Per dtype: one edge output (the taps that exist), the edge columns
@@ -129,12 +181,57 @@ static void row_op_##sfx(const cc_row_geom *g, const void *xv,                \
         ((cc_row_fn_##sfx)kernel)(g->nrows, x, g->xoff, w, g->woff, g->k,     \
                                   mid0 + g->s, mid1 - mid0, out + mid0);      \
     edges_##sfx(g, x, w, kernel, pad, mid1, c1, out);                         \
+}                                                                             \
+                                                                              \
+typedef void (*cc_rows_fn_##sfx) CC_CORR_ROWS_SIGNATURE(T);                   \
+                                                                              \
+static void block_op_##sfx(const cc_row_geom *g, const void *xv,              \
+                           const void *wv, cc_fnptr kernel, cc_fnptr block,   \
+                           cc_edge_pad *pad, cc_index_t c0, cc_index_t c1,    \
+                           void *outv, int R, cc_index_t delta,               \
+                           cc_index_t ostride, cc_index_t *xtmp)              \
+{                                                                             \
+    const T *x = xv, *w = wv;                                                 \
+    T *out = outv;                                                            \
+    const cc_rows_fn_##sfx rows_fn = (cc_rows_fn_##sfx)block;                  \
+    const cc_index_t mid0 = CC_CLAMP(g->lo, c0, c1);                          \
+    const cc_index_t mid1 = CC_CLAMP(g->hi, mid0, c1);                        \
+    for (int side = 0; side < 2; ++side) {                                    \
+        cc_index_t e0 = side ? mid1 : c0;                                     \
+        const cc_index_t e1 = side ? c1 : mid0;                               \
+        /* Padded edges: the block kernel on a padded copy of the rows. */    \
+        while (pad->buf && e0 < e1) {                                         \
+            const cc_index_t cols = CC_MIN((cc_index_t)CC_EDGE_COLS, e1 - e0); \
+            const cc_index_t pd = pad_block_rows(g, (const char *)x, sizeof(T), \
+                                                 e0, cols, R, delta, pad);    \
+            if (!pd)                                                          \
+                break;                                                        \
+            rows_fn(R, g->nrows, (const T *)pad->buf, pad->off, pd, w,        \
+                    g->woff, g->k, 0, cols, out + e0, ostride);               \
+            e0 += cols;                                                       \
+        }                                                                     \
+        if (e0 >= e1)                                                         \
+            continue;                                                         \
+        /* Row by row (scalar edges, or too few rows in the padding). */     \
+        cc_row_geom ga = *g;                                                  \
+        ga.xoff = xtmp;                                                       \
+        for (int a = 0; a < R; ++a) {                                         \
+            for (cc_index_t q = 0; q < g->nrows; ++q)                         \
+                xtmp[q] = g->xoff[q] + a * delta;                             \
+            edges_##sfx(&ga, x, w, kernel, pad, e0, e1, out + a * ostride);   \
+        }                                                                     \
+    }                                                                         \
+    if (mid0 < mid1)                                                          \
+        rows_fn(R, g->nrows, x, g->xoff, delta, w, g->woff, g->k,             \
+                mid0 + g->s, mid1 - mid0, out + mid0, ostride);               \
 }
 
 CC_DIRECT_DTYPES(CC_DEFINE_ROW_OP)
 
 #define CC_ROW_OP_ENTRY(code, sfx, T, zero, mac) [code] = row_op_##sfx,
 static const cc_row_op row_ops[CC_DT_COUNT] = {CC_DIRECT_DTYPES(CC_ROW_OP_ENTRY)};
+#define CC_BLOCK_OP_ENTRY(code, sfx, T, zero, mac) [code] = block_op_##sfx,
+static const cc_block_op block_ops[CC_DT_COUNT] = {CC_DIRECT_DTYPES(CC_BLOCK_OP_ENTRY)};
 #define CC_SIZE_ENTRY(code, sfx, T, zero, mac) [code] = sizeof(T),
 static const size_t elem_size[CC_DT_COUNT] = {CC_DIRECT_DTYPES(CC_SIZE_ENTRY)};
 
@@ -205,8 +302,9 @@ typedef struct {
     int ready, failed;
     cc_index_t row;              /* the output row off describes; -1: none */
     cc_index_t geom_rows;        /* rows gathered for it */
-    cc_index_t *off;             /* [2 * taps]: input row offsets, then kernel row offsets */
-    cc_index_t stack_off[2 * CC_STACK_ROWS];
+    cc_index_t *off;             /* [4 * taps]: input row offsets, kernel row offsets,
+                                    then the same for a row tried in a block */
+    cc_index_t stack_off[4 * CC_STACK_ROWS];
     cc_edge_pad pad;
 } corr_worker;
 
@@ -217,10 +315,18 @@ typedef struct {
     const cc_index_t *wstride;
     cc_index_t taps, m, nchunks;
     size_t esize, pad_bytes;     /* pad_bytes 0: scalar edges */
+    cc_index_t pad_rows;         /* rows of the padding: taps, or taps * group to pad blocks */
     cc_row_geom geom;
     cc_row_op row_op;
     cc_fnptr kernel;
     corr_worker *workers;        /* [num_threads] */
+    /* Items are (group of `group` output rows, column chunk) pairs; with a
+     * block kernel (else NULL, group 1) the rows of a group whose input rows
+     * are the first one's shifted by delta per row run as one block. */
+    cc_block_op block_op;
+    cc_fnptr block;
+    int group;
+    cc_index_t delta;
 } corr_job;
 
 static int worker_init(const corr_job *j, corr_worker *me)
@@ -228,17 +334,18 @@ static int worker_init(const corr_job *j, corr_worker *me)
     me->ready = 1;
     me->row = -1;
     me->off = j->taps <= CC_STACK_ROWS ? me->stack_off
-                                       : malloc(2 * (size_t)j->taps * sizeof *me->off);
+                                       : malloc(4 * (size_t)j->taps * sizeof *me->off);
     me->failed = me->off == NULL;
     /* Without memory for the padding the edges stay scalar. */
-    me->pad = (cc_edge_pad){NULL, NULL};
+    me->pad = (cc_edge_pad){NULL, NULL, 0};
     if (j->pad_bytes) {
+        me->pad.rows = j->pad_rows;
         me->pad.buf = malloc(j->pad_bytes);
         me->pad.off = malloc((size_t)j->taps * sizeof *me->pad.off);
         if (!me->pad.buf || !me->pad.off) {
             free(me->pad.buf);
             free(me->pad.off);
-            me->pad = (cc_edge_pad){NULL, NULL};
+            me->pad = (cc_edge_pad){NULL, NULL, 0};
         }
     }
     return !me->failed;
@@ -254,7 +361,22 @@ static void worker_free(corr_worker *me)
     free(me->pad.off);
 }
 
-/* Items [begin, end): (output row, column chunk) pairs. */
+/* Whether output row r meets the input rows of the worker's current row
+ * shifted by b * delta, with the same kernel rows (gathered into the
+ * second half of me->off). */
+static int row_shifted(const corr_job *j, corr_worker *me, cc_index_t r, cc_index_t b)
+{
+    cc_index_t *xo = me->off + 2 * j->taps, *wo = me->off + 3 * j->taps;
+    const cc_index_t n = gather_rows(j->p, j->wstride, r, xo, wo);
+    if (n != me->geom_rows)
+        return 0;
+    for (cc_index_t q = 0; q < n; ++q)
+        if (xo[q] != me->off[q] + b * j->delta || wo[q] != me->off[j->taps + q])
+            return 0;
+    return 1;
+}
+
+/* Items [begin, end): (group of output rows, column chunk) pairs. */
 static void corr_items(void *ctx, cc_index_t begin, cc_index_t end, int worker)
 {
     const corr_job *j = ctx;
@@ -263,19 +385,37 @@ static void corr_items(void *ctx, cc_index_t begin, cc_index_t end, int worker)
         return;
     if (me->failed)
         return;
+    cc_index_t rows = 1;
+    for (int d = 0; d < j->p->ndim - 1; ++d)
+        rows *= j->p->out_shape[d];
     cc_row_geom g = j->geom;
     for (cc_index_t it = begin; it < end; ++it) {
-        const cc_index_t r = it / j->nchunks;
+        const cc_index_t r0 = it / j->nchunks * j->group;
+        const cc_index_t r1 = CC_MIN(rows, r0 + j->group);
         const cc_index_t c0 = (it % j->nchunks) * CC_COL_CHUNK;
-        if (r != me->row) {
-            me->row = r;
-            me->geom_rows = gather_rows(j->p, j->wstride, r, me->off, me->off + j->taps);
+        const cc_index_t c1 = CC_MIN(j->m, c0 + CC_COL_CHUNK);
+        /* the block kernel pays on interior columns only */
+        const int blocks = j->block && CC_MAX(c0, g.lo) < CC_MIN(c1, g.hi);
+        for (cc_index_t r = r0; r < r1;) {
+            if (r != me->row) {
+                me->row = r;
+                me->geom_rows = gather_rows(j->p, j->wstride, r, me->off, me->off + j->taps);
+            }
+            g.nrows = me->geom_rows;
+            g.xoff = me->off;
+            g.woff = me->off + j->taps;
+            char *out = (char *)j->out + (size_t)(r * j->m) * j->esize;
+            cc_index_t b = 1;
+            if (blocks)
+                while (r + b < r1 && row_shifted(j, me, r + b, b))
+                    ++b;
+            if (b == 1)
+                j->row_op(&g, j->x, j->w, j->kernel, &me->pad, c0, c1, out);
+            else
+                j->block_op(&g, j->x, j->w, j->kernel, j->block, &me->pad, c0, c1, out,
+                            (int)b, j->delta, j->m, me->off + 2 * j->taps);
+            r += b;
         }
-        g.nrows = me->geom_rows;
-        g.xoff = me->off;
-        g.woff = me->off + j->taps;
-        j->row_op(&g, j->x, j->w, j->kernel, &me->pad, c0, CC_MIN(j->m, c0 + CC_COL_CHUNK),
-                  (char *)j->out + (size_t)(r * j->m) * j->esize);
     }
 }
 
@@ -403,8 +543,13 @@ int cc_correlate(cc_dtype dt, const cc_corr_problem *p, const void *x,
                 return st;
         }
     }
+    int group = 1;
+    const cc_fnptr block = last > 0 && (double)taps * (double)geom.k >= CC_BLOCK_MIN_TAPS
+                               ? cc_corr_rows_select(dt, level, &group) : NULL;
+    if (!block)
+        group = 1;
     const cc_index_t nchunks = (m + CC_COL_CHUNK - 1) / CC_COL_CHUNK;
-    const cc_index_t items = rows * nchunks;
+    const cc_index_t items = (rows + group - 1) / group * nchunks;
     const double work = (double)rows * (double)m * (double)taps * (double)geom.k;
     const int threads = items > 1 && work >= CC_PARALLEL_MIN_WORK ? num_threads : 1;
     corr_worker stack_workers[CC_STACK_WORKERS];
@@ -414,8 +559,15 @@ int cc_correlate(cc_dtype dt, const cc_corr_problem *p, const void *x,
         return CC_ENOMEM;
     for (int t = 0; t < threads; ++t)
         workers[t].ready = 0;
-    corr_job job = {p, x, w, out, wstride, taps, m, nchunks, esize, pad_edges ? pad_bytes : 0,
-                    geom, row_ops[dt], kernel, workers};
+    /* Room to pad the rows of a whole block when it fits under the cap;
+     * else blocks pad their edges row by row. */
+    const size_t row_bytes = (size_t)(CC_EDGE_COLS + geom.k - 1) * esize;
+    const cc_index_t pad_rows = group > 1 && pad_bytes * (size_t)group <= CC_EDGE_PAD_MAX
+                                    ? taps * group : taps;
+    corr_job job = {p, x, w, out, wstride, taps, m, nchunks, esize,
+                    pad_edges ? (size_t)pad_rows * row_bytes : 0, pad_rows,
+                    geom, row_ops[dt], kernel, workers, block_ops[dt], block, group,
+                    last > 0 ? p->x_strides[last - 1] : 0};
     /* Chunks of neighbouring items, about 16 per thread: a thread streams
      * through neighbouring rows (which share input rows) rather than
      * alternating rows with the other threads. */
