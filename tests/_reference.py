@@ -15,11 +15,15 @@ Semantics, as NumPy's 1-D ``np.convolve`` has them:
 import zlib
 
 import numpy as np
+import pytest
+from scipy import signal
 
 __all__ = [
     "result_dtype", "mode_shape", "convolve_ref", "correlate_ref", "convolve2d_ref",
     "correlate2d_ref", "extend", "tolerance", "assert_conv_equal", "random_array",
-    "seed_for", "pair_id", "LAYOUTS", "with_layout",
+    "seed_for", "pair_id", "LAYOUTS", "with_layout", "FUNCS", "MODES", "REFERENCE", "DTYPES",
+    "DTYPE_PAIRS", "SHAPES", "SHAPE_CASES", "LAYOUT_SHAPES", "scipy_uses_numpy", "scipy_refuses",
+    "expected",
 ]
 
 
@@ -341,3 +345,67 @@ def with_layout(arr, layout):
         assert arr.dtype.itemsize == 1 or not out.flags.aligned
         return out
     raise ValueError(layout)
+
+
+# -- the shared test matrices ----------------------------------------------------
+
+FUNCS = ["convolve", "correlate"]
+MODES = ["full", "same", "valid"]
+REFERENCE = {"convolve": convolve_ref, "correlate": correlate_ref}
+
+DTYPES = [np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16,
+          np.uint32, np.uint64, np.float16, np.float32, np.float64, np.longdouble,
+          np.complex64, np.complex128, np.clongdouble]
+MIXED = [(np.int8, np.uint8), (np.int32, np.float32), (np.float32, np.complex128),
+         (np.bool_, np.int64), (np.int16, np.bool_), (np.uint64, np.int64),
+         (np.uint8, np.float16), (np.float16, np.float64), (np.int8, np.complex64),
+         (np.longdouble, np.complex64)]
+DTYPE_PAIRS = [(d, d) for d in DTYPES] + MIXED
+
+
+# Shape pairs per rank: size-1 axes, kernels larger than the input (in one
+# or every axis), even kernels, primes, equal shapes.  Every pair has one
+# input at least as large as the other in every axis, so 'valid' exists.
+SHAPES = {
+    1: [((7,), (3,)), ((8,), (4,)), ((3,), (7,)), ((1,), (1,)), ((1,), (5,)),
+        ((13,), (2,)), ((11,), (11,)), ((6,), (1,))],
+    2: [((5, 6), (3, 2)), ((1, 7), (1, 3)), ((4, 4), (5, 6)), ((7, 1), (2, 1)),
+        ((6, 5), (6, 5)), ((3, 8), (1, 1)), ((2, 11), (2, 4))],
+    3: [((4, 5, 3), (2, 3, 2)), ((1, 1, 6), (1, 1, 3)), ((2, 3, 4), (3, 4, 5)),
+        ((5, 1, 3), (2, 1, 2))],
+    4: [((3, 4, 2, 5), (2, 2, 1, 3)), ((1, 3, 1, 4), (1, 2, 1, 2)),
+        ((2, 2, 3, 2), (3, 3, 3, 3))],
+}
+# Neither input is the larger in every axis: 'full' and 'same' only.
+CROSSED = [((3, 5), (5, 3)), ((2, 7, 3), (4, 2, 3))]
+
+SHAPE_CASES = ([pytest.param(s1, s2, mode, id=f"{s1}-{s2}-{mode}")
+                for rank in sorted(SHAPES) for s1, s2 in SHAPES[rank] for mode in MODES]
+               + [pytest.param(s1, s2, mode, id=f"{s1}-{s2}-{mode}")
+                  for s1, s2 in CROSSED for mode in ("full", "same")])
+
+
+def scipy_uses_numpy(a, b, mode):
+    """scipy's ``_np_conv_ok``: 1-D goes through np.convolve/np.correlate,
+    except 'same' with in1 shorter than in2."""
+    if np.ndim(a) == np.ndim(b) == 1:
+        return mode != "same" or np.size(a) >= np.size(b)
+    return False
+
+
+def scipy_refuses(a, b, mode):
+    """scipy's N-D direct path (``_correlateND``) has no bool or float16
+    loop: it raises "Unsupported type".  NumPy's 1-D path has them."""
+    return (not scipy_uses_numpy(a, b, mode)
+            and result_dtype(a, b) in (np.bool_, np.float16))
+
+
+def expected(fn, a, b, mode):
+    if scipy_refuses(a, b, mode):
+        return REFERENCE[fn](a, b, mode)
+    return getattr(signal, fn)(a, b, mode=mode, method="direct")
+
+
+# Shape pairs per rank for the memory-layout tests.
+LAYOUT_SHAPES = {1: ((23,), (6,)), 2: ((9, 14), (4, 3)), 3: ((5, 6, 9), (2, 3, 4)),
+                 4: ((3, 4, 2, 7), (2, 2, 1, 3))}

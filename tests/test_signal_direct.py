@@ -1,9 +1,10 @@
 """convcore.convolve / convcore.correlate against scipy.signal (method='direct').
 
-Small literal examples first (scipy's test style, run for 'auto' and
-'direct'; the FFT methods have their own tests), then parametrised matrices: rank x mode x dtype x odd shapes,
-and memory layouts.  Where scipy refuses a dtype/rank combination (bool and
-float16 in N-D) the NumPy reference in ``_reference.py`` stands in.
+Parametrised matrices (rank x mode x dtype x odd shapes, memory layouts;
+shared with the other methods' tests in ``_reference.py``) for 'auto' and
+'direct'; scipy's literal examples for every method are in
+``test_signal_literal.py``.  Where scipy refuses a dtype/rank combination
+(bool and float16 in N-D) the NumPy reference in ``_reference.py`` stands in.
 """
 import numpy as np
 import pytest
@@ -11,181 +12,9 @@ from numpy.testing import assert_array_equal
 from scipy import signal
 
 import convcore
-from _reference import (LAYOUTS, assert_conv_equal, convolve_ref, correlate_ref, pair_id,
-                        random_array, result_dtype, seed_for, with_layout)
-
-FUNCS = ["convolve", "correlate"]
-MODES = ["full", "same", "valid"]
-METHODS = ["auto", "direct"]
-
-REFERENCE = {"convolve": convolve_ref, "correlate": correlate_ref}
-
-DTYPES = [np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16,
-          np.uint32, np.uint64, np.float16, np.float32, np.float64, np.longdouble,
-          np.complex64, np.complex128, np.clongdouble]
-MIXED = [(np.int8, np.uint8), (np.int32, np.float32), (np.float32, np.complex128),
-         (np.bool_, np.int64), (np.int16, np.bool_), (np.uint64, np.int64),
-         (np.uint8, np.float16), (np.float16, np.float64), (np.int8, np.complex64),
-         (np.longdouble, np.complex64)]
-DTYPE_PAIRS = [(d, d) for d in DTYPES] + MIXED
-
-
-# Shape pairs per rank: size-1 axes, kernels larger than the input (in one
-# or every axis), even kernels, primes, equal shapes.  Every pair has one
-# input at least as large as the other in every axis, so 'valid' exists.
-SHAPES = {
-    1: [((7,), (3,)), ((8,), (4,)), ((3,), (7,)), ((1,), (1,)), ((1,), (5,)),
-        ((13,), (2,)), ((11,), (11,)), ((6,), (1,))],
-    2: [((5, 6), (3, 2)), ((1, 7), (1, 3)), ((4, 4), (5, 6)), ((7, 1), (2, 1)),
-        ((6, 5), (6, 5)), ((3, 8), (1, 1)), ((2, 11), (2, 4))],
-    3: [((4, 5, 3), (2, 3, 2)), ((1, 1, 6), (1, 1, 3)), ((2, 3, 4), (3, 4, 5)),
-        ((5, 1, 3), (2, 1, 2))],
-    4: [((3, 4, 2, 5), (2, 2, 1, 3)), ((1, 3, 1, 4), (1, 2, 1, 2)),
-        ((2, 2, 3, 2), (3, 3, 3, 3))],
-}
-# Neither input is the larger in every axis: 'full' and 'same' only.
-CROSSED = [((3, 5), (5, 3)), ((2, 7, 3), (4, 2, 3))]
-
-SHAPE_CASES = ([pytest.param(s1, s2, mode, id=f"{s1}-{s2}-{mode}")
-                for rank in sorted(SHAPES) for s1, s2 in SHAPES[rank] for mode in MODES]
-               + [pytest.param(s1, s2, mode, id=f"{s1}-{s2}-{mode}")
-                  for s1, s2 in CROSSED for mode in ("full", "same")])
-
-
-def scipy_uses_numpy(a, b, mode):
-    """scipy's ``_np_conv_ok``: 1-D goes through np.convolve/np.correlate,
-    except 'same' with in1 shorter than in2."""
-    if np.ndim(a) == np.ndim(b) == 1:
-        return mode != "same" or np.size(a) >= np.size(b)
-    return False
-
-
-def scipy_refuses(a, b, mode):
-    """scipy's N-D direct path (``_correlateND``) has no bool or float16
-    loop: it raises "Unsupported type".  NumPy's 1-D path has them."""
-    return (not scipy_uses_numpy(a, b, mode)
-            and result_dtype(a, b) in (np.bool_, np.float16))
-
-
-def expected(fn, a, b, mode):
-    if scipy_refuses(a, b, mode):
-        return REFERENCE[fn](a, b, mode)
-    return getattr(signal, fn)(a, b, mode=mode, method="direct")
-
-
-# -- literal examples --------------------------------------------------------
-
-@pytest.mark.parametrize("method", METHODS)
-class TestConvolveLiteral:
-
-    def test_numpy_docs(self, method):
-        a, b = [1, 2, 3], [0, 1, 0.5]
-        assert_array_equal(convcore.convolve(a, b, method=method), [0, 1, 2.5, 4, 1.5])
-        assert_array_equal(convcore.convolve(a, b, "same", method), [1, 2.5, 4])
-        assert_array_equal(convcore.convolve(a, b, "valid", method), [2.5])
-
-    def test_basic(self, method):
-        out = convcore.convolve([3, 4, 5, 6, 5, 4], [1, 2, 3], method=method)
-        assert_array_equal(out, [3, 10, 22, 28, 32, 32, 23, 12])
-        assert out.dtype == np.int64
-
-    def test_same_kernel_longer(self, method):
-        assert_array_equal(convcore.convolve([3, 4, 5], [1, 2, 3, 4], "same", method),
-                           [10, 22, 34])
-
-    def test_valid_kernel_longer(self, method):
-        # 'valid' swaps the inputs when in2 is the larger: convolution commutes.
-        assert_array_equal(convcore.convolve([1, 2], [1, 10, 100, 1000], "valid", method),
-                           [12, 120, 1200])
-
-    def test_single_element(self, method):
-        assert_array_equal(convcore.convolve([4967], [3920], method=method), [19470640])
-
-    def test_complex(self, method):
-        out = convcore.convolve([1 + 1j, 2 + 1j], [1 + 1j, 2 + 1j], method=method)
-        assert_array_equal(out, [2j, 2 + 6j, 3 + 4j])
-
-    def test_2d_arrays(self, method):
-        a = [[1, 2, 3], [3, 4, 5]]
-        b = [[2, 3, 4], [4, 5, 6]]
-        assert_array_equal(convcore.convolve(a, b, method=method),
-                           [[2, 7, 16, 17, 12], [10, 30, 62, 58, 38], [12, 31, 58, 49, 30]])
-
-    def test_int8_wraps_around(self, method):
-        # 100*2 + 100*2 = 400 = 144 (mod 256) = -112 as int8; 200 = -56.
-        a = np.array([100, 100], np.int8)
-        b = np.array([2, 2], np.int8)
-        out = convcore.convolve(a, b, method=method)
-        assert out.dtype == np.int8
-        assert_array_equal(out, np.array([-56, -112, -56], np.int8))
-        out2 = convcore.convolve(a[None, :], b[None, :], method=method)
-        assert_array_equal(out2, np.array([[-56, -112, -56]], np.int8))
-
-    def test_uint8_wraps_around(self, method):
-        out = convcore.convolve(np.array([255, 255, 255], np.uint8),
-                                np.array([255, 1], np.uint8), method=method)
-        # 255*255 = 65025 = 1 (mod 256); 255*1 + 255*255 = 65280 = 0.
-        assert_array_equal(out, np.array([1, 0, 0, 255], np.uint8))
-
-    def test_bool_is_or_of_ands(self, method):
-        a = np.array([True, False, False, True])
-        b = np.array([True, True])
-        out = convcore.convolve(a, b, method=method)
-        assert out.dtype == np.bool_
-        assert_array_equal(out, [True, True, False, True, True])
-        # N-D gives what 1-D gives (scipy refuses bool there).
-        assert_array_equal(convcore.convolve(a[:, None], b[:, None], method=method),
-                           out[:, None])
-
-    def test_broadcastable(self, method):
-        # scipy's test: a kernel spanning one axis of a 3-D volume.
-        a = np.arange(27).reshape(3, 3, 3)
-        b = np.arange(3)
-        for i in range(3):
-            shape = [1, 1, 1]
-            shape[i] = 3
-            for mode in MODES:
-                assert_array_equal(convcore.convolve(a, b.reshape(shape), mode, method),
-                                   signal.convolve(a, b.reshape(shape), mode, "direct"))
-
-
-@pytest.mark.parametrize("method", METHODS)
-class TestCorrelateLiteral:
-
-    def test_numpy_docs(self, method):
-        a, b = [1, 2, 3], [0, 1, 0.5]
-        assert_array_equal(convcore.correlate(a, b, method=method), [0.5, 2, 3.5, 3, 0])
-        assert_array_equal(convcore.correlate(a, b, "same", method), [2, 3.5, 3])
-        assert_array_equal(convcore.correlate(a, b, "valid", method), [3.5])
-
-    def test_complex_conjugates_in2(self, method):
-        a, b = [1, 2j, 3], [1j, 1]
-        assert_array_equal(convcore.correlate(a, b, method=method), [1, 1j, 5, -3j])
-        assert_array_equal(convcore.correlate(a, b, "same", method), [1, 1j, 5])
-        assert_array_equal(convcore.correlate(a, b, "valid", method), [1j, 5])
-
-    def test_complex_valid_in2_larger(self, method):
-        # scipy swaps the inputs, then reverses and conjugates back.
-        a, b = [1j, 1], [1, 2j, 3]
-        assert_array_equal(convcore.correlate(a, b, "valid", method), [5, -1j])
-        assert_array_equal(convcore.correlate(a, b, "full", method), [3j, 5, -1j, 1])
-
-    def test_same_even_kernel(self, method):
-        x = np.arange(1.0, 6.0)
-        assert_array_equal(convcore.correlate(x, [1.0, 10.0], "same", method),
-                           [10, 21, 32, 43, 54])
-        assert_array_equal(convcore.correlate(x[None], [[1.0, 10.0]], "same", method),
-                           [[10, 21, 32, 43, 54]])
-
-    def test_correlate_is_convolve_with_reversed_conjugate(self, method):
-        rng = np.random.default_rng(7)
-        a = random_array(rng, (5, 6), np.complex128)
-        b = random_array(rng, (3, 2), np.complex128)
-        for mode in MODES:
-            assert_conv_equal(convcore.correlate(a, b, mode, method),
-                              convcore.convolve(a, np.conj(b[::-1, ::-1]), mode, method),
-                              a, b)
-
+from _reference import (DTYPE_PAIRS, FUNCS, LAYOUT_SHAPES, LAYOUTS, MODES, REFERENCE,
+                        SHAPE_CASES, assert_conv_equal, expected, pair_id, random_array,
+                        result_dtype, scipy_refuses, scipy_uses_numpy, seed_for, with_layout)
 
 @pytest.mark.parametrize("fn", FUNCS)
 @pytest.mark.parametrize("mode", MODES)
@@ -290,10 +119,6 @@ def test_empty_nd(fn, pair, shape1, shape2, mode):
 
 
 # -- memory layouts ------------------------------------------------------------
-
-LAYOUT_SHAPES = {1: ((23,), (6,)), 2: ((9, 14), (4, 3)), 3: ((5, 6, 9), (2, 3, 4)),
-                 4: ((3, 4, 2, 7), (2, 2, 1, 3))}
-
 
 @pytest.mark.parametrize("fn", FUNCS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int16, np.complex128,

@@ -18,10 +18,10 @@ from convcore import _im2col, _threads
 from convcore._im2colconv import method_im2col
 from convcore._signal_methods import METHODS
 from convcore._validate import conj, reverse
-from _reference import (LAYOUTS, assert_conv_equal, convolve_ref, correlate_ref, pair_id,
-                        random_array, result_dtype, seed_for, with_layout)
-from test_signal_direct import (DTYPE_PAIRS, DTYPES, FUNCS, LAYOUT_SHAPES, MODES, REFERENCE,
-                                SHAPE_CASES, expected)
+from _reference import (DTYPE_PAIRS, DTYPES, FUNCS, LAYOUT_SHAPES, LAYOUTS, MODES, REFERENCE,
+                        convolve_ref,
+                        SHAPE_CASES, assert_conv_equal, expected, pair_id, random_array,
+                        result_dtype, seed_for, with_layout)
 
 
 def im2col(fn, a, b, mode="full"):
@@ -37,65 +37,6 @@ def test_registered():
     a, b = np.arange(7.0), np.array([1.0, -2.0, 0.5])
     for mode in ("full", "same", "valid"):
         assert_array_equal(METHODS["im2col"].make(a, b, mode)(a, b), method_im2col(a, b, mode))
-
-
-# -- literal examples --------------------------------------------------------
-
-def test_numpy_docs():
-    a, b = [1, 2, 3], [0, 1, 0.5]
-    assert_array_equal(im2col("convolve", a, b), [0, 1, 2.5, 4, 1.5])
-    assert_array_equal(im2col("convolve", a, b, "same"), [1, 2.5, 4])
-    assert_array_equal(im2col("convolve", a, b, "valid"), [2.5])
-    assert_array_equal(im2col("correlate", a, b), [0.5, 2, 3.5, 3, 0])
-
-
-def test_integer_example():
-    out = im2col("convolve", [3, 4, 5, 6, 5, 4], [1, 2, 3])
-    assert_array_equal(out, [3, 10, 22, 28, 32, 32, 23, 12])
-    assert out.dtype == np.int64
-
-
-def test_2d_example():
-    a = [[1, 2, 3], [3, 4, 5]]
-    b = [[2, 3, 4], [4, 5, 6]]
-    assert_array_equal(im2col("convolve", a, b),
-                       [[2, 7, 16, 17, 12], [10, 30, 62, 58, 38], [12, 31, 58, 49, 30]])
-
-
-def test_valid_kernel_longer():
-    assert_array_equal(im2col("convolve", [1, 2], [1, 10, 100, 1000], "valid"),
-                       [12, 120, 1200])
-
-
-def test_int8_wraps_around():
-    a = np.array([100, 100], np.int8)
-    b = np.array([2, 2], np.int8)
-    out = im2col("convolve", a, b)
-    assert out.dtype == np.int8
-    assert_array_equal(out, np.array([-56, -112, -56], np.int8))
-    assert_array_equal(im2col("convolve", a[None], b[None]), out[None])
-
-
-def test_uint8_wraps_around():
-    out = im2col("convolve", np.array([255, 255, 255], np.uint8), np.array([255, 1], np.uint8))
-    assert_array_equal(out, np.array([1, 0, 0, 255], np.uint8))
-
-
-def test_bool_is_or_of_ands():
-    a = np.array([True, False, False, True])
-    b = np.array([True, True])
-    out = im2col("convolve", a, b)
-    assert out.dtype == np.bool_
-    assert_array_equal(out, [True, True, False, True, True])
-    assert_array_equal(im2col("convolve", a[:, None], b[:, None]), out[:, None])
-
-
-def test_complex_correlate_conjugates_in2():
-    a, b = [1, 2j, 3], [1j, 1]
-    assert_array_equal(im2col("correlate", a, b), [1, 1j, 5, -3j])
-    assert_array_equal(im2col("correlate", a, b, "valid"), [1j, 5])
-    # in2 the larger: scipy swaps, reverses and conjugates back
-    assert_array_equal(im2col("correlate", [1j, 1], [1, 2j, 3], "valid"), [5, -1j])
 
 
 # -- the dtype x rank x shape x mode matrix ------------------------------------
