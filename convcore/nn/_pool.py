@@ -4,15 +4,13 @@ Each function coerces its input, validates (torch's checks; RuntimeError
 there is ValueError/TypeError here), takes its window geometry from
 ``_window`` and makes one compiled call into ``convcore._pool``.
 """
-import math
-import operator
-
 import numpy as np
 
 from .. import _dispatch, _pool
+from .._geometry import ntuple
 from .._threads import get_num_threads
-from .._geometry import INT64_MAX, INT64_MIN, ntuple
 from .._validate import empty
+from ._args import as_input, check_divisor, plane_shape, pool_args
 from ._window import adaptive_geometry, pool_geometry
 
 __all__ = [
@@ -22,42 +20,11 @@ __all__ = [
 ]
 
 
-
-def as_input(x, rank, op, name="input"):
-    """x as a C-contiguous native float array shaped (planes, D, H, W), its
-    batch shape (every axis before the spatial ones) and its spatial size.
-    torch's rule: (C, *spatial) or (N, C, *spatial), non-batch axes non-empty."""
-    x = np.asarray(x)
-    if x.dtype.kind != "f" or x.dtype.itemsize not in (4, 8):
-        raise TypeError(f"{op}: {name} must be float32 or float64, got {name}.dtype={x.dtype}")
-    if x.ndim not in (rank + 1, rank + 2):
-        raise ValueError(f"{op}: expected {rank + 1}-D (unbatched) or {rank + 2}-D (batched) "
-                         f"{name}, got {name}.shape={x.shape}")
-    if any(n == 0 for n in x.shape[x.ndim - rank - 1:]):
-        raise ValueError(f"{op}: expected {name} with non-zero sizes for non-batch axes, "
-                         f"got {name}.shape={x.shape}")
-    batch, spatial = x.shape[:-rank], x.shape[-rank:]
-    x = np.ascontiguousarray(x, dtype=x.dtype.newbyteorder("="))
-    planes = math.prod(batch)
-    return x.reshape((planes,) + (1,) * (3 - rank) + spatial), batch, spatial
-
-
-def pool_args(rank, kernel_size, stride, padding, dilation):
-    kernel = ntuple(kernel_size, rank, "kernel_size")
-    stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and
-                                          len(stride) == 0) else ntuple(stride, rank, "stride")
-    return kernel, stride, ntuple(padding, rank, "padding"), ntuple(dilation, rank, "dilation")
-
-
-def _plane_shape(out_spatial):
-    return (1,) * (3 - len(out_spatial)) + tuple(out_spatial)
-
-
 def new_output(op, planes, out_spatial, dtype, return_indices=False):
     """The output (planes, D, H, W) of a pool and its int64 indices (or
     None): MemoryError when either breaks convcore's size rule
     (_validate.empty)."""
-    shape = (planes,) + _plane_shape(out_spatial)
+    shape = (planes,) + plane_shape(out_spatial)
     out = empty(shape, dtype, f"{op}: the output")
     return out, empty(shape, np.int64, f"{op}: the indices") if return_indices else None
 
@@ -115,24 +82,6 @@ def max_pool3d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
     ``(d * H + h) * W + w`` within each plane."""
     return _max_pool(3, "max_pool3d", x, kernel_size, stride, padding, dilation, ceil_mode,
                      return_indices)
-
-
-def check_divisor(divisor_override):
-    if divisor_override is None:
-        return 0
-    if isinstance(divisor_override, (bool, np.bool_)):
-        raise TypeError(f"divisor_override must be an int, got divisor_override={divisor_override!r}")
-    try:
-        d = operator.index(divisor_override)
-    except TypeError:
-        raise TypeError("divisor_override must be an int, got "
-                        f"divisor_override={divisor_override!r}") from None
-    if d == 0:
-        raise ValueError("divisor_override must be non-zero, got divisor_override=0")
-    if not INT64_MIN <= d <= INT64_MAX:  # it reaches C as int64
-        raise ValueError("divisor_override must be a 64-bit integer, got "
-                         f"divisor_override={divisor_override!r}")
-    return d
 
 
 def _avg_pool(rank, op, x, kernel_size, stride, padding, ceil_mode, count_include_pad,
