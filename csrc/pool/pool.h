@@ -54,8 +54,7 @@ typedef struct {
  * for 0 <= i < n, every tap inside the input.  They return how many
  * outputs they computed (the first ones): SIMD variants all n when
  * n >= lanes, else 0; the scalar reference all n.  A stride-2 variant may read one element past
- * the last tap of output n-1 (the driver guarantees it is in the row)
- * unless its kernels say s2_in_row. */
+ * the last tap of output n-1 (the driver guarantees it is in the row). */
 #define CC_MAXPOOL_ROW_SIGNATURE(T) \
     (const T *x, const cc_index_t *xoff, cc_index_t nrows, cc_index_t k, \
      cc_index_t s, cc_index_t d, cc_index_t n, T *out)
@@ -122,8 +121,6 @@ typedef struct {
     cc_isa isa;
     cc_pool_fnptr max_row, max_row_idx, avg_row, plane_means;
     cc_pool_fnptr max_edge;      /* CC_MAXPOOL_EDGE_SIGNATURE, or NULL */
-    int s2_in_row;               /* the stride-2 loads never read past the
-                                    last tap (masked), see the row kernels */
 } cc_pool_kernels;
 const cc_pool_kernels *cc_pool_select(cc_pool_dtype dt, cc_isa isa);
 

@@ -2,14 +2,13 @@
  * level, chosen from the one variant list in pool.h. */
 #include "pool.h"
 
-/* The AVX-512 variants alone have masked loads: the edge kernel, and
- * stride-2 loads that stop at the last tap. */
-#define CC_POOL_EDGE_f32__ref NULL, 0
-#define CC_POOL_EDGE_f64__ref NULL, 0
-#define CC_POOL_EDGE_f32__avx2 NULL, 0
-#define CC_POOL_EDGE_f64__avx2 NULL, 0
-#define CC_POOL_EDGE_f32__avx512 (cc_pool_fnptr)cc_maxpool_edge_f32__avx512, 0
-#define CC_POOL_EDGE_f64__avx512 (cc_pool_fnptr)cc_maxpool_edge_f64__avx512, 0
+/* The AVX-512 variants alone have the masked row kernel. */
+#define CC_POOL_EDGE_f32__ref NULL
+#define CC_POOL_EDGE_f64__ref NULL
+#define CC_POOL_EDGE_f32__avx2 NULL
+#define CC_POOL_EDGE_f64__avx2 NULL
+#define CC_POOL_EDGE_f32__avx512 (cc_pool_fnptr)cc_maxpool_edge_f32__avx512
+#define CC_POOL_EDGE_f64__avx512 (cc_pool_fnptr)cc_maxpool_edge_f64__avx512
 #define CC_POOL_ENTRY(isa, dt, T, sfx)                                 \
     {isa, dt, {isa, (cc_pool_fnptr)cc_maxpool_row_##sfx,               \
                (cc_pool_fnptr)cc_maxpool_row_idx_##sfx,                \

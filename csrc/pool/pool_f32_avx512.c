@@ -16,9 +16,6 @@
 #define CC_VADD(a, b) _mm512_add_ps((a), (b))
 #define CC_VDIV(a, b) _mm512_div_ps((a), (b))
 #define CC_S2_EVEN _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
-/* The last element of the second half is never used: not loading it keeps
- * the load inside the row (s2_in_row), so the last output of a row needs no
- * scalar pass. */
 #define CC_VLOAD_S2(p) _mm512_permutex2var_ps(_mm512_loadu_ps(p), CC_S2_EVEN, \
     _mm512_loadu_ps((p) + 16))
 #define CC_GIDX_T __m512i

@@ -16,8 +16,6 @@
 #define CC_VADD(a, b) _mm512_add_pd((a), (b))
 #define CC_VDIV(a, b) _mm512_div_pd((a), (b))
 #define CC_S2_EVEN _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14)
-/* The last element of the second half is never used: not loading it keeps
- * the load inside the row (s2_in_row). */
 #define CC_VLOAD_S2(p) _mm512_permutex2var_pd(_mm512_loadu_pd(p), CC_S2_EVEN, \
     _mm512_loadu_pd((p) + 8))
 #define CC_GIDX_T __m256i

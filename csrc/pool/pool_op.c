@@ -31,7 +31,6 @@ typedef struct {
     cc_index_t maxrows;                        /* input rows one output row meets */
     double work;                               /* taps over all outputs */
     int global;                                /* one window = the whole plane */
-    int s2_past;         /* the stride-2 row kernels may read one past the end */
     /* W regular up to its edges: output o's taps are the columns
      * vs0 + o*s + j*d inside the row, none empty; the masked row kernel
      * (if any) then does whole rows. */
@@ -62,7 +61,6 @@ static void geom_init(pool_geom *g, const cc_pool_problem *p)
                     (a[i].dilation == 1 || a[i].in == 1);
     if (g->global)
         g->work = (double)p->planes * (double)g->in_plane;
-    g->s2_past = 1;
     g->edge_ok = 0;
     g->vs0 = 0;
 }
@@ -71,7 +69,6 @@ static void geom_init(pool_geom *g, const cc_pool_problem *p)
 static void geom_kernels(pool_geom *g, const cc_pool_problem *p, const cc_pool_kernels *k)
 {
     const cc_pool_axis *aw = &p->ax[2];
-    g->s2_past = !k->s2_in_row;
     if (!k->max_edge || aw->lo >= aw->hi)
         return;
     const cc_index_t s = aw->stride, d = aw->dilation, vs0 = aw->first[aw->lo] - aw->lo * s;
@@ -135,7 +132,7 @@ static void row_init(row_ctx *rc, const pool_geom *g, const cc_pool_problem *p,
     }
     /* The stride-2 load reads one element past the last tap: keep it in the
      * row. */
-    if (g->s2_past && aw->stride == 2 &&
+    if (aw->stride == 2 &&
         aw->first[aw->hi - 1] + (aw->kernel - 1) * aw->dilation + 1 >= aw->in)
         rc->simd_n -= 1;
 }
