@@ -31,8 +31,9 @@
  * lanes; each lane rounds once, as addsub does. */
 #define CC_VADDSUB(a, b) \
     _mm512_mask_add_ps(_mm512_sub_ps((a), (b)), (__mmask16)0xAAAA, (a), (b))
-#define CC_VLOAD_S2(p) _mm512_permutex2var_ps(_mm512_loadu_ps(p), \
-    _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), \
+/* The even lanes of two vectors: a stride-2 load. */
+#define CC_S2_EVEN _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
+#define CC_VLOAD_S2(p) _mm512_permutex2var_ps(_mm512_loadu_ps(p), CC_S2_EVEN, \
     _mm512_loadu_ps((p) + 16))
 #define CC_GIDX_T __m512i
 #define CC_GIDX(s) _mm512_mullo_epi32(_mm512_set1_epi32((int)(s)), \
@@ -63,8 +64,9 @@
 /* As for f32: subtract, then add into the odd lanes. */
 #define CC_VADDSUB(a, b) \
     _mm512_mask_add_pd(_mm512_sub_pd((a), (b)), (__mmask8)0xAA, (a), (b))
-#define CC_VLOAD_S2(p) _mm512_permutex2var_pd(_mm512_loadu_pd(p), \
-    _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14), _mm512_loadu_pd((p) + 8))
+#define CC_S2_EVEN _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14)
+#define CC_VLOAD_S2(p) _mm512_permutex2var_pd(_mm512_loadu_pd(p), CC_S2_EVEN, \
+    _mm512_loadu_pd((p) + 8))
 #define CC_GIDX_T __m256i
 #define CC_GIDX(s) _mm256_mullo_epi32(_mm256_set1_epi32((int)(s)), \
                                       _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))

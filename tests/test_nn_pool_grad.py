@@ -8,6 +8,7 @@ import pytest
 
 import convcore
 import convcore.nn as nn
+from convcore import _dispatch
 from _pool_ref import max_pool, max_pool_grad, tied
 
 GRAD_CASES = [(r, (k,) * r, (s,) * r, (p,) * r, (d,) * r, c)
@@ -135,3 +136,25 @@ def test_dilated_window_over_padding_only():
     assert np.isneginf(out).all() and (idx >= 6).all()
     g = nn.grad.max_pool2d(np.ones_like(out), x, 2, 1, 1, 2)
     np.testing.assert_array_equal(g, 0)
+
+
+@pytest.mark.parametrize("isa", _dispatch.supported_isas())
+@pytest.mark.parametrize("rank,k,s,p,d,c", [(2, (2, 2), (3, 3), (0, 0), (1, 1), False),
+                                            (2, (2, 3), (4, 2), (1, 1), (1, 1), True),
+                                            (2, (2, 2), (3, 1), (1, 0), (2, 1), True),
+                                            (3, (1, 2, 2), (3, 3, 2), (0, 1, 0), (1, 1, 1), False)])
+def test_max_pool_grad_rows_between_windows_are_zero(isa, rank, k, s, p, d, c):
+    # stride > kernel: input rows and planes no window reads lie between and
+    # after the ones that get gradients; grad_in starts uninitialised, so
+    # each must be written (zero) exactly once, whatever the ISA
+    rng = np.random.default_rng(11)
+    shape = (3, 2, 11, 17) if rank == 2 else (2, 1, 7, 9, 10)
+    for dtype in (np.float32, np.float64):
+        x = tied(shape, dtype, rng, nan=True, neginf=True)
+        with _dispatch.forced_isa(isa):
+            out = getattr(nn, f"max_pool{rank}d")(x, k, s, p, d, c)
+            go = rng.standard_normal(out.shape).astype(dtype)
+            for _ in range(2):  # a reused (dirty) buffer as well as a fresh one
+                g = getattr(nn.grad, f"max_pool{rank}d")(go, x, k, s, p, d, c)
+                np.testing.assert_allclose(g, max_pool_grad(go, x, k, s, p, d, c),
+                                           rtol=1e-6, atol=1e-6)

@@ -67,6 +67,21 @@ typedef struct {
 #define CC_AVGPOOL_ROW_SIGNATURE(T) \
     (const T *x, const cc_index_t *xoff, cc_index_t nrows, cc_index_t k, \
      cc_index_t s, cc_index_t d, cc_index_t n, T divisor, T *out)
+/* Max pooling of the outputs [a, b) of a row over a regular axis, edges
+ * included: output i's taps are the columns vs0 + i*s + j*d (j < k) that lie
+ * in [0, in), visited as the reference visits them (rows, then j), idx the
+ * flat offset xoff[r] + column (NULL: values only), starting from
+ * xoff[0] + first[i] (the axis table: output i's first tap inside).  x is
+ * the plane, xoff[r] the plane offset of input row r; every output has at
+ * least one tap inside and nrows >= 1.  Column arithmetic is 32-bit: the
+ * driver keeps in + k*d + (b + 64)*s + |vs0| under 2**30.  SIMD variants with
+ * masked loads only (AVX-512): out-of-row columns are never read, so a
+ * clipped window costs what an interior one does, in the same tiles,
+ * instead of a scalar pass per edge output. */
+#define CC_MAXPOOL_EDGE_SIGNATURE(T) \
+    (const T *x, const cc_index_t *xoff, cc_index_t nrows, cc_index_t k, \
+     cc_index_t s, cc_index_t d, cc_index_t a, cc_index_t b, cc_index_t vs0, \
+     cc_index_t in, const cc_index_t *first, T *out, int64_t *idx)
 /* Plane means (global average pooling): out[p] = (sum of x[p*n .. p*n + n))
  * / divisor for p < planes, summed in any order. */
 #define CC_PLANE_MEANS_SIGNATURE(T) \
@@ -97,12 +112,17 @@ typedef struct {
     void cc_plane_means_##sfx CC_PLANE_MEANS_SIGNATURE(T);
 CC_POOL_VARIANTS(CC_POOL_DECLARE)
 #undef CC_POOL_DECLARE
+#if CC_HAVE_X86_KERNELS
+cc_index_t cc_maxpool_edge_f32__avx512 CC_MAXPOOL_EDGE_SIGNATURE(float);
+cc_index_t cc_maxpool_edge_f64__avx512 CC_MAXPOOL_EDGE_SIGNATURE(double);
+#endif
 
 /* Config: the kernels of one dtype at the highest level <= isa (and <= the
  * CPU's) that has them; NULL for a dtype outside CC_POOL_DTYPE_SET. */
 typedef struct {
     cc_isa isa;
     cc_fnptr max_row, max_row_idx, avg_row, plane_means;
+    cc_fnptr max_edge;      /* CC_MAXPOOL_EDGE_SIGNATURE, or NULL */
 } cc_pool_kernels;
 const cc_pool_kernels *cc_pool_select(cc_dtype dt, cc_isa isa);
 

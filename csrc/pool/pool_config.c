@@ -2,10 +2,18 @@
  * level, chosen from the one variant list in pool.h. */
 #include "pool.h"
 
+/* The AVX-512 variants alone have the masked row kernel. */
+#define CC_POOL_EDGE_f32__ref NULL
+#define CC_POOL_EDGE_f64__ref NULL
+#define CC_POOL_EDGE_f32__avx2 NULL
+#define CC_POOL_EDGE_f64__avx2 NULL
+#define CC_POOL_EDGE_f32__avx512 (cc_fnptr)cc_maxpool_edge_f32__avx512
+#define CC_POOL_EDGE_f64__avx512 (cc_fnptr)cc_maxpool_edge_f64__avx512
 #define CC_POOL_ENTRY(isa, dt, T, sfx)                                 \
     {{isa, dt}, {isa, (cc_fnptr)cc_maxpool_row_##sfx,                  \
                  (cc_fnptr)cc_maxpool_row_idx_##sfx,                   \
-                 (cc_fnptr)cc_avgpool_row_##sfx, (cc_fnptr)cc_plane_means_##sfx}},
+                 (cc_fnptr)cc_avgpool_row_##sfx, (cc_fnptr)cc_plane_means_##sfx, \
+                 CC_POOL_EDGE_##sfx}},
 static const struct {
     cc_variant_tag tag;  /* key: the dtype code */
     cc_pool_kernels k;

@@ -31,6 +31,11 @@ typedef struct {
     cc_index_t maxrows;                        /* input rows one output row meets */
     double work;                               /* taps over all outputs */
     int global;                                /* one window = the whole plane */
+    /* W regular up to its edges: output o's taps are the columns
+     * vs0 + o*s + j*d inside the row, none empty; the masked row kernel
+     * (if any) then does whole rows. */
+    int edge_ok;
+    cc_index_t vs0;
 } pool_geom;
 
 static cc_index_t max_count(const cc_pool_axis *a)
@@ -56,6 +61,34 @@ static void geom_init(pool_geom *g, const cc_pool_problem *p)
                     (a[i].dilation == 1 || a[i].in == 1);
     if (g->global)
         g->work = (double)p->planes * (double)g->in_plane;
+    g->edge_ok = 0;
+    g->vs0 = 0;
+}
+
+/* What the selected kernels allow: see pool_geom. */
+static void geom_kernels(pool_geom *g, const cc_pool_problem *p, const cc_pool_kernels *k)
+{
+    const cc_pool_axis *aw = &p->ax[2];
+    if (!k->max_edge || aw->lo >= aw->hi)
+        return;
+    const cc_index_t s = aw->stride, d = aw->dilation, vs0 = aw->first[aw->lo] - aw->lo * s;
+    /* The kernel's column arithmetic is 32-bit. */
+    if ((double)aw->in + fabs((double)vs0) + (double)(aw->out + 64) * (double)s +
+            (double)aw->kernel * (double)d >= (double)(1 << 30))
+        return;
+    for (cc_index_t o = 0; o < aw->out; ++o) {
+        const cc_index_t v = vs0 + o * s;
+        cc_index_t j0 = -1, n = 0;
+        for (cc_index_t j = 0; j < aw->kernel; ++j)
+            if (v + j * d >= 0 && v + j * d < aw->in) {
+                j0 = j0 < 0 ? j : j0;
+                ++n;
+            }
+        if (n == 0 || aw->count[o] != n || aw->first[o] != v + j0 * d)
+            return;
+    }
+    g->edge_ok = 1;
+    g->vs0 = vs0;
 }
 
 /* One output row's view: its input rows and how much the kernel may do. */
@@ -67,13 +100,15 @@ typedef struct {
     cc_index_t divisor;         /* divisor_override or 0 */
     cc_index_t fac_dh;          /* divisor factor of the D and H axes */
     cc_index_t base;            /* plane offset of (first d, first h, 0) */
+    int edge;                   /* the edge kernel does the other outputs */
+    cc_index_t vs0;
 } row_ctx;
 
 static void row_init(row_ctx *rc, const pool_geom *g, const cc_pool_problem *p,
-                     cc_index_t r, cc_index_t *rows, size_t elem, int with_idx)
+                     cc_index_t od, cc_index_t oh, cc_index_t *rows, size_t elem,
+                     int with_idx)
 {
     const cc_pool_axis *ad = &p->ax[0], *ah = &p->ax[1], *aw = &p->ax[2];
-    const cc_index_t od = r / ah->out, oh = r % ah->out;
     cc_index_t n = 0;
     for (cc_index_t a = 0; a < ad->count[od]; ++a) {
         const cc_index_t d = ad->first[od] + a * ad->dilation;
@@ -87,9 +122,11 @@ static void row_init(row_ctx *rc, const pool_geom *g, const cc_pool_problem *p,
     rc->fac_dh = ad->fac[od] * ah->fac[oh];
     rc->base = (ad->first[od] * ah->in + ah->first[oh]) * aw->in;
     rc->simd_n = aw->hi - aw->lo;
+    rc->vs0 = g->vs0;
+    const int idx32_ok = !(with_idx && elem == sizeof(float) && g->in_plane > INT_MAX);
+    rc->edge = g->edge_ok && n > 0 && idx32_ok;
     if (rc->simd_n <= 0 || n == 0 || aw->stride > CC_POOL_SIMD_MAX_STRIDE ||
-        aw->dilation > CC_POOL_SIMD_MAX_STRIDE ||
-        (with_idx && elem == sizeof(float) && g->in_plane > INT_MAX)) {
+        aw->dilation > CC_POOL_SIMD_MAX_STRIDE || !idx32_ok) {
         rc->simd_n = 0;
         return;
     }
@@ -98,6 +135,15 @@ static void row_init(row_ctx *rc, const pool_geom *g, const cc_pool_problem *p,
     if (aw->stride == 2 &&
         aw->first[aw->hi - 1] + (aw->kernel - 1) * aw->dilation + 1 >= aw->in)
         rc->simd_n -= 1;
+}
+
+/* Output rows (od, oh) in order, without a division per row. */
+static void row_next(const cc_pool_problem *p, cc_index_t *od, cc_index_t *oh)
+{
+    if (++*oh == p->ax[1].out) {
+        *oh = 0;
+        ++*od;
+    }
 }
 
 #define CC_TS(name) name##_f32
