@@ -132,14 +132,33 @@ def fit(rows):
     return c, rel
 
 
-def render(table, threads, isa):
+def fit_all(data, verbose):
+    """{(method, class): constants} fitted to ``data`` (as measure returns
+    it), the fit quality printed per row."""
+    table = {}
+    print(f"{'method':8} {'class':6} {'n':>4} {'median|err|':>11} {'max|err|':>9}  constants")
+    for key, rows in sorted(data.items()):
+        c, rel = fit(rows)
+        table[key] = c
+        print(f"{key[0]:8} {key[1]:6} {len(rows):4} {np.median(np.abs(rel)):11.2f} "
+              f"{np.abs(rel).max():9.2f}  " + " ".join(f"{v:.3g}" for v in c))
+        for i in np.argsort(-np.abs(rel))[:3 if verbose else 0]:
+            print(f"    worst: {rows[i][2]}  measured {rows[i][1] * 1e3:.4f} ms, "
+                  f"model {(1 + rel[i]) * rows[i][1] * 1e3:.4f} ms")
+    return table
+
+
+def render(table, threads, isa, what="``method='auto'``", script="calibrate.py",
+           registry="_signal_methods.METHODS"):
+    """The text of a cost table module: ``table`` {(method, class): constants}
+    fitted by ``script`` for the registry named ``registry``."""
     lines = [
-        '"""Constants of the cost model of ``method=\'auto\'`` (``_methods.Registry``).',
+        f'"""Constants of the cost model of {what} (``_methods.Registry``).',
         "",
-        "Written by ``benchmarks/calibrate.py --write``; do not edit by hand.",
+        f"Written by ``benchmarks/{script} --write``; do not edit by hand.",
         f"Machine: {cpu_model()}, SIMD level {isa}, {threads} threads,",
         f"fitted {datetime.date.today().isoformat()}.  Units: seconds per feature unit",
-        "(features: each method's ``features`` in ``_signal_methods.METHODS``);",
+        f"(features: each method's ``features`` in ``{registry}``);",
         "rows (method, dtype class).",
         '"""',
         "COSTS = {",
@@ -171,16 +190,7 @@ def main(argv=None):
     if args.save:
         with open(args.save, "w") as f:
             json.dump({":".join(k): v for k, v in data.items()}, f)
-    table = {}
-    print(f"{'method':8} {'class':6} {'n':>4} {'median|err|':>11} {'max|err|':>9}  constants")
-    for key, rows in sorted(data.items()):
-        c, rel = fit(rows)
-        table[key] = c
-        print(f"{key[0]:8} {key[1]:6} {len(rows):4} {np.median(np.abs(rel)):11.2f} "
-              f"{np.abs(rel).max():9.2f}  " + " ".join(f"{v:.3g}" for v in c))
-        for i in np.argsort(-np.abs(rel))[:3 if args.verbose else 0]:
-            print(f"    worst: {rows[i][2]}  measured {rows[i][1] * 1e3:.4f} ms, "
-                  f"model {(1 + rel[i]) * rows[i][1] * 1e3:.4f} ms")
+    table = fit_all(data, args.verbose)
     text = render(table, threads, isa)
     if args.write:
         path = os.path.join(ROOT, "convcore", "_cost_table.py")
