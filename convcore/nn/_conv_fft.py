@@ -20,6 +20,7 @@ from .. import _pocketfft, _scratch
 from .._geometry import circular_length
 from .._methods import dtype_class
 from .._spectral import check_workspace, fast_len, fft_workers, spectral_mac
+from .._threads import blas_threads, get_num_threads
 
 
 def _axis_plan(n, k, s, d, pad, out):
@@ -38,6 +39,19 @@ def _axis_plan(n, k, s, d, pad, out):
 def _plans(spec):
     return [_axis_plan(*a) for a in zip(spec.in_size, spec.kernel, spec.stride,
                                         spec.dilation, spec.pad, spec.out_size)]
+
+
+def _strided_read(lo, length, at, stride, out):
+    """(output slice, slice of the inverse transform) along one axis: the
+    outputs ``o`` whose stride-1 position ``o * stride`` falls in the window
+    (which starts at ``at`` in stride-1 positions and at ``lo`` in the
+    transform), and where they read."""
+    first = -(-at // stride)
+    last = min((at + length - 1) // stride, out - 1)
+    if length <= 0 or last < first:
+        return slice(0, 0), slice(0, 0)
+    start = lo + first * stride - at
+    return slice(first, last + 1), slice(start, start + (last - first) * stride + 1, stride)
 
 
 def _dilated_reversed(w, dilation):
@@ -62,29 +76,31 @@ def make(spec):
                                        + spec.n * spec.c_out), spec.dtype)
     axes = [2, 3, 4]
     workers = fft_workers(spec.n * spec.c_in * math.prod(lengths))
+    threads = get_num_threads()  # of the channel reduction's BLAS calls
     g, cig, cog = spec.groups, spec.c_in_group, spec.c_out_group
-    window = tuple(slice(at, at + length) for _, _, length, at in plans)
-    strided = tuple(slice(None, None, s) for s in spec.stride)
-    crop = tuple(slice(lo, lo + length) for _, lo, length, _ in plans)
+    reads = [_strided_read(lo, length, at, st, o)
+             for (_, lo, length, at), st, o in zip(plans, spec.stride, spec.out_size)]
+    dest = (slice(None),) + tuple(d for d, _ in reads)
+    source = (slice(None),) * 2 + tuple(r for _, r in reads)
+    covered = all(d.stop - d.start == o for (d, _), o in zip(reads, spec.out_size))
 
     def run(x, w, bias, out):
         with _scratch.Scratch() as ws:
             ctype = np.result_type(spec.dtype, np.complex64)
             xs = _pocketfft.r2c(ws.padded(x, x.shape[:2] + tuple(lengths)), axes, workers,
                                 out=ws.empty(x.shape[:2] + tuple(half), ctype))
-            wr = _dilated_reversed(w, spec.dilation)
-            ws_ = _pocketfft.r2c(ws.padded(np.ascontiguousarray(wr), wr.shape[:2]
-                                           + tuple(lengths)), axes, workers,
-                                 out=ws.empty(wr.shape[:2] + tuple(half), ctype))
-            full = np.zeros((spec.n, spec.c_out) + tuple(
-                (o - 1) * s + 1 for o, s in zip(spec.out_size, spec.stride)), spec.dtype)
+            wr = np.ascontiguousarray(_dilated_reversed(w, spec.dilation))
+            wspec = _pocketfft.r2c(ws.padded(wr, wr.shape[:2] + tuple(lengths)), axes,
+                                   workers, out=ws.empty(wr.shape[:2] + tuple(half), ctype))
+            if not covered:  # outputs whose windows lie in the padding alone
+                out[...] = 0
             for k in range(g):
-                prod = spectral_mac(xs[:, k * cig:(k + 1) * cig], ws_[k * cog:(k + 1) * cog])
+                with blas_threads(threads):
+                    prod = spectral_mac(xs[:, k * cig:(k + 1) * cig],
+                                        wspec[k * cog:(k + 1) * cog])
                 y = _pocketfft.c2r(prod, axes, lengths[-1], workers,
                                    out=ws.empty(prod.shape[:2] + tuple(lengths), spec.dtype))
-                full[(slice(None), slice(k * cog, (k + 1) * cog)) + window] = y[
-                    (slice(None), slice(None)) + crop]
-            out[...] = full[(slice(None), slice(None)) + strided]
+                out[(slice(None), slice(k * cog, (k + 1) * cog)) + dest[1:]] = y[source]
             if bias is not None:
                 out += bias.reshape(-1, 1, 1, 1)
     return run
