@@ -26,7 +26,9 @@ when the runner dies).  The method: "Under contention" in ``_runner.py``.
 
 ``--json PATH`` writes one object: ``kind`` (``"peers"``, the normal mode,
 or ``"contention"``), ``settings`` and ``machine``; for ``"peers"`` also
-``cases`` (one per case, its competitors keyed by label) and ``geomeans``;
+``cases`` (one per case, its competitors keyed by label), ``geomeans`` and
+``section_verdicts`` (``[case, what, verdict]`` of the sections' own targets,
+e.g. ``nn``'s %peak);
 for ``"contention"`` also ``contention``: ``{"target", "busy_command",
 "cases"}``, each case with ``idle_1_thread`` and ``idle_all_threads``
 (``median_s``, ``spread``, ``inner``, ``samples_s``), ``busy`` (``pid``,
@@ -223,10 +225,24 @@ def geomeans(sections, results):
             for sec in sections for prefix, target in sec.geomean_targets.items()]
 
 
-def summary(results, seconds, means=()):
+def section_report(sec, results, machine):
+    """``(text, [(name, what, verdict)])`` of the section's module hook
+    ``section_report(results, machine)``, printed after its cases (``nn``:
+    the methods x cases table and its %peak targets); ``("", [])`` without
+    one."""
+    hook = getattr(sys.modules.get(f"cases_{sec.name}"), "section_report", None)
+    if hook is None:
+        return "", []
+    text, verdicts = hook(results, machine)
+    return text, list(verdicts)
+
+
+def summary(results, seconds, means=(), extra=()):
     """The closing lines: verdict counts, section geometric means, failures,
-    what did not run."""
+    what did not run; ``extra``: more ``(name, what, verdict)`` (the
+    sections' own targets, :func:`section_report`)."""
     verdicts = [(r.case.name, what, v) for r in results for what, v in r.verdicts()]
+    verdicts += [v for v in extra if v[2] in ("PASS", "FAIL")]
     verdicts += [(g.section, f"geomean vs {g.prefix}*", g.verdict) for g in means
                  if g.verdict in ("PASS", "FAIL")]
     fails = [(name, what) for name, what, v in verdicts if v == "FAIL"]
@@ -286,23 +302,32 @@ def main(argv=None):
         print(f"  load       other processes used {other:.2f} CPUs, the hypervisor stole "
               f"{steal:.2f} CPUs while these were measured")
 
-    results = []
+    results, extra = [], []
     for sec in sections:
+        done = []
         for case in sec.cases:
             print()
             res = run_one(case, settings, machine, convcore, _machine)
             print(_runner.format_case(res), flush=True)
-            results.append(res)
+            done.append(res)
+        text, verdicts = section_report(sec, done, machine)
+        if text:
+            print()
+            print(text, flush=True)
+        results += done
+        extra += verdicts
 
     means = geomeans(sections, results)
-    text, fails = summary(results, time.perf_counter() - t_start, means)
+    text, fails = summary(results, time.perf_counter() - t_start, means, extra)
     print()
     print(text)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"kind": "peers", "settings": vars(settings), "machine": vars(machine),
                        "cases": [r.to_dict() for r in results],
-                       "geomeans": [g.to_dict() for g in means]}, f, indent=1, default=str)
+                       "geomeans": [g.to_dict() for g in means],
+                       "section_verdicts": [list(v) for v in extra]},
+                      f, indent=1, default=str)
         print(f"results written to {args.json}")
     return 1 if (args.strict and fails) else 0
 

@@ -459,6 +459,222 @@ def test_fft_and_pool_sections_load():
     assert by_name["maxpool2d_k3s2p1_grad_f32"].bytes == 4 * half + 4 * x + 4 * x
 
 
+# ------------------------------------------------------------- section nn
+
+def _nn():
+    """cases_nn, loaded as run.py loads it (sys.modules['cases_nn'])."""
+    found = _runner.discover_sections(BENCH)
+    return _runner.load_section("nn", found["nn"]), sys.modules["cases_nn"]
+
+
+NN_CASES = {   # name: (N, C_in, C_out, spatial, kernel, stride, padding, groups, target)
+    "conv2d_3x3_64to64_56_n1": (1, 64, 64, (56, 56), 3, 1, 1, 1, 0.7),
+    "conv2d_3x3_64to64_56_n8": (8, 64, 64, (56, 56), 3, 1, 1, 1, 0.7),
+    "conv2d_1x1_256to64_56_n8": (8, 256, 64, (56, 56), 1, 1, 0, 1, 1.5),
+    "conv2d_7x7s2_3to64_224_n8": (8, 3, 64, (224, 224), 7, 2, 3, 1, 0.7),
+    "conv2d_3x3_256to256_14_n8": (8, 256, 256, (14, 14), 3, 1, 1, 1, 0.7),
+    "conv2d_dw3x3_128_56_n8": (8, 128, 128, (56, 56), 3, 1, 1, 128, 3.0),
+    "conv2d_3x3s2_128to256_28_n8": (8, 128, 256, (28, 28), 3, 2, 1, 1, 0.7),
+    "conv1d_k9_64to64_4096_n8": (8, 64, 64, (4096,), 9, 1, 4, 1, 0.7),
+    "conv3d_3x3x3_16to32_32_n2": (2, 16, 32, (32, 32, 32), 3, 1, 1, 1, 0.7),
+    "conv2d_31x31_16to16_128_n4": (4, 16, 16, (128, 128), 31, 1, 15, 1, 0.7),
+}
+
+
+def test_nn_section_cases_and_targets():
+    sec, mod = _nn()
+    assert [c.name for c in sec.cases] == list(NN_CASES)
+    assert sec.geomean_targets == {"torch": 1.0}
+    assert mod.PEAK_TARGETS == {"conv2d_3x3_64to64_56_n8": 0.75}
+    for c in sec.cases:
+        n, ci, co, spatial, k, s, p, g, target = NN_CASES[c.name]
+        conv = mod.GEOMETRY[c.name]
+        assert (conv.n, conv.c_in, conv.c_out, conv.spatial, conv.kernel, conv.stride,
+                conv.padding, conv.groups) == (n, ci, co, spatial, k, s, p, g)
+        rank = len(spatial)
+        assert c.subject == "convcore auto" and c.dtype == "float32"
+        assert c.targets == {f"torch conv{rank}d": target}
+        out = [(d + 2 * p - k) // s + 1 for d in spatial]
+        macs = n * co * math.prod(out) * (ci // g) * k ** rank
+        assert c.flops == 2 * macs
+        assert c.input_nbytes == 4 * n * ci * math.prod(spatial)
+        assert c.bytes == c.input_nbytes + 4 * (co * (ci // g) * k ** rank + co
+                                                + n * co * math.prod(out))
+    by_name = {c.name: c for c in sec.cases}
+    assert by_name["conv2d_3x3_64to64_56_n8"].flops == 2 * 8 * 64 * 56 * 56 * 64 * 9
+    assert by_name["conv2d_dw3x3_128_56_n8"].flops == 2 * 8 * 128 * 56 * 56 * 9
+    assert by_name["conv2d_7x7s2_3to64_224_n8"].flops == 2 * 8 * 64 * 112 * 112 * 3 * 49
+
+
+def test_nn_geometry_matches_convcores_own_count():
+    from convcore.nn._conv import conv_problem
+    _, mod = _nn()
+    for name, conv in mod.GEOMETRY.items():
+        x, w = np.zeros(conv.x_shape, np.float32), np.zeros(conv.w_shape, np.float32)
+        spec = conv_problem(conv.rank, "conv", x, w, None, conv.stride, conv.padding, 1,
+                            conv.groups, "zeros")[3]
+        assert spec.out_shape[:2] + spec.out_size[3 - conv.rank:] == conv.out_shape, name
+        assert spec.macs == conv.macs, name
+
+
+class FakeNN:
+    """convNd recording (rank, method) and returning a fixed output."""
+
+    def __init__(self, clock=None, seconds=None):
+        self.calls, self.clock, self.seconds = [], clock, seconds or {}
+
+    def __getattr__(self, name):
+        rank = int(name[len("conv"):-1])
+
+        def conv(x, w, b, stride, padding, dilation, groups, method="auto"):
+            self.calls.append((rank, method, stride, padding, dilation, groups))
+            if self.clock is not None:
+                self.clock.now += self.seconds.get(method, 1e-3)
+            return np.ones(3)
+        return conv
+
+
+def test_nn_method_rows_come_from_the_registry(monkeypatch):
+    from convcore.nn import _conv_methods
+    _, mod = _nn()
+    assert mod.registered_methods() == list(_conv_methods.METHODS)
+    monkeypatch.setattr(_conv_methods, "METHODS", ["fft", "direct", "im2col", "newer"])
+    methods = mod.registered_methods()
+    assert methods == ["fft", "direct", "im2col", "newer"]
+    conv = mod.GEOMETRY["conv2d_3x3s2_128to256_28_n8"]
+    nn = FakeNN(FakeClock())
+    comp = mod.competitors(conv, None, None, None, nn, methods, Missing(), clock=nn.clock)
+    assert list(comp) == ["convcore auto", "convcore fft", "convcore direct",
+                          "convcore im2col", "convcore newer", "torch conv2d"]
+    assert comp["torch conv2d"] == Missing("not installed")
+    nn.calls.clear()
+    comp["convcore auto"]()
+    comp["convcore im2col"]()
+    assert nn.calls == [(2, "auto", 2, 1, 1, 1), (2, "im2col", 2, 1, 1, 1)]
+
+
+def test_nn_skip_rule():
+    _, mod = _nn()
+    clock = FakeClock()
+    fn = clock.work([2.5, 0.2], "m")
+    assert mod.skip_reason(fn, None, 1.0, clock) is None        # the planning call was slow
+    assert clock.log == ["m", "m"]
+    slow = clock.work(3.0, "slow")
+    assert mod.skip_reason(slow, None, 1.0, clock) == "skipped: 3.000 s/call > 1 s"
+    assert mod.skip_reason(clock.work(0.1, "once"), None, 1.0, clock) is None
+    assert clock.log.count("once") == 1
+    never = clock.work(1.0, "never")                # a model estimate: nothing runs
+    assert mod.skip_reason(never, 4.2, 1.0, clock) == "skipped: model 4.200 s/call > 1 s"
+    assert mod.skip_reason(never, 0.5, 1.0, clock) is None and "never" not in clock.log
+    # in the rows: a skipped method is a Missing saying why; auto is never skipped
+    conv = mod.GEOMETRY["conv2d_31x31_16to16_128_n4"]
+    nn = FakeNN(clock, {"auto": 5.0, "slow": 5.0, "fast": 0.01})
+    comp = mod.competitors(conv, None, None, None, nn, ["slow", "fast", "modelled"],
+                           Missing(), estimates={"modelled": 9.0}, limit=1.0, clock=clock)
+    assert comp["convcore slow"] == Missing("skipped: 5.000 s/call > 1 s")
+    assert comp["convcore modelled"] == Missing("skipped: model 9.000 s/call > 1 s")
+    assert callable(comp["convcore fast"]) and callable(comp["convcore auto"])
+
+
+def test_nn_section_builds_without_torch(monkeypatch):
+    _, mod = _nn()
+    monkeypatch.setattr(mod, "optional_import", lambda name: Missing())
+    case = mod._case("tiny", "tiny", mod.Conv(2, 4, 6, (9, 9), 3, stride=2, padding=1,
+                                               groups=2), 0.7)
+    comp = case.setup()
+    assert list(comp) == (["convcore auto"] + [f"convcore {m}" for m in mod.registered_methods()]
+                          + ["torch conv2d"])
+    assert comp["torch conv2d"] == Missing("not installed")
+    assert mod.AUTO_PICKS["tiny"] in mod.registered_methods()
+    assert comp["convcore auto"]().shape == (2, 6, 5, 5)
+    settings = Settings(rounds=1, min_rounds=1, min_time=0, max_inner=1, settle=False)
+    res = _runner.run_case(case, settings, FakeMachine(), make_copy=None)
+    torch_row = res.row("torch conv2d")
+    assert torch_row.status == "not installed" and torch_row.ratio is None
+    assert all(res.row(f"convcore {m}").matches for m in mod.registered_methods())
+    g = _runner.section_geomean("nn", "torch", 1.0, [res])
+    assert g.value is None and g.missing == ["tiny"]
+
+
+def _nn_result(mod, clock, name, seconds, skipped=()):
+    """run_case on the nn case ``name`` with fake competitors taking
+    ``seconds`` ``{column: s}`` (auto, methods, torch)."""
+    import dataclasses
+    case = next(c for c in mod.CASES if c.name == name)
+    out = np.ones(3)
+
+    def setup():
+        comp = {}
+        for col, s in seconds.items():
+            label = {"auto": "convcore auto", "torch": _torch_label(case)}.get(
+                col, f"convcore {col}")
+            comp[label] = clock.work(s, label, out)
+        for col in skipped:
+            comp[f"convcore {col}"] = Missing("skipped: model 4.000 s/call > 1 s")
+        return comp
+    return _runner.run_case(dataclasses.replace(case, setup=setup), fake_settings(rounds=3),
+                            FakeMachine(), timer=clock, make_copy=None)
+
+
+def _torch_label(case):
+    return next(iter(case.targets))
+
+
+def test_nn_methods_table_and_peak_target():
+    sec, mod = _nn()
+    clock = FakeClock()
+    a = _nn_result(mod, clock, "conv2d_3x3_64to64_56_n8",
+                   {"auto": 2e-3, "fft": 2e-3, "direct": 5e-3, "torch": 3e-3})
+    b = _nn_result(mod, clock, "conv2d_1x1_256to64_56_n8",
+                   {"auto": 4e-3, "fft": 4e-3, "torch": 1e-3}, skipped=["direct"])
+    flops = 2 * 8 * 64 * 56 * 56 * 64 * 9
+    auto = a.row("convcore auto")
+    assert auto.gflops == pytest.approx(flops / 2e-3 / 1e9)            # 924.8 GFLOPS
+    assert auto.pct_peak == pytest.approx(flops / 2e-3 / 1e9 / 200)    # float32 peak 200
+    assert a.row("torch conv2d").ratio == pytest.approx(1.5)
+    assert a.row("torch conv2d").verdict == "PASS"
+    assert b.row("torch conv2d").verdict == "FAIL"                    # 0.25x < 1.5x
+    assert a.row("convcore direct").ratio == pytest.approx(2.5)       # information only
+    assert a.row("convcore direct").verdict == "info"
+
+    text = mod.methods_table([a, b], picks={"conv2d_3x3_64to64_56_n8": "fft"})
+    lines = text.splitlines()
+    assert lines[1].split() == ["case", "auto", "runs", "auto", "fft", "direct", "torch"]
+    row_a = lines[2].split()
+    assert row_a[:2] == ["conv2d_3x3_64to64_56_n8", "fft"]
+    g = flops / 1e9
+    assert row_a[2:] == ["2.000", "ms", f"{g / 2e-3:.1f}*", "2.000", "ms", f"{g / 2e-3:.1f}*",
+                         "5.000", "ms", f"{g / 5e-3:.1f}", "3.000", "ms", f"{g / 3e-3:.1f}"]
+    row_b = lines[3].split()
+    g = 2 * 8 * 64 * 56 * 56 * 256 / 1e9
+    assert row_b[1] == "?"                                             # no pick recorded
+    assert row_b[2:] == ["4.000", "ms", f"{g / 4e-3:.1f}", "4.000", "ms", f"{g / 4e-3:.1f}",
+                         "skipped", "1.000", "ms", f"{g / 1e-3:.1f}*"]
+
+    verdicts, peak_lines = mod.peak_verdicts([a, b])
+    pct = auto.pct_peak                                                # 462%: PASS
+    assert verdicts == [("conv2d_3x3_64to64_56_n8", "convcore auto %peak", "PASS")]
+    assert peak_lines == [f"  conv2d_3x3_64to64_56_n8: convcore auto at {100 * pct:.0f}% of "
+                          "the float32 matmul peak, target >=75%: PASS"]
+    verdicts, _ = mod.peak_verdicts([a], {"conv2d_3x3_64to64_56_n8": 5.0})
+    assert verdicts == [("conv2d_3x3_64to64_56_n8", "convcore auto %peak", "FAIL")]
+
+    # run.py prints the section's report after its cases and counts its verdicts
+    text, verdicts = run.section_report(sec, [a, b], FakeMachine())
+    assert "methods x cases" in text and "target >=75%: PASS" in text
+    assert verdicts == [("conv2d_3x3_64to64_56_n8", "convcore auto %peak", "PASS")]
+    means = run.geomeans([sec], [a, b])
+    assert means[0].value == pytest.approx(math.sqrt(1.5 * 0.25))
+    summary, fails = run.summary([a, b], 1.0, means,
+                                 [("conv2d_3x3_64to64_56_n8", "convcore auto %peak", "FAIL")])
+    assert fails == [("conv2d_1x1_256to64_56_n8", "torch conv2d"),
+                     ("conv2d_3x3_64to64_56_n8", "convcore auto %peak"),
+                     ("nn", "geomean vs torch*")]
+    assert "1 PASS, 3 FAIL" in summary
+    pool = _runner.load_section("pool", _runner.discover_sections(BENCH)["pool"])
+    assert run.section_report(pool, [], FakeMachine()) == ("", [])    # no hook: nothing
+
+
 def test_optional_import_missing():
     assert isinstance(_runner.optional_import("no_such_module_for_convcore_bench"), Missing)
     assert _runner.optional_import("math") is math

@@ -1,0 +1,299 @@
+"""Section ``nn``: the layer convolutions ``convcore.nn.conv1d/2d/3d``
+against ``torch.nn.functional.conv1d/2d/3d``, float32 channels-first,
+standard normal inputs, weights and bias (fixed seeds), torch set to
+convcore's thread count.  torch is optional: without it the torch rows read
+``not installed``.
+
+Rows of a case: ``convcore auto`` (the subject: ``method='auto'``), then
+one row ``convcore <method>`` per method registered in
+``convcore.nn._conv_methods.METHODS`` (read when the case runs, so a method
+added there appears here with nothing to edit), then torch.  The method rows
+carry no target: their ratio (method time / auto time) says whether 'auto'
+picked well.  After the section's cases, :func:`section_report` prints the
+methods x cases table (every method's time and GFLOPS on every case, the
+fastest marked) and checks the %peak targets.
+
+Targets ('auto' against torch; ratio = torch time / convcore time): none
+below 0.7x, the depthwise case >= 3x, the 1x1 case >= 1.5x, and >= 1.0x in
+geometric mean over the section (``GEOMEAN_TARGETS``); 'auto' on 3x3 64->64
+56x56 N=8 at >= 75% of the measured float32 matmul peak (``PEAK_TARGETS``).
+
+``flops`` = 2 x multiply-adds, multiply-adds = N * C_out * prod(out) *
+C_in / groups * prod(kernel) (padding included, as a layer counts them).
+``bytes`` = input, weight, bias and output once each.
+
+A method is skipped on a case (its row reads ``skipped: ...``) when one
+call would take more than ``MAX_CALL_S`` seconds: by the registry's cost
+model (``choose_conv_method(..., explain=True)``) when it has constants for
+the method, else by a timed call after a first, planning call.  'auto' and
+torch are never skipped.
+"""
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from _runner import Case, Missing, format_time, optional_import, verdict
+
+ORDER = 30
+GEOMEAN_TARGETS = {"torch": 1.0}
+
+SUBJECT = "convcore auto"
+METHOD_LABEL = "convcore {}"
+TORCH_LABEL = "torch conv{}d"
+MAX_CALL_S = 1.0                # a method slower than this per call is skipped
+F32 = 4
+
+
+@dataclass(frozen=True)
+class Conv:
+    """One layer convolution's geometry (per-axis values are the same on
+    every spatial axis)."""
+    n: int
+    c_in: int
+    c_out: int
+    spatial: tuple
+    kernel: int
+    stride: int = 1
+    padding: int = 0
+    groups: int = 1
+
+    @property
+    def rank(self):
+        return len(self.spatial)
+
+    @property
+    def x_shape(self):
+        return (self.n, self.c_in) + tuple(self.spatial)
+
+    @property
+    def w_shape(self):
+        return (self.c_out, self.c_in // self.groups) + (self.kernel,) * self.rank
+
+    @property
+    def out_spatial(self):
+        return tuple((s + 2 * self.padding - self.kernel) // self.stride + 1
+                     for s in self.spatial)
+
+    @property
+    def out_shape(self):
+        return (self.n, self.c_out) + self.out_spatial
+
+    @property
+    def macs(self):
+        """Multiply-adds: N * C_out * prod(out) * C_in / groups * prod(kernel)."""
+        return (self.n * self.c_out * math.prod(self.out_spatial)
+                * (self.c_in // self.groups) * self.kernel ** self.rank)
+
+    @property
+    def flops(self):
+        return 2 * self.macs
+
+    @property
+    def nbytes(self):
+        """Input, weight, bias and output, float32, once each."""
+        return F32 * (math.prod(self.x_shape) + math.prod(self.w_shape) + self.c_out
+                      + math.prod(self.out_shape))
+
+    def args(self):
+        """(stride, padding, dilation, groups) as the convNd functions take them."""
+        return self.stride, self.padding, 1, self.groups
+
+
+def registered_methods():
+    """The layer convolutions' methods, from the registry, when asked."""
+    from convcore.nn import _conv_methods
+    return list(_conv_methods.METHODS)
+
+
+def inputs(conv, seed=0):
+    """(x, weight, bias): float32 standard normal, fixed seeds."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(conv.x_shape, dtype=np.float32)
+    w = rng.standard_normal(conv.w_shape, dtype=np.float32)
+    b = rng.standard_normal(conv.c_out, dtype=np.float32)
+    return x, w, b
+
+
+def skip_reason(fn, estimate, limit=MAX_CALL_S, clock=time.perf_counter):
+    """Why a method is skipped (``None``: it runs): its modelled seconds per
+    call ``estimate`` when known, else a call timed after a first one (which
+    makes the plan; the second is timed only when the first exceeds
+    ``limit``)."""
+    if estimate is not None:
+        return f"skipped: model {format_time(estimate)}/call > {limit:g} s" \
+            if estimate > limit else None
+    for _ in range(2):
+        t0 = clock()
+        fn()
+        took = clock() - t0
+        if took <= limit:
+            return None
+    return f"skipped: {format_time(took)}/call > {limit:g} s"
+
+
+def competitors(conv, x, w, b, nn, methods, torch, *, estimates=None,
+                limit=MAX_CALL_S, clock=time.perf_counter):
+    """``{label: callable or Missing}``: 'auto', every one of ``methods``
+    (skipped by :func:`skip_reason`), torch (a module or a Missing)."""
+    fn = getattr(nn, f"conv{conv.rank}d")
+    args = conv.args()
+    out = {SUBJECT: lambda: fn(x, w, b, *args)}
+    for m in methods:
+        call = (lambda m: lambda: fn(x, w, b, *args, method=m))(m)
+        why = skip_reason(call, (estimates or {}).get(m), limit, clock)
+        out[METHOD_LABEL.format(m)] = Missing(why) if why else call
+    label = TORCH_LABEL.format(conv.rank)
+    if isinstance(torch, Missing):
+        out[label] = torch
+    else:
+        tf = getattr(torch.nn.functional, f"conv{conv.rank}d")
+        xt, wt, bt = (torch.from_numpy(a) for a in (x, w, b))
+
+        def run_torch():
+            with torch.no_grad():
+                return tf(xt, wt, bt, *args)
+        out[label] = run_torch
+    return out
+
+
+AUTO_PICKS = {}     # {case name: the method 'auto' ran}, filled when a case runs
+
+
+def _torch():
+    torch = optional_import("torch")
+    if not isinstance(torch, Missing):
+        import convcore
+        torch.set_num_threads(convcore.get_num_threads())
+    return torch
+
+
+def _case(name, title, conv, torch_target):
+    def setup():
+        import convcore.nn as nn
+        x, w, b = inputs(conv)
+        pick, estimates = nn.choose_conv_method(x, w, b, *conv.args(), explain=True)
+        AUTO_PICKS[name] = pick
+        return competitors(conv, x, w, b, nn, registered_methods(), _torch(),
+                           estimates=estimates)
+
+    return Case(name=name, section="nn", title=title, setup=setup, flops=conv.flops,
+                bytes=conv.nbytes, dtype="float32",
+                input_nbytes=F32 * math.prod(conv.x_shape), subject=SUBJECT,
+                targets={TORCH_LABEL.format(conv.rank): torch_target})
+
+
+# (name, title, geometry, target vs torch)
+SPECS = [
+    ("conv2d_3x3_64to64_56_n1", "conv2d 3x3 pad 1, 64->64, 56x56, N=1",
+     Conv(1, 64, 64, (56, 56), 3, padding=1), 0.7),
+    ("conv2d_3x3_64to64_56_n8", "conv2d 3x3 pad 1, 64->64, 56x56, N=8",
+     Conv(8, 64, 64, (56, 56), 3, padding=1), 0.7),
+    ("conv2d_1x1_256to64_56_n8", "conv2d 1x1, 256->64, 56x56, N=8",
+     Conv(8, 256, 64, (56, 56), 1), 1.5),
+    ("conv2d_7x7s2_3to64_224_n8", "conv2d 7x7 stride 2 pad 3, 3->64, 224x224, N=8",
+     Conv(8, 3, 64, (224, 224), 7, stride=2, padding=3), 0.7),
+    ("conv2d_3x3_256to256_14_n8", "conv2d 3x3 pad 1, 256->256, 14x14, N=8",
+     Conv(8, 256, 256, (14, 14), 3, padding=1), 0.7),
+    ("conv2d_dw3x3_128_56_n8", "conv2d depthwise 3x3 pad 1, 128 channels, 56x56, N=8",
+     Conv(8, 128, 128, (56, 56), 3, padding=1, groups=128), 3.0),
+    ("conv2d_3x3s2_128to256_28_n8", "conv2d 3x3 stride 2 pad 1, 128->256, 28x28, N=8",
+     Conv(8, 128, 256, (28, 28), 3, stride=2, padding=1), 0.7),
+    ("conv1d_k9_64to64_4096_n8", "conv1d k=9 pad 4, 64->64, L=4096, N=8",
+     Conv(8, 64, 64, (4096,), 9, padding=4), 0.7),
+    ("conv3d_3x3x3_16to32_32_n2", "conv3d 3x3x3 pad 1, 16->32, 32^3, N=2",
+     Conv(2, 16, 32, (32, 32, 32), 3, padding=1), 0.7),
+    ("conv2d_31x31_16to16_128_n4", "conv2d 31x31 pad 15 (large kernel), 16->16, 128x128, N=4",
+     Conv(4, 16, 16, (128, 128), 31, padding=15), 0.7),
+]
+GEOMETRY = {name: conv for name, _, conv, _ in SPECS}
+
+# {case name: minimum fraction of the float32 matmul peak for 'auto'}
+PEAK_TARGETS = {"conv2d_3x3_64to64_56_n8": 0.75}
+
+CASES = [_case(name, title, conv, target) for name, title, conv, target in SPECS]
+
+
+# --------------------------------------------------------------------------
+# The methods x cases table and the %peak targets, after the section's cases
+
+
+def _columns(results):
+    """Table columns in order: auto, the methods (in registry order, as the
+    rows came), torch."""
+    cols = ["auto"]
+    for res in results:
+        for r in res.rows:
+            if r.label.startswith("convcore ") and r.label != SUBJECT:
+                m = r.label[len("convcore "):]
+                if m not in cols:
+                    cols.append(m)
+    return cols + ["torch"]
+
+
+def _column_row(res, col):
+    for r in res.rows:
+        if (col == "auto" and r.label == SUBJECT) or r.label == METHOD_LABEL.format(col) \
+                or (col == "torch" and r.label.startswith("torch")):
+            return r
+    return None
+
+
+def _cell(r, fastest):
+    if r is None:
+        return "- "
+    if r.timing is None:
+        return ("skipped" if r.status.startswith("skipped") else "n/a") + " "
+    return f"{format_time(r.timing.median):>10} {r.gflops:>7.1f}" + ("*" if fastest else " ")
+
+
+def methods_table(results, picks=None):
+    """The methods x cases text: per case, each column's time per call and
+    GFLOPS, ``*`` on the fastest; the method 'auto' ran."""
+    picks = AUTO_PICKS if picks is None else picks
+    cols = _columns(results)
+    width = 19
+    name_w = max([len("case")] + [len(res.case.name) for res in results])
+    head = (f"  {'case':<{name_w}} {'auto runs':<9} "
+            + " ".join(f"{c + ' ':>{width}}" for c in cols))
+    lines = ["[nn] methods x cases: time per call and GFLOPS (* fastest; skipped: "
+             f"> {MAX_CALL_S:g} s per call; n/a: not installed or failed)", head]
+    for res in results:
+        cells = [_column_row(res, c) for c in cols]
+        timed = [r.timing.median for r in cells if r is not None and r.timing is not None]
+        best = min(timed) if timed else None
+        text = [_cell(r, r is not None and r.timing is not None and r.timing.median == best)
+                for r in cells]
+        lines.append(f"  {res.case.name:<{name_w}} {picks.get(res.case.name, '?'):<9} "
+                     + " ".join(f"{t:>{width}}" for t in text))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def peak_verdicts(results, targets=None):
+    """``[(case name, what, verdict)]`` and the text lines of the %peak
+    targets of 'auto' (``PEAK_TARGETS``) among ``results``."""
+    targets = PEAK_TARGETS if targets is None else targets
+    verdicts, lines = [], []
+    for res in results:
+        target = targets.get(res.case.name)
+        if target is None:
+            continue
+        pct = next((r.pct_peak for r in res.rows if r.label == SUBJECT), None)
+        v = verdict(pct, target)
+        what = f"{SUBJECT} %peak"
+        verdicts.append((res.case.name, what, v))
+        shown = "-" if pct is None else f"{100 * pct:.0f}%"
+        lines.append(f"  {res.case.name}: {SUBJECT} at {shown} of the float32 matmul peak, "
+                     f"target >={100 * target:.0f}%: {v or 'not measured'}")
+    return verdicts, lines
+
+
+def section_report(results, machine=None):
+    """``(text, verdicts)`` printed after the section's cases (``run.py``):
+    the methods x cases table and the %peak targets."""
+    results = [r for r in results if r.case.section == "nn"]
+    if not results:
+        return "", []
+    verdicts, lines = peak_verdicts(results)
+    return "\n".join([methods_table(results)] + lines), verdicts
