@@ -44,8 +44,6 @@ EXACT_NAN_METHODS = ("direct", "im2col")
 DTYPES = [np.float32, np.float64]
 CONV = {1: nn.conv1d, 2: nn.conv2d, 3: nn.conv3d}
 
-needs_torch = pytest.mark.skipif(torch is None, reason="torch is not installed")
-
 
 def _kwargs(kw):
     full = dict(stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros")
@@ -156,6 +154,34 @@ def test_a_stride_that_does_not_tile_leaves_the_remainder_unused(method, rank):
     if method in EXACT_NAN_METHODS:
         np.testing.assert_array_equal(changed, out)
     check_against_references(changed, x, w, b, kw, np.float64, method)
+
+
+MISSING_WINDOWS = [  # (x_shape, w_shape, kwargs): every tap of every window misses x
+    ((2, 2, 3), (2, 2, 2), dict(padding=3, dilation=7)),            # taps (-3, 4), (-2, 5)
+    ((1, 1, 4), (1, 1, 2), dict(padding=4, dilation=8, stride=9)),  # taps (-4, 4)
+    ((1, 3, 2, 2), (2, 3, 2, 1), dict(padding=(1, 0), dilation=(3, 1))),  # rows -1 and 2
+    ((1, 2, 2, 3, 2), (2, 1, 1, 2, 1), dict(padding=(0, 1, 0), dilation=(1, 4, 1), groups=2)),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", range(len(MISSING_WINDOWS)))
+@pytest.mark.parametrize("method", METHODS)
+def test_windows_that_miss_the_input_give_exactly_the_bias(method, case, dtype):
+    """Every output's window lies in the zero padding and the gaps between
+    dilated taps: the bound is 0, so is the tolerance.  torch gives 0 (the
+    bias) exactly."""
+    xs, ws, kw = MISSING_WINDOWS[case]
+    rng = np.random.default_rng(seed_for("missing", case))
+    x, w, b = random_case(rng, xs, ws, dtype)
+    f = CONV[len(ws) - 2]
+    kw = _kwargs(kw)
+    assert not np.any(conv_bound(x, w, None, **kw))
+    out = f(x, w, **kw, method=method)
+    np.testing.assert_array_equal(out, np.zeros_like(out))
+    out = f(x, w, b, **kw, method=method)
+    np.testing.assert_array_equal(out, np.broadcast_to(b.reshape((-1,) + (1,) * (len(ws) - 2)),
+                                                       out.shape))
 
 
 # -- unbatched inputs, mixed dtypes ---------------------------------------------
