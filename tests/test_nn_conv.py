@@ -593,7 +593,7 @@ def conv_problems(draw):
                         padding_mode=padding_mode), method=method, dtype=dtype)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=min(60, settings().max_examples), deadline=None)
 @given(problem=conv_problems(), seed=st.integers(0, 2**32 - 1),
        bias=st.booleans())
 def test_hypothesis_against_reference(problem, seed, bias):
