@@ -1,0 +1,373 @@
+"""Bad arguments of convcore.nn.conv1d/2d/3d and choose_conv_method: a
+ValueError or TypeError naming the argument and its value (torch's
+RuntimeError is ValueError for a bad value, TypeError for a bad type),
+never a crash; impossible sizes refused at once, in a child process under
+an address-space cap."""
+import os
+
+import numpy as np
+import pytest
+
+import convcore.nn as nn
+from convcore.nn import _conv_methods
+
+METHODS = ["auto", *_conv_methods.METHODS]
+SANITIZER_RUN = os.environ.get("CONVCORE_SANITIZER_RUN") == "1"
+
+X1 = np.ones((1, 2, 6), np.float32)
+W1 = np.ones((4, 2, 3), np.float32)
+X2 = np.ones((1, 2, 5, 5), np.float32)
+W2 = np.ones((4, 2, 3, 3), np.float32)
+X3 = np.ones((1, 2, 4, 4, 4), np.float32)
+W3 = np.ones((4, 2, 2, 2, 2), np.float32)
+ARGS = {1: (nn.conv1d, X1, W1), 2: (nn.conv2d, X2, W2), 3: (nn.conv3d, X3, W3)}
+
+
+def _raises(exc, words, fn, *args, exact=False, **kwargs):
+    with pytest.raises(exc) as info:
+        fn(*args, **kwargs)
+    if exact:
+        assert type(info.value) is exc, type(info.value)
+    message = str(info.value)
+    for word in words:
+        assert word in message, f"{word!r} not in {message!r}"
+    return message
+
+
+# (id, exception, words the message holds, kwargs of conv{rank}d beyond x, w)
+BAD_VALUES = [
+    ("stride-0", ValueError, ["stride", "0"], dict(stride=0)),
+    ("stride-negative", ValueError, ["stride", "-2"], dict(stride=-2)),
+    ("stride-tuple-0", ValueError, ["stride", "0"], dict(stride="TUPLE0")),
+    ("dilation-0", ValueError, ["dilation", "0"], dict(dilation=0)),
+    ("dilation-negative", ValueError, ["dilation", "-1"], dict(dilation=-1)),
+    ("padding-negative", ValueError, ["padding", "-1"], dict(padding=-1)),
+    ("padding-tuple-negative", ValueError, ["padding", "-3"], dict(padding="TUPLE-3")),
+    ("groups-0", ValueError, ["groups", "0"], dict(groups=0)),
+    ("groups-negative", ValueError, ["groups", "-2"], dict(groups=-2)),
+    ("groups-not-dividing", ValueError, ["groups", "3"], dict(groups=3)),
+    ("padding-string", ValueError, ["padding", "'full'"], dict(padding="full")),
+    ("padding-string-case", ValueError, ["padding", "'SAME'"], dict(padding="SAME")),
+    ("padding-wrong-length", ValueError, ["padding"], dict(padding=(1, 1, 1, 1))),
+    ("stride-wrong-length", ValueError, ["stride"], dict(stride=(1, 1, 1, 1))),
+    ("padding-mode", ValueError, ["padding_mode", "'mirror'"], dict(padding_mode="mirror")),
+    ("padding-mode-none", ValueError, ["padding_mode", "None"], dict(padding_mode=None)),
+    ("padding-mode-case", ValueError, ["padding_mode", "'Zeros'"], dict(padding_mode="Zeros")),
+    ("method", ValueError, ["method", "'fastest'"], dict(method="fastest")),
+    ("method-none", ValueError, ["method", "None"], dict(method=None)),
+    ("method-case", ValueError, ["method", "'FFT'"], dict(method="FFT")),
+    ("winograd", ValueError, ["method", "'winograd'", "not available"],
+     dict(method="winograd")),
+]
+
+BAD_TYPES = [
+    ("stride-float", TypeError, ["stride", "1.5"], dict(stride=1.5)),
+    ("stride-none", TypeError, ["stride", "None"], dict(stride=None)),
+    ("padding-float", TypeError, ["padding", "1.0"], dict(padding=1.0)),
+    ("padding-none", TypeError, ["padding", "None"], dict(padding=None)),
+    ("dilation-string", TypeError, ["dilation", "'2'"], dict(dilation="2")),
+    ("groups-float", TypeError, ["groups", "1.0"], dict(groups=1.0)),
+    ("groups-bool", TypeError, ["groups", "True"], dict(groups=True)),
+    ("groups-none", TypeError, ["groups", "None"], dict(groups=None)),
+]
+
+
+def _expand(kwargs, rank):
+    out = {}
+    for key, value in kwargs.items():
+        if value == "TUPLE0":
+            value = (1,) * (rank - 1) + (0,)
+        elif value == "TUPLE-3":
+            value = (0,) * (rank - 1) + (-3,)
+        out[key] = value
+    return out
+
+
+@pytest.mark.parametrize("rank", [1, 2, 3])
+@pytest.mark.parametrize("name,exc,words,kwargs", BAD_VALUES + BAD_TYPES,
+                         ids=[c[0] for c in BAD_VALUES + BAD_TYPES])
+def test_bad_arguments(name, exc, words, kwargs, rank):
+    f, x, w = ARGS[rank]
+    kwargs = _expand(kwargs, rank)
+    if name == "padding-wrong-length" and rank == 1:
+        kwargs["padding"] = (1, 1)
+    if name == "stride-wrong-length" and rank == 1:
+        kwargs["stride"] = (1, 1)
+    exact = name.startswith(("padding-mode", "method", "winograd"))
+    _raises(exc, [f"conv{rank}d"] * (exc is ValueError and "wrong-length" not in name)
+            + words, f, x, w, exact=exact, **kwargs)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("rank", [1, 2, 3])
+def test_the_winograd_method_is_refused_by_name(rank, method):
+    """Even where Winograd's algorithm would apply (3-tap kernels, stride 1):
+    not another algorithm under its name."""
+    f = ARGS[rank][0]
+    x = np.ones((1, 2) + (6,) * rank)
+    w = np.ones((2, 2) + (3,) * rank)
+    message = _raises(ValueError, ["winograd", "not available"], f, x, w, method="winograd",
+                      exact=True)
+    assert "'auto'" in message
+    assert f(x, w, method=method).shape == (1, 2) + (4,) * rank
+
+
+def test_unknown_method_names_the_registered_ones():
+    message = _raises(ValueError, ["'bogus'"], nn.conv2d, X2, W2, method="bogus", exact=True)
+    for name in METHODS:
+        assert repr(name) in message
+
+
+@pytest.mark.parametrize("padding_mode", ["zeros", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("rank", [1, 2, 3])
+def test_same_padding_with_a_stride_is_a_value_error(rank, padding_mode):
+    f, x, w = ARGS[rank]
+    for stride in (2, (1,) * (rank - 1) + (2,)):
+        _raises(ValueError, ["same", "stride"], f, x, w, stride=stride, padding="same",
+                padding_mode=padding_mode, exact=True)
+
+
+# -- shapes ----------------------------------------------------------------------
+
+SHAPE_ERRORS = [  # (id, fn, x, w, kwargs, exception, words)
+    ("c_in-not-divisible", nn.conv2d, np.ones((1, 3, 5, 5)), np.ones((4, 1, 3, 3)),
+     dict(groups=2), ValueError, ["groups=2", "3"]),
+    ("c_out-not-divisible", nn.conv2d, np.ones((1, 4, 5, 5)), np.ones((3, 2, 3, 3)),
+     dict(groups=2), ValueError, ["groups=2", "3"]),
+    ("weight-rank-low", nn.conv2d, X2, np.ones((4, 2, 3)), {}, ValueError,
+     ["weight", "(4, 2, 3)"]),
+    ("weight-rank-high", nn.conv1d, X1, np.ones((4, 2, 3, 3)), {}, ValueError,
+     ["weight", "(4, 2, 3, 3)"]),
+    ("weight-channels", nn.conv2d, X2, np.ones((4, 3, 3, 3)), {}, ValueError,
+     ["weight", "(4, 3, 3, 3)", "(1, 2, 5, 5)"]),
+    ("weight-channels-groups", nn.conv2d, np.ones((1, 4, 5, 5)), np.ones((4, 1, 3, 3)),
+     dict(groups=2), ValueError, ["weight", "(4, 1, 3, 3)"]),
+    ("bias-length", nn.conv2d, X2, W2, dict(bias=np.ones(3, np.float32)), ValueError,
+     ["bias", "(3,)"]),
+    ("bias-2d", nn.conv2d, X2, W2, dict(bias=np.ones((4, 1), np.float32)), ValueError,
+     ["bias", "(4, 1)"]),
+    ("bias-0d", nn.conv2d, X2, W2, dict(bias=np.float32(1)), ValueError, ["bias", "()"]),
+    ("input-2d", nn.conv2d, np.ones((5, 5)), W2, {}, ValueError, ["input", "(5, 5)"]),
+    ("input-5d", nn.conv2d, np.ones((1, 1, 2, 5, 5)), W2, {}, ValueError,
+     ["input", "(1, 1, 2, 5, 5)"]),
+    ("input-0d", nn.conv2d, np.array(1.0), W2, {}, ValueError, ["input", "()"]),
+    ("input-numpy-scalar", nn.conv2d, np.float64(1.0), W2, {}, ValueError, ["input", "()"]),
+    ("input-python-float", nn.conv2d, 1.0, W2, {}, ValueError, ["input", "()"]),
+    ("input-1d-conv3d", nn.conv3d, np.ones(4), W3, {}, ValueError, ["input", "(4,)"]),
+    ("input-6d-conv3d", nn.conv3d, np.ones((1,) * 6), W3, {}, ValueError, ["input"]),
+    ("input-2d-conv1d", nn.conv1d, np.ones((2, 6)), np.ones((4, 1, 3)), {}, ValueError,
+     ["weight", "(4, 1, 3)"]),
+    ("kernel-larger", nn.conv2d, X2, np.ones((4, 2, 8, 3)), dict(padding=1), ValueError,
+     ["kernel", "(8, 3)"]),
+    ("kernel-larger-dilated", nn.conv1d, X1, W1, dict(dilation=4), ValueError,
+     ["kernel", "dilation"]),
+    ("kernel-larger-valid", nn.conv3d, X3, np.ones((4, 2, 2, 5, 2)), dict(padding="valid"),
+     ValueError, ["kernel", "(2, 5, 2)"]),
+    ("empty-channels", nn.conv2d, np.ones((1, 0, 5, 5)), np.ones((4, 0, 3, 3)), {},
+     ValueError, ["input", "(1, 0, 5, 5)"]),
+    ("empty-c_out", nn.conv2d, X2, np.ones((0, 2, 3, 3)), {}, ValueError,
+     ["weight", "(0, 2, 3, 3)"]),
+    ("empty-kernel", nn.conv2d, X2, np.ones((4, 2, 0, 3)), {}, ValueError,
+     ["weight", "(4, 2, 0, 3)"]),
+    ("empty-spatial", nn.conv2d, np.ones((1, 2, 0, 5)), W2, {}, ValueError,
+     ["input", "(1, 2, 0, 5)"]),
+    ("reflect-equal-to-size", nn.conv2d, X2, W2, dict(padding=5, padding_mode="reflect"),
+     ValueError, ["reflect", "padding", "5"]),
+    ("reflect-one-axis", nn.conv2d, np.ones((1, 2, 3, 9)), W2,
+     dict(padding=(3, 1), padding_mode="reflect"), ValueError, ["reflect", "padding", "3"]),
+    ("reflect-same", nn.conv1d, np.ones((1, 2, 2)), np.ones((4, 2, 5)),
+     dict(padding="same", padding_mode="reflect"), ValueError, ["reflect", "padding"]),
+    ("circular-beyond-size", nn.conv2d, X2, W2, dict(padding=6, padding_mode="circular"),
+     ValueError, ["circular", "padding", "6"]),
+    ("circular-one-axis", nn.conv3d, X3, W3, dict(padding=(0, 5, 0), padding_mode="circular"),
+     ValueError, ["circular", "padding", "5"]),
+]
+
+
+@pytest.mark.parametrize("name,f,x,w,kwargs,exc,words", SHAPE_ERRORS,
+                         ids=[c[0] for c in SHAPE_ERRORS])
+def test_bad_shapes(name, f, x, w, kwargs, exc, words):
+    kwargs = dict(kwargs)
+    bias = kwargs.pop("bias", None)
+    _raises(exc, [f.__name__] + words, f, x, w, bias, **kwargs)
+    # choose_conv_method checks its arguments as the op does.
+    if np.ndim(w) in (3, 4, 5):
+        _raises(exc, [], nn.choose_conv_method, x, w, bias, **kwargs)
+
+
+@pytest.mark.parametrize("rank", [1, 2, 3])
+def test_padding_at_the_limits_of_reflect_and_circular(rank):
+    """reflect: padding up to size - 1; circular: up to the size (torch)."""
+    f = ARGS[rank][0]
+    x = np.arange(4.0 ** rank).reshape((1, 1) + (4,) * rank)
+    w = np.ones((1, 1) + (1,) * rank)
+    close = dict(rtol=1e-13, atol=1e-12)  # a transform method rounds
+    for method in METHODS:
+        out = f(x, w, padding=3, padding_mode="reflect", method=method)
+        assert out.shape == (1, 1) + (10,) * rank
+        np.testing.assert_allclose(out, np.pad(x, ((0, 0), (0, 0)) + ((3, 3),) * rank,
+                                               mode="reflect"), **close)
+        out = f(x, w, padding=4, padding_mode="circular", method=method)
+        assert out.shape == (1, 1) + (12,) * rank
+        np.testing.assert_allclose(out, np.pad(x, ((0, 0), (0, 0)) + ((4, 4),) * rank,
+                                               mode="wrap"), **close)
+        # replicate has no limit
+        out = f(x, w, padding=9, padding_mode="replicate", method=method)
+        np.testing.assert_allclose(out, np.pad(x, ((0, 0), (0, 0)) + ((9, 9),) * rank,
+                                               mode="edge"), **close)
+
+
+def test_choose_conv_method_bad_weight_rank():
+    for w in (np.ones((4, 2)), np.ones((1,) * 6), np.float32(1)):
+        _raises(ValueError, ["weight", str(np.shape(w))], nn.choose_conv_method, X2, w)
+
+
+# -- dtypes ----------------------------------------------------------------------
+
+BAD_DTYPES = [
+    ("object", lambda a: a.astype(object)),
+    ("string", lambda a: a.astype(str)),
+    ("bytes", lambda a: a.astype(bytes)),
+    ("complex64", lambda a: a.astype(np.complex64)),
+    ("complex128", lambda a: a.astype(np.complex128)),
+    ("int32", lambda a: a.astype(np.int32)),
+    ("int64", lambda a: a.astype(np.int64)),
+    ("uint8", lambda a: a.astype(np.uint8)),
+    ("bool", lambda a: a.astype(bool)),
+    ("float16", lambda a: a.astype(np.float16)),
+    ("longdouble", lambda a: a.astype(np.longdouble)),
+    ("datetime", lambda a: a.astype("datetime64[s]")),
+    ("structured", lambda a: np.zeros(a.shape, [("a", np.float32)])),
+]
+
+
+@pytest.mark.parametrize("which", ["input", "weight", "bias"])
+@pytest.mark.parametrize("name,convert", BAD_DTYPES, ids=[c[0] for c in BAD_DTYPES])
+@pytest.mark.parametrize("method", METHODS)
+def test_bad_dtypes_are_type_errors(method, name, convert, which):
+    if name == "longdouble" and np.dtype(np.longdouble).itemsize == 8:
+        pytest.skip("long double is float64 on this platform")
+    args = {"input": X2, "weight": W2, "bias": np.ones(4, np.float32)}
+    args[which] = convert(args[which])
+    _raises(TypeError, ["conv2d", which], nn.conv2d, args["input"], args["weight"],
+            args["bias"], method=method)
+
+
+def test_ragged_lists_are_refused():
+    with pytest.raises((ValueError, TypeError)):
+        nn.conv1d([[[1.0, 2.0, 3.0]], [[1.0]]], W1)
+
+
+# -- impossible sizes, in a child process under an address-space cap ---------------
+
+CAP = 4 << 30
+TIMEOUT = 120
+
+_PRELUDE = '''
+import os, resource, time
+if os.environ.get("CONVCORE_SANITIZER_RUN") != "1":
+    resource.setrlimit(resource.RLIMIT_AS, (CAP_BYTES, CAP_BYTES))
+import numpy as np
+import convcore.nn as nn
+from convcore.nn import _conv_methods
+METHODS = ["auto", *_conv_methods.METHODS]
+x1 = np.ones((1, 1, 3), np.float32)
+x2 = np.ones((1, 1, 3, 3), np.float32)
+x3 = np.ones((1, 1, 3, 3, 3), np.float32)
+w1 = np.ones((1, 1, 2), np.float32)
+w2 = np.ones((1, 1, 2, 2), np.float32)
+w3 = np.ones((1, 1, 2, 2, 2), np.float32)
+P = 2 ** 24
+
+
+def expect(excs, label, call, *words):
+    """call() must raise one of excs, within 10 s, its message holding words."""
+    t = time.perf_counter()
+    try:
+        call()
+    except excs as e:
+        took = time.perf_counter() - t
+        bad = [w for w in words if w not in str(e)]
+        status = "FAIL" if bad or took > 10 else "ok"
+        print(f"{status} {label}: {type(e).__name__} after {took:.2f} s: {e}"
+              + (f" -- missing {bad}" if bad else ""), flush=True)
+    except BaseException as e:
+        print(f"FAIL {label}: {type(e).__name__}: {e}", flush=True)
+    else:
+        print(f"FAIL {label}: returned", flush=True)
+
+
+SIZE = (MemoryError, ValueError)
+'''
+
+IMPOSSIBLE = {
+    "huge_zero_padding": '''
+for m in METHODS:
+    expect(SIZE, "conv2d " + m, lambda: nn.conv2d(x2, w2, padding=P, method=m))
+    expect(SIZE, "conv3d " + m, lambda: nn.conv3d(x3, w3, padding=P, method=m))
+    expect(SIZE, "conv1d 2**40 " + m, lambda: nn.conv1d(x1, w1, padding=2**40, method=m))
+    expect(SIZE, "conv2d one axis " + m, lambda: nn.conv2d(
+        np.ones((1, 1, 3, 2**14), np.float32), w2, padding=(2**30, 0), method=m))
+# measure=True runs the methods: refused as the op is.  A prediction alone
+# allocates nothing; it refuses what no array could hold (past sys.maxsize
+# bytes), as conv3d itself and the signal API's choose_conv_method do.
+expect(SIZE, "measure", lambda: nn.choose_conv_method(x2, w2, padding=P, measure=True))
+expect(MemoryError, "measure past any array",
+       lambda: nn.choose_conv_method(x3, w3, padding=P, measure=True), "output")
+expect(MemoryError, "conv3d past any array", lambda: nn.conv3d(x3, w3, padding=P), "output")
+expect(MemoryError, "choose past any array", lambda: nn.choose_conv_method(x3, w3, padding=P),
+       "output")
+expect(MemoryError, "explain past any array",
+       lambda: nn.choose_conv_method(x3, w3, padding=P, explain=True), "output")
+''',
+    "broadcast_input": '''
+big = np.broadcast_to(np.ones((1, 1, 1, 1), np.float32), (1, 1, 2**24, 2**24))
+for m in METHODS:
+    expect(SIZE, "conv2d " + m, lambda: nn.conv2d(big, w2, method=m))
+    expect(SIZE, "conv2d unbatched " + m, lambda: nn.conv2d(big[0], w2, method=m))
+    expect(SIZE, "conv2d stride " + m, lambda: nn.conv2d(big, w2, stride=2**12, method=m))
+big3 = np.broadcast_to(np.ones((1,) * 5, np.float64), (1, 1, 2**16, 2**16, 2**16))
+expect(SIZE, "conv3d", lambda: nn.conv3d(big3, w3.astype(np.float64)))
+expect(SIZE, "choose", lambda: nn.choose_conv_method(big, w2))
+bigw = np.broadcast_to(np.ones((1, 1, 1, 1), np.float32), (1, 1, 2**24, 2**24))
+expect(SIZE, "kernel", lambda: nn.conv2d(x2, bigw, padding=2**23))
+''',
+    "huge_mode_padding": '''
+for m in METHODS:
+    expect(SIZE, "replicate 2d " + m,
+           lambda: nn.conv2d(x2, w2, padding=P, padding_mode="replicate", method=m))
+    expect(SIZE, "replicate 3d " + m,
+           lambda: nn.conv3d(x3, w3, padding=P, padding_mode="replicate", method=m))
+    expect(SIZE, "replicate 1d 2**40 " + m,
+           lambda: nn.conv1d(x1, w1, padding=2**40, padding_mode="replicate", method=m))
+    expect(ValueError, "reflect " + m,
+           lambda: nn.conv2d(x2, w2, padding=P, padding_mode="reflect", method=m), "padding")
+    expect(ValueError, "circular " + m,
+           lambda: nn.conv2d(x2, w2, padding=P, padding_mode="circular", method=m), "padding")
+expect(SIZE, "replicate 2**62", lambda: nn.conv2d(x2, w2, padding=2**62,
+                                                  padding_mode="replicate"))
+expect(ValueError, "beyond int64", lambda: nn.conv2d(x2, w2, padding=2**70), "padding")
+expect(ValueError, "stride beyond int64", lambda: nn.conv2d(x2, w2, stride=2**70), "stride")
+expect(ValueError, "dilation beyond int64", lambda: nn.conv2d(x2, w2, dilation=2**70),
+       "dilation")
+''',
+}
+
+
+def _child_env():
+    if not SANITIZER_RUN:
+        return None
+    options = os.environ.get("ASAN_OPTIONS", "")
+    return {"ASAN_OPTIONS": f"{options}:allocator_may_return_null=1".lstrip(":")}
+
+
+@pytest.mark.parametrize("case", sorted(IMPOSSIBLE))
+def test_impossible_sizes_are_refused_at_once(python_subprocess, case):
+    code = (_PRELUDE.replace("CAP_BYTES", str(CAP)) + IMPOSSIBLE[case]
+            + '\nprint("DONE", flush=True)\n')
+    proc = python_subprocess(code, env=_child_env(), timeout=TIMEOUT)
+    report = f"exit status {proc.returncode}\n{proc.stdout}\n{proc.stderr[-3000:]}"
+    assert proc.returncode == 0, report
+    lines = proc.stdout.splitlines()
+    assert lines and lines[-1] == "DONE", report
+    assert len(lines) > 1 and not any(line.startswith("FAIL") for line in lines), report
