@@ -154,7 +154,8 @@ def _conv(rank, op, x, weight, bias, stride, padding, dilation, groups, padding_
     x5, w5, bias, spec, batched = conv_problem(rank, op, x, weight, bias, stride, padding,
                                                dilation, groups, padding_mode)
     out = _validate.empty(spec.out_shape, spec.dtype, f"{op}: the output")
-    _conv_methods.plan(spec, method)(x5, w5, bias, out)
+    if out.size:  # an empty batch (N = 0) has nothing to compute, as in torch
+        _conv_methods.plan(spec, method)(x5, w5, bias, out)
     shape = spec.out_shape[:2] + spec.out_size[3 - rank:]
     out = out.reshape(shape)
     return out if batched else out[0]
@@ -232,6 +233,8 @@ def choose_conv_method(x, weight, bias=None, stride=1, padding=0, dilation=1, gr
     op = f"conv{rank}d"
     x5, w5, b, spec, _ = conv_problem(rank, op, x, weight, bias, stride, padding, dilation,
                                       groups, padding_mode)
+    # As the convolution would, before any model or timing.
+    _validate.check_nbytes(spec.out_shape, spec.dtype.itemsize, f"{op}: the output")
     if measure:
         return _conv_methods.measure(spec, x5, w5, b)
     if explain:

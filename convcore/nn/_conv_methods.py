@@ -5,9 +5,7 @@ Every method takes a :class:`~._conv_spec.ConvSpec` (its plan maker
 spec describes; none refuses a case another handles.  A plan is kept per
 spec, method, thread count and ISA level (``_plans``).
 """
-import numpy as np
-
-from .. import _methods, _plans, _wisdom
+from .. import _methods, _plans, _validate, _wisdom
 from . import _conv_cost_table, _conv_fft
 
 METHODS = _methods.Registry([
@@ -59,7 +57,7 @@ def plan(spec, method):
 def measure(spec, x, w, bias):
     """(fastest method, {method: seconds per call}) on these arrays, the
     choice recorded in the opt-in cache."""
-    out = np.empty(spec.out_shape, spec.dtype)
+    out = _validate.empty(spec.out_shape, spec.dtype, "the output")
     times = _methods.time_methods(lambda m: plan(spec, m)(x, w, bias, out), list(METHODS))
     best = min(times, key=times.get)
     _wisdom.record(problem_key(spec), best, times)
