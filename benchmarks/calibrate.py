@@ -170,10 +170,13 @@ def render(table, threads, isa, what="``method='auto'``", script="calibrate.py",
     return "\n".join(lines)
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def run(argv, doc, measure, table, **render_kw):
+    """The command line of a calibration script (its docstring ``doc``):
+    ``measure(quick, log)`` the timings, fit them, print the table and, with
+    --write, rewrite ``table`` (a path under the repository root)."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer problems")
-    ap.add_argument("--write", action="store_true", help="rewrite convcore/_cost_table.py")
+    ap.add_argument("--write", action="store_true", help=f"rewrite {table}")
     ap.add_argument("--verbose", action="store_true", help="print every timing")
     ap.add_argument("--save", help="also write the timings to this JSON file")
     ap.add_argument("--load", help="fit timings saved by --save instead of measuring")
@@ -190,15 +193,19 @@ def main(argv=None):
     if args.save:
         with open(args.save, "w") as f:
             json.dump({":".join(k): v for k, v in data.items()}, f)
-    table = fit_all(data, args.verbose)
-    text = render(table, threads, isa)
+    text = render(fit_all(data, args.verbose), threads, isa, **render_kw)
     if args.write:
-        path = os.path.join(ROOT, "convcore", "_cost_table.py")
+        path = os.path.join(ROOT, table)
         with open(path, "w") as f:
             f.write(text)
         print(f"wrote {path}")
     else:
         print(text)
+    return 0
+
+
+def main(argv=None):
+    return run(argv, __doc__, measure, "convcore/_cost_table.py")
 
 
 if __name__ == "__main__":

@@ -14,15 +14,12 @@ dilation, grouped and depthwise layers, float32 and float64.  The
 constants of each (method, dtype class) are fitted as in ``calibrate.py``
 (non-negative least squares on relative error).
 """
-import argparse
-import json
 import sys
 
 import numpy as np
 
-from calibrate import ROOT, cpu_model, fit_all, render, seconds
+from calibrate import run, seconds
 import convcore  # noqa: E402  (calibrate put the build on the path)
-from convcore import _cpu, _dispatch  # noqa: E402
 from convcore.nn import _conv  # noqa: E402
 from convcore.nn._conv_methods import METHODS  # noqa: E402
 
@@ -94,37 +91,9 @@ def measure(quick, log):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="fewer problems")
-    ap.add_argument("--write", action="store_true",
-                    help="rewrite convcore/nn/_conv_cost_table.py")
-    ap.add_argument("--verbose", action="store_true", help="print every timing")
-    ap.add_argument("--save", help="also write the timings to this JSON file")
-    ap.add_argument("--load", help="fit timings saved by --save instead of measuring")
-    args = ap.parse_args(argv)
-    log = print if args.verbose else (lambda *a: None)
-    isa = _cpu.ISA_NAMES[_dispatch.isa_level]
-    threads = convcore.get_num_threads()
-    print(f"calibrating on {cpu_model()}, SIMD {isa}, {threads} threads")
-    if args.load:
-        with open(args.load) as f:
-            data = {tuple(k.split(":")): v for k, v in json.load(f).items()}
-    else:
-        data = measure(args.quick, log)
-    if args.save:
-        with open(args.save, "w") as f:
-            json.dump({":".join(k): v for k, v in data.items()}, f)
-    table = fit_all(data, args.verbose)
-    text = render(table, threads, isa, what="the layer convolutions' ``method='auto'``",
-                  script="calibrate_nn.py", registry="nn._conv_methods.METHODS")
-    if args.write:
-        path = f"{ROOT}/convcore/nn/_conv_cost_table.py"
-        with open(path, "w") as f:
-            f.write(text)
-        print(f"wrote {path}")
-    else:
-        print(text)
-    return 0
+    return run(argv, __doc__, measure, "convcore/nn/_conv_cost_table.py",
+               what="the layer convolutions' ``method='auto'``", script="calibrate_nn.py",
+               registry="nn._conv_methods.METHODS")
 
 
 if __name__ == "__main__":

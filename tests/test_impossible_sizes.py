@@ -47,6 +47,13 @@ g1 = np.ones((1, 1, 1), np.float32)
 g2 = np.ones((1, 1, 1, 1), np.float32)
 idx2 = np.zeros((1, 1, 3, 3), np.int64)
 METHODS = ("direct", "im2col", "fft", "oa", "auto")
+from convcore.nn import _conv_methods
+CONV_METHODS = ["auto", *_conv_methods.METHODS]
+w1 = np.ones((1, 1, 2), np.float32)
+w2 = np.ones((1, 1, 2, 2), np.float32)
+w3 = np.ones((1, 1, 2, 2, 2), np.float32)
+P = 2 ** 24
+SIZE = (MemoryError, ValueError)
 
 
 def huge():
@@ -239,6 +246,57 @@ check(f"measure: {best} of {sorted(times)}", best == "direct" and list(times) ==
 # ... and so does the one patch_scipy puts in scipy.signal, in scipy's names.
 best, times = _signal.choose_conv_method_as_scipy(p, q, "same", measure=True)
 check(f"patched measure: {best} of {sorted(times)}", best == "direct" and list(times) == ["direct"])
+''',
+
+    "conv_huge_zero_padding": '''
+for m in CONV_METHODS:
+    expect(SIZE, "conv2d " + m, lambda: nn.conv2d(x2, w2, padding=P, method=m))
+    expect(SIZE, "conv3d " + m, lambda: nn.conv3d(x3, w3, padding=P, method=m))
+    expect(SIZE, "conv1d 2**40 " + m, lambda: nn.conv1d(x1, w1, padding=2**40, method=m))
+    expect(SIZE, "conv2d one axis " + m, lambda: nn.conv2d(
+        np.ones((1, 1, 3, 2**14), np.float32), w2, padding=(2**30, 0), method=m))
+# measure=True runs the methods: refused as the op is.  A prediction alone
+# allocates nothing; it refuses what no array could hold (past sys.maxsize
+# bytes), as conv3d itself and the signal API's choose_conv_method do.
+expect(SIZE, "measure", lambda: nn.choose_conv_method(x2, w2, padding=P, measure=True))
+expect(MemoryError, "measure past any array",
+       lambda: nn.choose_conv_method(x3, w3, padding=P, measure=True), "output")
+expect(MemoryError, "conv3d past any array", lambda: nn.conv3d(x3, w3, padding=P), "output")
+expect(MemoryError, "choose past any array", lambda: nn.choose_conv_method(x3, w3, padding=P),
+       "output")
+expect(MemoryError, "explain past any array",
+       lambda: nn.choose_conv_method(x3, w3, padding=P, explain=True), "output")
+''',
+    "conv_broadcast_input": '''
+big = np.broadcast_to(np.ones((1, 1, 1, 1), np.float32), (1, 1, 2**24, 2**24))
+for m in CONV_METHODS:
+    expect(SIZE, "conv2d " + m, lambda: nn.conv2d(big, w2, method=m))
+    expect(SIZE, "conv2d unbatched " + m, lambda: nn.conv2d(big[0], w2, method=m))
+    expect(SIZE, "conv2d stride " + m, lambda: nn.conv2d(big, w2, stride=2**12, method=m))
+big3 = np.broadcast_to(np.ones((1,) * 5, np.float64), (1, 1, 2**16, 2**16, 2**16))
+expect(SIZE, "conv3d", lambda: nn.conv3d(big3, w3.astype(np.float64)))
+expect(SIZE, "choose", lambda: nn.choose_conv_method(big, w2))
+bigw = np.broadcast_to(np.ones((1, 1, 1, 1), np.float32), (1, 1, 2**24, 2**24))
+expect(SIZE, "kernel", lambda: nn.conv2d(x2, bigw, padding=2**23))
+''',
+    "conv_huge_mode_padding": '''
+for m in CONV_METHODS:
+    expect(SIZE, "replicate 2d " + m,
+           lambda: nn.conv2d(x2, w2, padding=P, padding_mode="replicate", method=m))
+    expect(SIZE, "replicate 3d " + m,
+           lambda: nn.conv3d(x3, w3, padding=P, padding_mode="replicate", method=m))
+    expect(SIZE, "replicate 1d 2**40 " + m,
+           lambda: nn.conv1d(x1, w1, padding=2**40, padding_mode="replicate", method=m))
+    expect(ValueError, "reflect " + m,
+           lambda: nn.conv2d(x2, w2, padding=P, padding_mode="reflect", method=m), "padding")
+    expect(ValueError, "circular " + m,
+           lambda: nn.conv2d(x2, w2, padding=P, padding_mode="circular", method=m), "padding")
+expect(SIZE, "replicate 2**62", lambda: nn.conv2d(x2, w2, padding=2**62,
+                                                  padding_mode="replicate"))
+expect(ValueError, "beyond int64", lambda: nn.conv2d(x2, w2, padding=2**70), "padding")
+expect(ValueError, "stride beyond int64", lambda: nn.conv2d(x2, w2, stride=2**70), "stride")
+expect(ValueError, "dilation beyond int64", lambda: nn.conv2d(x2, w2, dilation=2**70),
+       "dilation")
 ''',
 }
 
