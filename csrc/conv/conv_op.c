@@ -73,16 +73,24 @@ static cc_index_t tap_range(cc_index_t o, cc_index_t s, cc_index_t d, cc_index_t
 /* ---- typed helpers ---------------------------------------------------- */
 
 #define CC_CONV_TYPED(T, sfx)                                                           \
-    /* Input rows [begin, end) of (N * C_in * D * H), zero-padded, phase-split. */     \
-    static void copy_rows_##sfx(void *vctx, cc_index_t begin, cc_index_t end, int worker) \
+    /* nrows input rows of W (src, stride W) as zero-padded, phase-split rows   \
+     * of R = s * L (dst, stride dst_stride): column u of the padded row is at  \
+     * phase u % s, index u / s. */                                              \
+    static void pad_rows_##sfx(T *dst, cc_index_t dst_stride, const T *src,            \
+                               cc_index_t nrows, const conv_ctx *c)                    \
     {                                                                                   \
-        const conv_ctx *c = (const conv_ctx *)vctx;                                     \
         const cc_index_t W = c->p->in[2], s = c->p->stride[2], pad = c->p->pad[2];      \
         const cc_index_t L = c->L;                                                      \
-        (void)worker;                                                                   \
-        for (cc_index_t r = begin; r < end; ++r) {                                      \
-            const T *src = (const T *)c->x + r * W;                                     \
-            T *dst = (T *)c->xp + r * c->R;                                             \
+        if (s == 1) { /* the common case: pad, copy, pad */                            \
+            const cc_index_t left = CC_MIN(pad, L), mid = CC_MAX(CC_MIN(W, L - left), 0); \
+            for (cc_index_t r = 0; r < nrows; ++r, src += W, dst += dst_stride) {       \
+                memset(dst, 0, (size_t)left * sizeof(T));                               \
+                memcpy(dst + left, src, (size_t)mid * sizeof(T));                       \
+                memset(dst + left + mid, 0, (size_t)(L - left - mid) * sizeof(T));      \
+            }                                                                           \
+            return;                                                                     \
+        }                                                                               \
+        for (cc_index_t r = 0; r < nrows; ++r, src += W, dst += dst_stride)             \
             for (cc_index_t ph = 0; ph < s; ++ph) {                                     \
                 T *d = dst + ph * L;                                                    \
                 for (cc_index_t j = 0; j < L; ++j) {                                    \
@@ -90,6 +98,19 @@ static cc_index_t tap_range(cc_index_t o, cc_index_t s, cc_index_t d, cc_index_t
                     d[j] = col >= 0 && col < W ? src[col] : (T)0;                       \
                 }                                                                       \
             }                                                                           \
+    }                                                                                   \
+    /* Input planes [begin, end) of (N * C_in) into the general path's copy,   \
+     * laid out [n][d][h][c][R]: the rows one output row reads, every channel  \
+     * of a tap row, follow each other. */                                      \
+    static void copy_planes_##sfx(void *vctx, cc_index_t begin, cc_index_t end, int worker) \
+    {                                                                                   \
+        const conv_ctx *c = (const conv_ctx *)vctx;                                     \
+        const cc_index_t C = c->p->c_in, DH = c->p->in[0] * c->p->in[1];                \
+        (void)worker;                                                                   \
+        for (cc_index_t pl = begin; pl < end; ++pl) {                                   \
+            const cc_index_t n = pl / C, ch = pl % C;                                   \
+            pad_rows_##sfx((T *)c->xp + (n * DH * C + ch) * c->R, C * c->R,             \
+                           (const T *)c->x + pl * DH * c->p->in[2], DH, c);             \
         }                                                                               \
     }                                                                                   \
     static void pack_##sfx(conv_ctx *c)                                                 \
@@ -120,7 +141,7 @@ static cc_index_t tap_range(cc_index_t o, cc_index_t s, cc_index_t d, cc_index_t
                              (T *)c->out, begin, end);                                  \
     }                                                                                   \
     /* The columns [col, col + ncols) of cig planes of P, zero-filled to width. */      \
-    static void tail_copy_##sfx(T *dst, const T *src, cc_index_t cig, cc_index_t P,     \
+    static void panel_copy_##sfx(T *dst, const T *src, cc_index_t cig, cc_index_t P,     \
                                 cc_index_t ncols, cc_index_t width)                     \
     {                                                                                   \
         for (cc_index_t ci = 0; ci < cig; ++ci) {                                       \
@@ -135,9 +156,11 @@ CC_CONV_TYPED(double, f64)
 
 /* ---- items -------------------------------------------------------------- */
 
-/* The tile fields shared by the general and depthwise rows. */
-static void row_geometry(const conv_ctx *c, cc_index_t row, cc_conv_tile *t,
-                         cc_index_t *x_row, cc_index_t *w_row)
+/* The tap rows of output row `row`: t->nkd, nkh, the strides and kw table
+ * for a copy whose channel, plane and row strides are xc, xplane, xrow;
+ * *x_row the offset of the first tap row, *w_row the first tap's index. */
+static void row_geometry(const conv_ctx *c, cc_index_t row, cc_index_t xc, cc_index_t xplane,
+                         cc_index_t xrow, cc_conv_tile *t, cc_index_t *x_row, cc_index_t *w_row)
 {
     const cc_conv_problem *p = c->p;
     const cc_index_t od = row / p->out[1], oh = row % p->out[1];
@@ -151,12 +174,29 @@ static void row_geometry(const conv_ctx *c, cc_index_t row, cc_conv_tile *t,
         kd0 = kh0 = id0 = ih0 = 0;
     }
     t->nkw = p->kernel[2];
-    t->x_c = p->in[0] * p->in[1] * c->R;
-    t->x_d = p->dilation[0] * p->in[1] * c->R;
-    t->x_h = p->dilation[1] * c->R;
+    t->x_c = xc;
+    t->x_d = p->dilation[0] * xplane;
+    t->x_h = p->dilation[1] * xrow;
     t->kw_off = c->kw_off;
-    *x_row = (id0 * p->in[1] + ih0) * c->R;
+    *x_row = id0 * xplane + ih0 * xrow;
     *w_row = kd0 * p->kernel[1] * p->kernel[2] + kh0 * p->kernel[2];
+}
+
+/* The column tiles of one output row. */
+static void row_tiles(const conv_ctx *c, cc_conv_tile *t, const char *xb, char *yb,
+                      void (*tile)(const cc_conv_tile *))
+{
+    const size_t e = c->esz;
+    const cc_index_t KW = c->p->kernel[2];
+    for (cc_index_t ti = 0; ti < c->ntiles; ++ti) {
+        const cc_index_t col = c->tcol[ti];
+        t->x = xb + (size_t)col * e;
+        t->out = yb + (size_t)col * e;
+        t->nvec = c->tnvec[ti];
+        t->ncols = CC_MIN(t->nvec * c->k->lanes, c->p->out[2] - col);
+        t->mask = c->tmasked[ti] ? c->masks + ti * KW * c->nr : NULL;
+        tile(t);
+    }
 }
 
 static void general_items(void *vctx, cc_index_t begin, cc_index_t end, int worker)
@@ -164,7 +204,7 @@ static void general_items(void *vctx, cc_index_t begin, cc_index_t end, int work
     const conv_ctx *c = (const conv_ctx *)vctx;
     const cc_conv_problem *p = c->p;
     const cc_index_t MR = c->k->mr, taps = p->kernel[0] * p->kernel[1] * p->kernel[2];
-    const cc_index_t KW = p->kernel[2];
+    const cc_index_t KW = p->kernel[2], C = p->c_in, H = p->in[1];
     const size_t e = c->esz;
     (void)worker;
     for (cc_index_t item = begin; item < end; ++item) {
@@ -174,7 +214,8 @@ static void general_items(void *vctx, cc_index_t begin, cc_index_t end, int work
         const cc_index_t g = gb / c->blocks, blk = gb % c->blocks;
         cc_conv_tile t;
         cc_index_t x_row, w_row;
-        row_geometry(c, row, &t, &x_row, &w_row);
+        /* The copy is [n][d][h][c][R]. */
+        row_geometry(c, row, c->R, H * C * c->R, C * c->R, &t, &x_row, &w_row);
         t.channels = c->cig;
         t.w_c = taps * MR;
         t.w_d = p->kernel[1] * KW * MR;
@@ -185,57 +226,56 @@ static void general_items(void *vctx, cc_index_t begin, cc_index_t end, int work
         t.mr = CC_MIN(MR, c->cog - blk * MR);
         const cc_index_t o0 = g * c->cog + blk * MR;
         const char *xb = (const char *)c->xp +
-                         (size_t)((n * p->c_in + g * c->cig) * p->in[0] * p->in[1] * c->R + x_row) * e;
+                         (size_t)(n * p->in[0] * H * C * c->R + g * c->cig * c->R + x_row) * e;
         char *yb = (char *)c->out + (size_t)((n * p->c_out + o0) * c->out_plane + row * p->out[2]) * e;
-        for (cc_index_t ti = 0; ti < c->ntiles; ++ti) {
-            const cc_index_t col = c->tcol[ti];
-            t.x = xb + (size_t)col * e;
-            t.out = yb + (size_t)col * e;
-            t.nvec = c->tnvec[ti];
-            t.ncols = CC_MIN(t.nvec * c->k->lanes, p->out[2] - col);
-            t.mask = c->tmasked[ti] ? c->masks + ti * KW * c->nr : NULL;
-            c->k->tile(&t);
-        }
+        row_tiles(c, &t, xb, yb, c->k->tile);
     }
 }
 
+/* Items: input planes (n, input channel).  The plane is laid out in the
+ * worker's scratch (small: it stays in cache), then every output channel of
+ * its group runs on it. */
 static void depthwise_items(void *vctx, cc_index_t begin, cc_index_t end, int worker)
 {
     const conv_ctx *c = (const conv_ctx *)vctx;
     const cc_conv_problem *p = c->p;
     const cc_index_t taps = p->kernel[0] * p->kernel[1] * p->kernel[2], KW = p->kernel[2];
+    const cc_index_t DH = p->in[0] * p->in[1];
     const size_t e = c->esz;
-    (void)worker;
+    char *xs = (char *)c->scratch + (size_t)worker * (size_t)(DH * c->R) * e;
     for (cc_index_t item = begin; item < end; ++item) {
-        const cc_index_t row = item % c->rows;
-        const cc_index_t o = item / c->rows % p->c_out, n = item / c->rows / p->c_out;
-        const cc_index_t ci = o / c->cog;  /* the group's one input channel */
-        cc_conv_tile t;
-        cc_index_t x_row, w_row;
-        row_geometry(c, row, &t, &x_row, &w_row);
-        t.channels = 1;
-        t.w_c = taps;
-        t.w_d = p->kernel[1] * KW;
-        t.w_h = KW;
-        t.w = (const char *)c->w + (size_t)(o * taps + w_row) * e;
-        t.bias = c->bias ? (const char *)c->bias + (size_t)o * e : NULL;
-        t.out_c = c->out_plane;
-        t.mr = 1;
-        const char *xb = (const char *)c->xp +
-                         (size_t)((n * p->c_in + ci) * p->in[0] * p->in[1] * c->R + x_row) * e;
-        char *yb = (char *)c->out + (size_t)((n * p->c_out + o) * c->out_plane + row * p->out[2]) * e;
-        for (cc_index_t ti = 0; ti < c->ntiles; ++ti) {
-            const cc_index_t col = c->tcol[ti];
-            t.x = xb + (size_t)col * e;
-            t.out = yb + (size_t)col * e;
-            t.nvec = c->tnvec[ti];
-            t.ncols = CC_MIN(t.nvec * c->k->lanes, p->out[2] - col);
-            t.mask = c->tmasked[ti] ? c->masks + ti * KW * c->nr : NULL;
-            c->k->dwtile(&t);
+        const cc_index_t n = item / p->c_in, ci = item % p->c_in;
+        const char *src = (const char *)c->x + (size_t)(item * DH * p->in[2]) * e;
+        if (e == sizeof(float))
+            pad_rows_f32((float *)xs, c->R, (const float *)src, DH, c);
+        else
+            pad_rows_f64((double *)xs, c->R, (const double *)src, DH, c);
+        for (cc_index_t j = 0; j < c->cog; ++j) {
+            const cc_index_t o = ci * c->cog + j;
+            for (cc_index_t row = 0; row < c->rows; ++row) {
+                cc_conv_tile t;
+                cc_index_t x_row, w_row;
+                row_geometry(c, row, 0, p->in[1] * c->R, c->R, &t, &x_row, &w_row);
+                t.channels = 1;
+                t.w_c = taps;
+                t.w_d = p->kernel[1] * KW;
+                t.w_h = KW;
+                t.w = (const char *)c->w + (size_t)(o * taps + w_row) * e;
+                t.bias = c->bias ? (const char *)c->bias + (size_t)o * e : NULL;
+                t.out_c = c->out_plane;
+                t.mr = 1;
+                char *yb = (char *)c->out +
+                           (size_t)((n * p->c_out + o) * c->out_plane + row * p->out[2]) * e;
+                row_tiles(c, &t, xs + (size_t)x_row * e, yb, c->k->dwtile);
+            }
         }
     }
 }
 
+/* Items: (n, group, column tile).  The tile's columns of every input
+ * channel of the group are copied into the worker's scratch as one
+ * contiguous panel (zero-filled past the plane), which every channel block
+ * then reads from cache. */
 static void pointwise_items(void *vctx, cc_index_t begin, cc_index_t end, int worker)
 {
     const conv_ctx *c = (const conv_ctx *)vctx;
@@ -243,13 +283,11 @@ static void pointwise_items(void *vctx, cc_index_t begin, cc_index_t end, int wo
     const cc_index_t MR = c->k->mr, V = c->k->lanes, width = c->nr * V;
     const size_t e = c->esz;
     static const cc_index_t zero_off[1] = {0};
-    char *scratch = (char *)c->scratch + (size_t)worker * (size_t)(c->cig * width) * e;
+    char *panel = (char *)c->scratch + (size_t)worker * (size_t)(c->cig * width) * e;
     for (cc_index_t item = begin; item < end; ++item) {
-        const cc_index_t blk = item % c->blocks;
-        const cc_index_t ti = item / c->blocks % c->ntiles;
-        const cc_index_t ng = item / c->blocks / c->ntiles;
+        const cc_index_t ti = item % c->ntiles, ng = item / c->ntiles;
         const cc_index_t g = ng % p->groups, n = ng / p->groups;
-        const cc_index_t col = c->tcol[ti], o0 = g * c->cog + blk * MR;
+        const cc_index_t col = c->tcol[ti];
         cc_conv_tile t;
         t.channels = c->cig;
         t.nkd = t.nkh = t.nkw = 1;
@@ -257,28 +295,25 @@ static void pointwise_items(void *vctx, cc_index_t begin, cc_index_t end, int wo
         t.kw_off = zero_off;
         t.w_c = MR;
         t.w_d = t.w_h = 0;
-        t.w = (const char *)c->wp + (size_t)((g * c->blocks + blk) * c->cig * MR) * e;
-        t.bias = c->bp ? (const char *)c->bp + (size_t)((g * c->blocks + blk) * MR) * e : NULL;
         t.mask = NULL;
         t.nvec = c->tnvec[ti];
         t.ncols = CC_MIN(t.nvec * V, c->P - col);
-        t.mr = CC_MIN(MR, c->cog - blk * MR);
         t.out_c = c->P;
-        t.out = (char *)c->out + (size_t)((n * p->c_out + o0) * c->P + col) * e;
+        t.x = panel;
+        t.x_c = t.nvec * V;
         const char *src = (const char *)c->x + (size_t)((n * p->c_in + g * c->cig) * c->P + col) * e;
-        if (col + t.nvec * V <= c->P) {
-            t.x = src;
-            t.x_c = c->P;
-        } else {
-            /* The plane's last tile: its loads would run past the plane. */
-            if (e == sizeof(float))
-                tail_copy_f32((float *)scratch, (const float *)src, c->cig, c->P, t.ncols, width);
-            else
-                tail_copy_f64((double *)scratch, (const double *)src, c->cig, c->P, t.ncols, width);
-            t.x = scratch;
-            t.x_c = width;
+        if (e == sizeof(float))
+            panel_copy_f32((float *)panel, (const float *)src, c->cig, c->P, t.ncols, t.x_c);
+        else
+            panel_copy_f64((double *)panel, (const double *)src, c->cig, c->P, t.ncols, t.x_c);
+        for (cc_index_t blk = 0; blk < c->blocks; ++blk) {
+            const cc_index_t o0 = g * c->cog + blk * MR;
+            t.w = (const char *)c->wp + (size_t)((g * c->blocks + blk) * c->cig * MR) * e;
+            t.bias = c->bp ? (const char *)c->bp + (size_t)((g * c->blocks + blk) * MR) * e : NULL;
+            t.mr = CC_MIN(MR, c->cog - blk * MR);
+            t.out = (char *)c->out + (size_t)((n * p->c_out + o0) * c->P + col) * e;
+            c->k->tile(&t);
         }
-        c->k->tile(&t);
     }
 }
 
@@ -347,26 +382,21 @@ static int make_masks(conv_ctx *c)
     return CC_OK;
 }
 
-/* The zero-padded, phase-split copy of the input (general, depthwise). */
-static int layout_input(conv_ctx *c)
+/* The row geometry of the padded copy: L, R and the kw offsets. */
+static int row_layout(conv_ctx *c)
 {
     const cc_conv_problem *p = c->p;
     const cc_index_t KW = p->kernel[2], s = p->stride[2], d = p->dilation[2];
-    const cc_index_t V = c->k->lanes;
     cc_index_t nv = 0;
     for (cc_index_t i = 0; i < c->ntiles; ++i)
         nv += c->tnvec[i];
-    c->L = nv * V + (KW - 1) * d / s;
+    c->L = nv * c->k->lanes + (KW - 1) * d / s;
     c->R = s * c->L;
     c->kw_off = malloc((size_t)KW * sizeof(cc_index_t));
-    const cc_index_t nrows = p->n * p->c_in * p->in[0] * p->in[1];
-    c->xp = malloc((size_t)(nrows * c->R) * c->esz);
-    if (!c->kw_off || !c->xp)
+    if (!c->kw_off)
         return CC_ENOMEM;
     for (cc_index_t kw = 0; kw < KW; ++kw)
         c->kw_off[kw] = (kw * d) % s * c->L + (kw * d) / s;
-    cc_parallel_for(nrows, CC_PARALLEL_AUTO_CHUNK, c->threads,
-                    c->esz == sizeof(float) ? copy_rows_f32 : copy_rows_f64, c);
     return CC_OK;
 }
 
@@ -405,21 +435,27 @@ static int run(conv_ctx *c)
         c->scratch = malloc((size_t)(c->threads * c->cig * c->nr * c->k->lanes) * c->esz);
         if (!c->scratch)
             return CC_ENOMEM;
-        cc_parallel_for(p->n * p->groups * c->ntiles * c->blocks, CC_PARALLEL_AUTO_CHUNK,
-                        c->threads, pointwise_items, c);
+        cc_parallel_for(p->n * p->groups * c->ntiles, CC_PARALLEL_AUTO_CHUNK, c->threads,
+                        pointwise_items, c);
         return CC_OK;
     }
     const cc_index_t nr = c->path == PATH_DEPTHWISE ? c->k->dw_nr : c->k->nr;
     if ((status = make_tiles(c, p->out[2], nr)) || (status = make_masks(c)) ||
-        (status = layout_input(c)))
+        (status = row_layout(c)))
         return status;
+    const cc_index_t DH = p->in[0] * p->in[1];
     if (c->path == PATH_DEPTHWISE) {
-        cc_parallel_for(p->n * p->c_out * c->rows, CC_PARALLEL_AUTO_CHUNK, c->threads,
-                        depthwise_items, c);
+        c->scratch = malloc((size_t)(c->threads * DH * c->R) * c->esz);
+        if (!c->scratch)
+            return CC_ENOMEM;
+        cc_parallel_for(p->n * p->c_in, 1, c->threads, depthwise_items, c);
         return CC_OK;
     }
-    if ((status = pack_weights(c)))
-        return status;
+    c->xp = malloc((size_t)(p->n * p->c_in * DH * c->R) * c->esz);
+    if (!c->xp || (status = pack_weights(c)))
+        return c->xp ? status : CC_ENOMEM;
+    cc_parallel_for(p->n * p->c_in, CC_PARALLEL_AUTO_CHUNK, c->threads,
+                    c->esz == sizeof(float) ? copy_planes_f32 : copy_planes_f64, c);
     cc_parallel_for(p->n * p->groups * c->blocks * c->rows, CC_PARALLEL_AUTO_CHUNK,
                     c->threads, general_items, c);
     return CC_OK;
