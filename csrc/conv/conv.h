@@ -51,9 +51,9 @@ typedef struct {
     cc_index_t nkd, nkh, nkw; /* taps: kd and kh rows (>= 0), kw columns */
     const cc_index_t *kw_off; /* IN [nkw]: offset of tap kw */
     const void *w;            /* IN: packed weights of the first channel and
-                                 row, [kw][mr_lanes] (mr_lanes: MR, or 1 for
-                                 the depthwise tile) */
-    cc_index_t w_c, w_d, w_h; /* weight strides: channel, kd row, kh row */
+                                 tap row, mr_lanes (MR, or 1 for the
+                                 depthwise tile) contiguous per channel and tap */
+    cc_index_t w_c, w_d, w_h, w_w; /* weight strides: channel, kd, kh, kw */
     const uint32_t *mask;     /* IN: NULL (every tap inside for the stored
                                  lanes) or [nkw][nvec] lane bits: tap kw of
                                  the lane's column lies inside the input */

@@ -18,6 +18,8 @@ CC_INLINE __m256 cc_conv_bits_f32(uint32_t bits)
     return _mm256_castsi256_ps(_mm256_cmpeq_epi32(
         _mm256_and_si256(_mm256_set1_epi32((int)bits), lane), lane));
 }
-#define CC_VFMA_BITS(a, b, c, bits) _mm256_blendv_ps((c), _mm256_fmadd_ps((a), (b), (c)), cc_conv_bits_f32(bits))
+#define CC_MVEC_T __m256
+#define CC_MVEC(bits) cc_conv_bits_f32(bits)
+#define CC_VFMA_M(a, b, c, m) _mm256_blendv_ps((c), _mm256_fmadd_ps((a), (b), (c)), (m))
 #include "conv_simd.inc"
 #endif

@@ -18,6 +18,8 @@ CC_INLINE __m256d cc_conv_bits_f64(uint32_t bits)
     return _mm256_castsi256_pd(_mm256_cmpeq_epi64(
         _mm256_and_si256(_mm256_set1_epi64x((long long)bits), lane), lane));
 }
-#define CC_VFMA_BITS(a, b, c, bits) _mm256_blendv_pd((c), _mm256_fmadd_pd((a), (b), (c)), cc_conv_bits_f64(bits))
+#define CC_MVEC_T __m256d
+#define CC_MVEC(bits) cc_conv_bits_f64(bits)
+#define CC_VFMA_M(a, b, c, m) _mm256_blendv_pd((c), _mm256_fmadd_pd((a), (b), (c)), (m))
 #include "conv_simd.inc"
 #endif

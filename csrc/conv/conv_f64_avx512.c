@@ -12,6 +12,8 @@
 #define CC_NR 3
 #define CC_DWNR 4
 
-#define CC_VFMA_BITS(a, b, c, bits) _mm512_mask3_fmadd_pd((a), (b), (c), (__mmask8)(bits))
+#define CC_MVEC_T __mmask8
+#define CC_MVEC(bits) ((__mmask8)(bits))
+#define CC_VFMA_M(a, b, c, m) _mm512_mask3_fmadd_pd((a), (b), (c), (m))
 #include "conv_simd.inc"
 #endif

@@ -6,7 +6,7 @@
  * - general: the input is copied once per call, each row zero-padded along
  *   W and, for stride s > 1 along W, split into its s phases, so that every
  *   tap of a run of consecutive outputs is one contiguous vector load.  The
- *   weights are packed [group][channel block][c][kd][kh][kw][MR] (MR lanes
+ *   weights are packed [group][channel block][kd][kh][kw][c][MR] (MR lanes
  *   zero-filled past the group's channels).  Items are (n, group, channel
  *   block, output row): consecutive items share the packed weights of a
  *   block while the rows they read slide by one.  Along D and H, rows of
@@ -128,7 +128,7 @@ static cc_index_t tap_range(cc_index_t o, cc_index_t s, cc_index_t d, cc_index_t
                         bp[gb * MR + m] = oc < c->cog ? b[o] : (T)0;                    \
                     for (cc_index_t ci = 0; ci < c->cig; ++ci)                          \
                         for (cc_index_t t = 0; t < taps; ++t)                           \
-                            wp[((gb * c->cig + ci) * taps + t) * MR + m] =              \
+                            wp[((gb * taps + t) * c->cig + ci) * MR + m] =              \
                                 oc < c->cog ? w[(o * c->cig + ci) * taps + t] : (T)0;   \
                 }                                                                       \
             }                                                                           \
@@ -217,10 +217,11 @@ static void general_items(void *vctx, cc_index_t begin, cc_index_t end, int work
         /* The copy is [n][d][h][c][R]. */
         row_geometry(c, row, c->R, H * C * c->R, C * c->R, &t, &x_row, &w_row);
         t.channels = c->cig;
-        t.w_c = taps * MR;
-        t.w_d = p->kernel[1] * KW * MR;
-        t.w_h = KW * MR;
-        t.w = (const char *)c->wp + (size_t)((gb * c->cig) * taps + w_row) * MR * e;
+        t.w_c = MR;
+        t.w_w = c->cig * MR;
+        t.w_h = KW * t.w_w;
+        t.w_d = p->kernel[1] * t.w_h;
+        t.w = (const char *)c->wp + (size_t)((gb * taps + w_row) * c->cig * MR) * e;
         t.bias = c->bp ? (const char *)c->bp + (size_t)(gb * MR) * e : NULL;
         t.out_c = c->out_plane;
         t.mr = CC_MIN(MR, c->cog - blk * MR);
@@ -258,6 +259,7 @@ static void depthwise_items(void *vctx, cc_index_t begin, cc_index_t end, int wo
                 row_geometry(c, row, 0, p->in[1] * c->R, c->R, &t, &x_row, &w_row);
                 t.channels = 1;
                 t.w_c = taps;
+                t.w_w = 1;
                 t.w_d = p->kernel[1] * KW;
                 t.w_h = KW;
                 t.w = (const char *)c->w + (size_t)(o * taps + w_row) * e;
@@ -294,7 +296,7 @@ static void pointwise_items(void *vctx, cc_index_t begin, cc_index_t end, int wo
         t.x_d = t.x_h = 0;
         t.kw_off = zero_off;
         t.w_c = MR;
-        t.w_d = t.w_h = 0;
+        t.w_d = t.w_h = t.w_w = 0;
         t.mask = NULL;
         t.nvec = c->tnvec[ti];
         t.ncols = CC_MIN(t.nvec * V, c->P - col);
