@@ -1,0 +1,93 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Layer convolution, direct method: the compiled entry points of the conv
+family (csrc/conv/).
+
+Arrays are C-contiguous float32 or float64 of one dtype, laid out as
+convcore/nn/_conv_spec.py says: x (N, C_in, D, H, W), w (C_out, C_in /
+groups, KD, KH, KW), bias (C_out,) or None, out (N, C_out, OD, OH, OW).
+Validation of user arguments happens in Python; the checks here only keep
+the C code in bounds.
+"""
+cimport numpy as cnp
+from cc_common cimport cc_index_t, check_status
+from cc_conv cimport (CC_CONV_DTYPE_SET, cc_conv_direct, cc_conv_problem, cc_conv_select,
+                      cc_conv_variants)
+from cc_cpu cimport cc_isa, cc_isa_name
+from cc_dtype cimport CC_DT_F32, CC_DT_F64, cc_dtype, cc_dtype_get, dtype_table
+
+cnp.import_array()
+
+#: (code, name, NumPy type string) of the element types the kernels run.
+DTYPES = dtype_table(CC_CONV_DTYPE_SET)
+
+
+cdef cc_dtype _dtype(cnp.ndarray a, str name, int ndim) except *:
+    if not cnp.PyArray_IS_C_CONTIGUOUS(a):
+        raise ValueError(f"{name} must be C-contiguous")
+    if a.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} axes, got {a.ndim}")
+    if not a.dtype.isnative:
+        raise ValueError(f"{name} must be in native byte order")
+    if a.dtype.num == cnp.NPY_FLOAT32:
+        return CC_DT_F32
+    if a.dtype.num == cnp.NPY_FLOAT64:
+        return CC_DT_F64
+    raise TypeError(f"{name} must be float32 or float64, got {a.dtype}")
+
+
+def variants():
+    """(isa name, dtype name) of every compiled variant, the scalar
+    reference included."""
+    cdef int isas[64]
+    cdef int dts[64]
+    cdef int count = cc_conv_variants(isas, dts, 64), i
+    return [(cc_isa_name(<cc_isa>isas[i]).decode(), cc_dtype_get(dts[i]).name.decode())
+            for i in range(min(count, 64))]
+
+
+def kernel_isa(str dtype, int isa):
+    """The ISA level of the kernels that run for dtype ('f32' or 'f64') at
+    isa."""
+    if dtype not in ("f32", "f64"):
+        raise ValueError(f"dtype must be 'f32' or 'f64', got {dtype!r}")
+    return <int>cc_conv_select(CC_DT_F32 if dtype == "f32" else CC_DT_F64, <cc_isa>isa).isa
+
+
+def direct(cnp.ndarray x, cnp.ndarray w, bias, cnp.ndarray out, stride, pad, dilation,
+           Py_ssize_t groups, int isa, int threads):
+    """out (OUT) = the convolution of x with w plus bias (None: no bias);
+    stride, pad, dilation: 3 ints each (D, H, W); isa caps the kernel level
+    (0 scalar reference)."""
+    cdef cc_conv_problem p
+    cdef cc_dtype dt = _dtype(x, "x", 5)
+    cdef cnp.ndarray b
+    cdef const void *bp = NULL
+    cdef int i, status
+    if _dtype(w, "w", 5) != dt or _dtype(out, "out", 5) != dt:
+        raise ValueError("w and out must have x's dtype")
+    if bias is not None:
+        b = bias
+        if _dtype(b, "bias", 1) != dt or b.shape[0] != out.shape[1]:
+            raise ValueError("bias must have x's dtype and shape (C_out,)")
+        bp = cnp.PyArray_DATA(b)
+    if threads < 1:
+        raise ValueError(f"threads must be positive, got {threads}")
+    p.n, p.c_in, p.c_out, p.groups = x.shape[0], x.shape[1], w.shape[0], groups
+    if (groups < 1 or out.shape[0] != p.n or out.shape[1] != p.c_out
+            or p.c_in % groups or p.c_out % groups or w.shape[1] * groups != p.c_in):
+        raise ValueError("inconsistent shapes or groups")
+    for i in range(3):
+        p.inp[i] = x.shape[2 + i]
+        p.out[i] = out.shape[2 + i]
+        p.kernel[i] = w.shape[2 + i]
+        p.stride[i] = stride[i]
+        p.pad[i] = pad[i]
+        p.dilation[i] = dilation[i]
+    cdef const void *xp = cnp.PyArray_DATA(x)
+    cdef const void *wp = cnp.PyArray_DATA(w)
+    cdef void *op = cnp.PyArray_DATA(out)
+    if cnp.PyArray_SIZE(out) == 0:
+        return
+    with nogil:
+        status = cc_conv_direct(dt, &p, xp, wp, bp, op, <cc_isa>isa, threads)
+    check_status(status, "direct convolution", "for the direct convolution's padded input copy")
