@@ -8,8 +8,8 @@
 
 #define CC_T float
 #define CC_SFX(name) name##_f32__avx2
-#define CC_MR 4
-#define CC_NR 3
+#define CC_OCB 2
+#define CC_UR 6
 #define CC_DWNR 4
 /* Lane bits as a lane mask: lane i is set when bit i is. */
 CC_INLINE __m256 cc_conv_bits_f32(uint32_t bits)

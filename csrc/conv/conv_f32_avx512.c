@@ -8,8 +8,8 @@
 
 #define CC_T float
 #define CC_SFX(name) name##_f32__avx512
-#define CC_MR 8
-#define CC_NR 3
+#define CC_OCB 2
+#define CC_UR 12
 #define CC_DWNR 4
 
 #define CC_MVEC_T __mmask16
