@@ -24,8 +24,10 @@
  * load, no shuffles.  Positions whose tap lies outside the input skip it
  * (per-tap position bits on the tiles at the row's edges).
  *
- * Depthwise micro-kernel (cc_conv_dwtile_<sfx>): one output channel x up to
- * DW_NR vectors of output columns, reading a zero-padded (and, for stride
+ * Depthwise kernel (cc_conv_dwplane_<sfx>): one output plane, per row
+ * tiles of up to DW_NR vectors of output columns (one call per plane: the
+ * row and tile loops cost as much as the few taps), reading a zero-padded
+ * (and, for stride
  * s > 1 along W, phase-split) copy of the input plane: tap kw of output
  * column j (counted from the tile's first) is at x[kw_off[kw] + j] of every
  * kd/kh row.  Loads may read zeros past the row's valid columns; those
@@ -72,27 +74,40 @@ typedef struct {
     cc_index_t npos;          /* positions (1 .. UR) */
 } cc_conv_tile;
 
-/* One tile of the depthwise kernel (all strides in elements). */
+/* The taps of one output row of a depthwise plane. */
 typedef struct {
-    const void *x;            /* IN: the padded copy at the first kd/kh row,
-                                 at the tile's first column */
-    cc_index_t x_d, x_h;      /* strides: kd row, kh row */
-    cc_index_t nkd, nkh, nkw; /* taps: kd and kh rows (>= 0), kw columns */
+    cc_index_t x_off;         /* offset of the first kd/kh tap row in the copy */
+    cc_index_t w_off;         /* index of the first tap in the channel's weights */
+    cc_index_t nkd, nkh;      /* kd and kh tap rows inside (>= 0) */
+} cc_conv_dwrow;
+
+/* One output plane of the depthwise kernel (all strides in elements): every
+ * output row, each cut into the same tiles of up to DW_NR vectors. */
+typedef struct {
+    const void *x;            /* IN: the padded copy of the input plane */
+    const cc_conv_dwrow *rows; /* IN [nrows] */
+    cc_index_t nrows;
+    cc_index_t x_d, x_h;      /* copy strides: kd row, kh row */
+    cc_index_t nkw;           /* kw taps */
     const cc_index_t *kw_off; /* IN [nkw]: offset of tap kw */
-    const void *w;            /* IN: the channel's weights of the first tap
-                                 row, [kd][kh][kw] */
+    const void *w;            /* IN: the channel's weights, [kd][kh][kw] */
     cc_index_t w_d, w_h;      /* weight strides: kd, kh */
-    const uint32_t *mask;     /* IN: NULL (every tap inside for the stored
-                                 lanes) or [nkw][nvec] lane bits: tap kw of
-                                 the lane's column lies inside the input */
     const void *bias;         /* IN: one value, or NULL (zero) */
-    void *out;                /* OUT: first column */
-    cc_index_t nvec;          /* vectors (1 .. DW_NR) */
-    cc_index_t ncols;         /* columns stored (<= nvec * lanes) */
-} cc_conv_dwtile_args;
+    void *out;                /* OUT: the output plane */
+    cc_index_t ow;            /* output row length (columns stored) */
+    cc_index_t ntiles, nr;    /* tiles per row; nr = DW_NR */
+    const cc_index_t *tcol, *tlen; /* IN [ntiles]: first column, vectors */
+    const uint32_t *masks;    /* IN: tile ti's [nkw][tlen] lane bits at
+                                 ti * nkw * nr: tap kw of the lane's column
+                                 lies inside the input (or the column is
+                                 past the row) */
+    const uint32_t *partial;  /* IN [ntiles][nkw]: bit v, word [kw][v] of the
+                                 tile's masks misses a lane */
+    const unsigned char *tmasked; /* IN [ntiles]: the tile needs its masks */
+} cc_conv_dwplane;
 
 #define CC_CONV_TILE_SIGNATURE (const cc_conv_tile *t)
-#define CC_CONV_DWTILE_SIGNATURE (const cc_conv_dwtile_args *t)
+#define CC_CONV_DWPLANE_SIGNATURE (const cc_conv_dwplane *t)
 
 /* Reference: the outputs planes [begin, end) (plane = n * C_out + o), plain
  * loops in the order c, kd, kh, kw, taps outside skipped. */
@@ -104,8 +119,8 @@ typedef struct {
  *   (isa, dtype code, C type, suffix, lanes, OCB, UR, DW_NR)
  * naming cc_conv_tile_<sfx> (OCB * lanes channels x up to UR positions:
  * OCB * UR accumulators, OCB weight vectors and a broadcast fill the
- * register file) and cc_conv_dwtile_<sfx> (1 channel x up to DW_NR
- * vectors, one input channel). */
+ * register file) and cc_conv_dwplane_<sfx> (one depthwise output plane
+ * in tiles of up to DW_NR vectors). */
 #if CC_HAVE_X86_KERNELS
 #define CC_CONV_SIMD_VARIANTS(X) \
     X(CC_ISA_AVX2,   CC_DT_F32, float,  f32__avx2,    8, 2,  6, 4) \
@@ -118,20 +133,20 @@ typedef struct {
 
 #define CC_CONV_DECLARE(isa, dt, T, sfx, lanes, ocb, ur, dwnr) \
     void cc_conv_tile_##sfx CC_CONV_TILE_SIGNATURE;             \
-    void cc_conv_dwtile_##sfx CC_CONV_DWTILE_SIGNATURE;
+    void cc_conv_dwplane_##sfx CC_CONV_DWPLANE_SIGNATURE;
 CC_CONV_SIMD_VARIANTS(CC_CONV_DECLARE)
 #undef CC_CONV_DECLARE
 void cc_conv_f32__ref CC_CONV_REF_SIGNATURE(float);
 void cc_conv_f64__ref CC_CONV_REF_SIGNATURE(double);
 
 /* Config: the kernels of one dtype at the highest level <= isa (and <= the
- * CPU's); tile/dwtile NULL for the reference. */
+ * CPU's); tile/dwplane NULL for the reference. */
 typedef struct {
     cc_isa isa;
     cc_dtype dt;
     cc_fnptr ref;             /* CC_CONV_REF_SIGNATURE */
     void (*tile) CC_CONV_TILE_SIGNATURE;
-    void (*dwtile) CC_CONV_DWTILE_SIGNATURE;
+    void (*dwplane) CC_CONV_DWPLANE_SIGNATURE;
     int lanes, mr, ur, dw_nr; /* mr = OCB * lanes channels per tile */
 } cc_conv_kernels;
 const cc_conv_kernels *cc_conv_select(cc_dtype dt, cc_isa isa);

@@ -3,7 +3,7 @@
 #include "conv.h"
 
 #define CC_CONV_ENTRY(isa, dt, T, sfx, lanes, ocb, ur, dwnr) \
-    {{isa, dt}, {isa, dt, NULL, cc_conv_tile_##sfx, cc_conv_dwtile_##sfx, lanes, ocb * lanes, ur, dwnr}},
+    {{isa, dt}, {isa, dt, NULL, cc_conv_tile_##sfx, cc_conv_dwplane_##sfx, lanes, ocb * lanes, ur, dwnr}},
 static const struct {
     cc_variant_tag tag;  /* key: the dtype code */
     cc_conv_kernels k;

@@ -15,5 +15,6 @@
 #define CC_MVEC_T __mmask16
 #define CC_MVEC(bits) ((__mmask16)(bits))
 #define CC_VFMA_M(a, b, c, m) _mm512_mask3_fmadd_ps((a), (b), (c), (m))
+#define CC_VLOADU_M(p, m) _mm512_maskz_loadu_ps((m), (p))
 #include "conv_simd.inc"
 #endif

@@ -15,5 +15,6 @@
 #define CC_MVEC_T __mmask8
 #define CC_MVEC(bits) ((__mmask8)(bits))
 #define CC_VFMA_M(a, b, c, m) _mm512_mask3_fmadd_pd((a), (b), (c), (m))
+#define CC_VLOADU_M(p, m) _mm512_maskz_loadu_pd((m), (p))
 #include "conv_simd.inc"
 #endif

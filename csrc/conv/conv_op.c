@@ -14,10 +14,12 @@
  * - pointwise (1x1x1, stride 1, no padding): the same tile on the flattened
  *   (D*H*W) planes; items (n, group, run of tiles) run every channel block
  *   on their run, so each input element comes from memory once.
- * - depthwise (one input channel per group): the input plane is copied,
- *   zero-padded and phase-split, into the worker's scratch (small: it stays
- *   in cache); tiles of one output channel and up to DW_NR vectors of
- *   columns; items (n, input channel).
+ * - depthwise (one input channel per group): W-vectors read from the
+ *   input plane in place (stride 1 along W; the edge vectors' lanes outside
+ *   are masked, loads included) or, for a stride along W, from a
+ *   zero-padded, phase-split copy in the worker's scratch (small: it stays
+ *   in cache); one kernel call per output plane, tiles of up to DW_NR
+ *   vectors of columns; items (n, input channel).
  *
  * The scalar reference runs per output plane where no SIMD variant does.
  */
@@ -46,10 +48,13 @@ typedef struct {
     cc_index_t *tcol, *tlen;   /* [ntiles]: first position, positions or vectors */
     uint32_t *masks;           /* general: [ntiles][KW] position bits;
                                   depthwise: [ntiles][KW][nr] lane bits */
+    uint32_t *partial;         /* depthwise: [ntiles][KW] vector bits */
     unsigned char *tmasked;    /* [ntiles] */
     /* Depthwise: the padded copy's rows of R = s * L elements. */
     cc_index_t L, R;
     cc_index_t *kw_off;        /* [KW] */
+    cc_conv_dwrow *dwrows;     /* [rows]: the taps of each output row */
+    int dw_in_place;           /* stride 1 along W: the plane itself, no copy */
     /* Packed weights and bias (general, pointwise). */
     void *wp, *bp;
     /* Pointwise: columns per plane, tiles per item. */
@@ -252,48 +257,48 @@ static void pointwise_items(void *vctx, cc_index_t begin, cc_index_t end, int wo
 
 /* Items: input planes (n, input channel).  The plane is laid out in the
  * worker's scratch (small: it stays in cache), then every output channel of
- * its group runs on it. */
+ * its group runs on it, one kernel call per output plane. */
 static void depthwise_items(void *vctx, cc_index_t begin, cc_index_t end, int worker)
 {
     const conv_ctx *c = (const conv_ctx *)vctx;
     const cc_conv_problem *p = c->p;
     const cc_index_t taps = p->kernel[0] * p->kernel[1] * p->kernel[2], KW = p->kernel[2];
-    const cc_index_t DH = p->in[0] * p->in[1], V = c->k->lanes;
+    const cc_index_t DH = p->in[0] * p->in[1];
     const size_t e = c->esz;
-    char *xs = (char *)c->scratch + (size_t)worker * (size_t)(DH * c->R) * e;
+    char *xs = c->scratch ? (char *)c->scratch + (size_t)worker * (size_t)(DH * c->R) * e : NULL;
+    cc_conv_dwplane t;
+    t.x = xs;
+    t.rows = c->dwrows;
+    t.nrows = c->rows;
+    t.x_d = p->dilation[0] * p->in[1] * c->R;
+    t.x_h = p->dilation[1] * c->R;
+    t.nkw = KW;
+    t.kw_off = c->kw_off;
+    t.w_h = KW;
+    t.w_d = p->kernel[1] * KW;
+    t.ow = p->out[2];
+    t.ntiles = c->ntiles;
+    t.nr = c->nr;
+    t.tcol = c->tcol;
+    t.tlen = c->tlen;
+    t.masks = c->masks;
+    t.partial = c->partial;
+    t.tmasked = c->tmasked;
     for (cc_index_t item = begin; item < end; ++item) {
         const cc_index_t n = item / p->c_in, ci = item % p->c_in;
         const char *src = (const char *)c->x + (size_t)(item * DH * p->in[2]) * e;
-        if (e == sizeof(float))
+        if (c->dw_in_place)
+            t.x = src;
+        else if (e == sizeof(float))
             pad_rows_f32((float *)xs, c->R, (const float *)src, DH, c);
         else
             pad_rows_f64((double *)xs, c->R, (const double *)src, DH, c);
         for (cc_index_t j = 0; j < c->cog; ++j) {
             const cc_index_t o = ci * c->cog + j;
-            for (cc_index_t row = 0; row < c->rows; ++row) {
-                cc_conv_dwtile_args t;
-                cc_index_t x_row, w_row;
-                row_taps(c, row, p->in[1] * c->R, c->R, &t.nkd, &t.nkh, &t.x_d, &t.x_h,
-                         &x_row, &w_row);
-                t.nkw = KW;
-                t.kw_off = c->kw_off;
-                t.w_h = KW;
-                t.w_d = p->kernel[1] * KW;
-                t.w = (const char *)c->w + (size_t)(o * taps + w_row) * e;
-                t.bias = c->bias ? (const char *)c->bias + (size_t)o * e : NULL;
-                const char *xb = xs + (size_t)x_row * e;
-                char *yb = (char *)c->out + (size_t)((n * p->c_out + o) * c->out_plane +
-                                                     row * p->out[2]) * e;
-                for (cc_index_t ti = 0; ti < c->ntiles; ++ti) {
-                    const cc_index_t col = c->tcol[ti];
-                    t.x = xb + (size_t)col * e;
-                    t.out = yb + (size_t)col * e;
-                    t.nvec = c->tlen[ti];
-                    t.ncols = CC_MIN(t.nvec * V, p->out[2] - col);
-                    t.mask = c->tmasked[ti] ? c->masks + ti * KW * c->nr : NULL;
-                    c->k->dwtile(&t);
-                }
-            }
+            t.w = (const char *)c->w + (size_t)(o * taps) * e;
+            t.bias = c->bias ? (const char *)c->bias + (size_t)o * e : NULL;
+            t.out = (char *)c->out + (size_t)((n * p->c_out + o) * c->out_plane) * e;
+            c->k->dwplane(&t);
         }
     }
 }
@@ -312,9 +317,9 @@ static int valid(const cc_conv_problem *p)
     return 1;
 }
 
-/* `units` (positions, or vectors of columns) cut into the fewest tiles of
- * at most nr, as even as possible; tcol counts units * unit elements. */
-static int make_tiles(conv_ctx *c, cc_index_t units, cc_index_t nr, cc_index_t unit)
+/* `units` positions cut into the fewest tiles of at most nr, as even as
+ * possible. */
+static int make_tiles(conv_ctx *c, cc_index_t units, cc_index_t nr)
 {
     c->nr = nr;
     c->ntiles = (units + nr - 1) / nr;
@@ -327,7 +332,7 @@ static int make_tiles(conv_ctx *c, cc_index_t units, cc_index_t nr, cc_index_t u
     for (cc_index_t i = 0; i < c->ntiles; ++i) {
         c->tcol[i] = at;
         c->tlen[i] = base + (i < extra);
-        at += c->tlen[i] * unit;
+        at += c->tlen[i];
     }
     return CC_OK;
 }
@@ -360,34 +365,53 @@ static int make_position_bits(conv_ctx *c)
     return CC_OK;
 }
 
-/* Depthwise: tile ti owns masks[ti * KW * nr ..], [kw][tlen[ti]] words;
- * bit i of word [kw][v] says tap kw of column tcol + v * lanes + i lies
- * inside the input (columns past the output: set, never stored). */
-static int make_lane_masks(conv_ctx *c)
+/* Depthwise tiles: the ceil(OW / lanes) vectors of a row cut into the
+ * fewest tiles of at most nr vectors, as even as possible.  Tile ti owns
+ * masks[ti * KW * nr ..], [kw][tlen[ti]] words: bit i of word [kw][v] says
+ * tap kw of column tcol + v * lanes + i lies inside the input (columns past
+ * the output: set on the padded copy, never stored; clear in place, where
+ * they may lie past the array); and partial[ti * KW + kw], bit v: word
+ * [kw][v] misses a lane (only those vectors take the masked FMA). */
+static int make_dw_tiles(conv_ctx *c)
 {
     const cc_conv_problem *p = c->p;
-    const cc_index_t KW = p->kernel[2], V = c->k->lanes, nr = c->nr;
+    const cc_index_t KW = p->kernel[2], V = c->k->lanes, nr = c->k->dw_nr;
+    const cc_index_t nv = (p->out[2] + V - 1) / V;
+    const uint32_t all = V == 32 ? 0xffffffffu : (1u << V) - 1u;
+    c->nr = nr;
+    c->ntiles = (nv + nr - 1) / nr;
+    c->tcol = malloc((size_t)c->ntiles * 2 * sizeof(cc_index_t));
     c->masks = calloc((size_t)(c->ntiles * KW * nr), sizeof(uint32_t));
+    c->partial = calloc((size_t)(c->ntiles * KW), sizeof(uint32_t));
     c->tmasked = calloc((size_t)c->ntiles, 1);
-    if (!c->masks || !c->tmasked)
+    if (!c->tcol || !c->masks || !c->partial || !c->tmasked)
         return CC_ENOMEM;
-    for (cc_index_t ti = 0; ti < c->ntiles; ++ti)
+    c->tlen = c->tcol + c->ntiles;
+    const cc_index_t base = nv / c->ntiles, extra = nv % c->ntiles;
+    for (cc_index_t ti = 0, v0 = 0; ti < c->ntiles; v0 += c->tlen[ti++]) {
+        c->tcol[ti] = v0 * V;
+        c->tlen[ti] = base + (ti < extra);
         for (cc_index_t kw = 0; kw < KW; ++kw)
             for (cc_index_t v = 0; v < c->tlen[ti]; ++v) {
                 uint32_t bits = 0;
                 for (cc_index_t i = 0; i < V; ++i) {
-                    const cc_index_t col = c->tcol[ti] + v * V + i;
-                    if (col >= p->out[2] || tap_inside(p, col, kw))
+                    const cc_index_t col = (v0 + v) * V + i;
+                    if (col >= p->out[2] ? !c->dw_in_place : tap_inside(p, col, kw))
                         bits |= 1u << i;
-                    else
-                        c->tmasked[ti] = 1;
                 }
                 c->masks[ti * KW * nr + kw * c->tlen[ti] + v] = bits;
+                if (bits != all) {
+                    c->partial[ti * KW + kw] |= 1u << v;
+                    c->tmasked[ti] = 1;
+                }
             }
+    }
     return CC_OK;
 }
 
-/* The row geometry of the depthwise padded copy: L, R and the kw offsets. */
+/* The row geometry of the depthwise input (the padded copy, or the plane
+ * itself with rows of L = W): L, R, the kw offsets and the taps of every
+ * output row. */
 static int row_layout(conv_ctx *c)
 {
     const cc_conv_problem *p = c->p;
@@ -395,13 +419,20 @@ static int row_layout(conv_ctx *c)
     cc_index_t nv = 0;
     for (cc_index_t i = 0; i < c->ntiles; ++i)
         nv += c->tlen[i];
-    c->L = nv * c->k->lanes + (KW - 1) * d / s;
+    c->L = c->dw_in_place ? p->in[2] : nv * c->k->lanes + (KW - 1) * d / s;
     c->R = s * c->L;
     c->kw_off = malloc((size_t)KW * sizeof(cc_index_t));
-    if (!c->kw_off)
+    c->dwrows = malloc((size_t)c->rows * sizeof(cc_conv_dwrow));
+    if (!c->kw_off || !c->dwrows)
         return CC_ENOMEM;
     for (cc_index_t kw = 0; kw < KW; ++kw)
-        c->kw_off[kw] = (kw * d) % s * c->L + (kw * d) / s;
+        c->kw_off[kw] = c->dw_in_place ? kw * d - p->pad[2] : (kw * d) % s * c->L + (kw * d) / s;
+    for (cc_index_t row = 0; row < c->rows; ++row) {
+        cc_conv_dwrow *r = &c->dwrows[row];
+        cc_index_t x_d, x_h;
+        row_taps(c, row, p->in[1] * c->R, c->R, &r->nkd, &r->nkh, &x_d, &x_h, &r->x_off,
+                 &r->w_off);
+    }
     return CC_OK;
 }
 
@@ -437,7 +468,7 @@ static int run(conv_ctx *c)
     }
     if (c->path == PATH_POINTWISE) {
         c->P = p->in[0] * p->in[1] * p->in[2];
-        if ((status = make_tiles(c, c->P, c->k->ur, 1)) || (status = pack_weights(c)))
+        if ((status = make_tiles(c, c->P, c->k->ur)) || (status = pack_weights(c)))
             return status;
         c->run = CC_MAX(CC_CONV_POINTWISE_RUN / c->k->ur, 1);
         cc_parallel_for(p->n * p->groups * ((c->ntiles + c->run - 1) / c->run), 1, c->threads,
@@ -445,20 +476,21 @@ static int run(conv_ctx *c)
         return CC_OK;
     }
     if (c->path == PATH_GENERAL) {
-        if ((status = make_tiles(c, p->out[2], c->k->ur, 1)) ||
+        if ((status = make_tiles(c, p->out[2], c->k->ur)) ||
             (status = make_position_bits(c)) || (status = pack_weights(c)))
             return status;
         cc_parallel_for(p->n * p->groups * c->blocks * c->rows, CC_PARALLEL_AUTO_CHUNK,
                         c->threads, general_items, c);
         return CC_OK;
     }
-    const cc_index_t V = c->k->lanes;
-    if ((status = make_tiles(c, (p->out[2] + V - 1) / V, c->k->dw_nr, V)) ||
-        (status = make_lane_masks(c)) || (status = row_layout(c)))
+    c->dw_in_place = p->stride[2] == 1;
+    if ((status = make_dw_tiles(c)) || (status = row_layout(c)))
         return status;
-    c->scratch = malloc((size_t)(c->threads * p->in[0] * p->in[1] * c->R) * c->esz);
-    if (!c->scratch)
-        return CC_ENOMEM;
+    if (!c->dw_in_place) {
+        c->scratch = malloc((size_t)(c->threads * p->in[0] * p->in[1] * c->R) * c->esz);
+        if (!c->scratch)
+            return CC_ENOMEM;
+    }
     cc_parallel_for(p->n * p->c_in, 1, c->threads, depthwise_items, c);
     return CC_OK;
 }
@@ -502,8 +534,10 @@ int cc_conv_direct(cc_dtype dt, const cc_conv_problem *p, const void *x, const v
         c.path = PATH_GENERAL;
     const int status = run(&c);
     free(c.kw_off);
+    free(c.dwrows);
     free(c.tcol);
     free(c.masks);
+    free(c.partial);
     free(c.tmasked);
     free(c.wp);
     free(c.bp);
