@@ -101,9 +101,9 @@ typedef struct {
                                  ti * nkw * nr: tap kw of the lane's column
                                  lies inside the input (or the column is
                                  past the row) */
-    const uint32_t *partial;  /* IN [ntiles][nkw]: bit v, word [kw][v] of the
-                                 tile's masks misses a lane */
-    const unsigned char *tmasked; /* IN [ntiles]: the tile needs its masks */
+    const unsigned char *tmasked; /* IN [ntiles]: 0 no lane outside, 1 only
+                                 in the tile's first and last vectors, 2 in
+                                 others too */
 } cc_conv_dwplane;
 
 #define CC_CONV_TILE_SIGNATURE (const cc_conv_tile *t)

@@ -48,7 +48,6 @@ typedef struct {
     cc_index_t *tcol, *tlen;   /* [ntiles]: first position, positions or vectors */
     uint32_t *masks;           /* general: [ntiles][KW] position bits;
                                   depthwise: [ntiles][KW][nr] lane bits */
-    uint32_t *partial;         /* depthwise: [ntiles][KW] vector bits */
     unsigned char *tmasked;    /* [ntiles] */
     /* Depthwise: the padded copy's rows of R = s * L elements. */
     cc_index_t L, R;
@@ -282,7 +281,6 @@ static void depthwise_items(void *vctx, cc_index_t begin, cc_index_t end, int wo
     t.tcol = c->tcol;
     t.tlen = c->tlen;
     t.masks = c->masks;
-    t.partial = c->partial;
     t.tmasked = c->tmasked;
     for (cc_index_t item = begin; item < end; ++item) {
         const cc_index_t n = item / p->c_in, ci = item % p->c_in;
@@ -370,8 +368,9 @@ static int make_position_bits(conv_ctx *c)
  * masks[ti * KW * nr ..], [kw][tlen[ti]] words: bit i of word [kw][v] says
  * tap kw of column tcol + v * lanes + i lies inside the input (columns past
  * the output: set on the padded copy, never stored; clear in place, where
- * they may lie past the array); and partial[ti * KW + kw], bit v: word
- * [kw][v] misses a lane (only those vectors take the masked FMA). */
+ * they may lie past the array); tmasked[ti] 1 where only the tile's first
+ * and last vectors miss lanes (the row's edges: only those take masked
+ * loads and FMAs), 2 where others do too. */
 static int make_dw_tiles(conv_ctx *c)
 {
     const cc_conv_problem *p = c->p;
@@ -382,9 +381,8 @@ static int make_dw_tiles(conv_ctx *c)
     c->ntiles = (nv + nr - 1) / nr;
     c->tcol = malloc((size_t)c->ntiles * 2 * sizeof(cc_index_t));
     c->masks = calloc((size_t)(c->ntiles * KW * nr), sizeof(uint32_t));
-    c->partial = calloc((size_t)(c->ntiles * KW), sizeof(uint32_t));
     c->tmasked = calloc((size_t)c->ntiles, 1);
-    if (!c->tcol || !c->masks || !c->partial || !c->tmasked)
+    if (!c->tcol || !c->masks || !c->tmasked)
         return CC_ENOMEM;
     c->tlen = c->tcol + c->ntiles;
     const cc_index_t base = nv / c->ntiles, extra = nv % c->ntiles;
@@ -401,8 +399,8 @@ static int make_dw_tiles(conv_ctx *c)
                 }
                 c->masks[ti * KW * nr + kw * c->tlen[ti] + v] = bits;
                 if (bits != all) {
-                    c->partial[ti * KW + kw] |= 1u << v;
-                    c->tmasked[ti] = 1;
+                    const int edge = v == 0 || v == c->tlen[ti] - 1;
+                    c->tmasked[ti] = (unsigned char)CC_MAX(c->tmasked[ti], edge ? 1 : 2);
                 }
             }
     }
@@ -537,7 +535,6 @@ int cc_conv_direct(cc_dtype dt, const cc_conv_problem *p, const void *x, const v
     free(c.dwrows);
     free(c.tcol);
     free(c.masks);
-    free(c.partial);
     free(c.tmasked);
     free(c.wp);
     free(c.bp);
