@@ -113,6 +113,8 @@ def test_groups_depthwise_pointwise(dtype):
         (2, 6, 6, 6, 7, 17, 3, 1, 1, 1),      # depthwise
         (1, 4, 12, 4, 5, 33, 3, 2, 1, 1),     # depthwise, multiplier 3
         (2, 5, 10, 5, 6, 15, 5, 1, 2, 2),     # depthwise, multiplier 2, dilated
+        (1, 3, 6, 3, 4, 33, 7, 1, 3, 1),      # depthwise, right edge over two vectors
+        (1, 2, 2, 2, 5, 70, 5, 1, 4, 3),      # depthwise, wide dilated edges
         (1, 8, 12, 2, 5, 19, 3, 1, 1, 1),     # 2 groups
         (2, 9, 27, 3, 4, 13, 3, 3, 2, 1),     # 3 groups, partial channel blocks
         (2, 16, 20, 1, 3, 17, 1, 1, 0, 1),    # 1x1 (pointwise)

@@ -1,23 +1,27 @@
 """The 'direct' method of the layer convolutions: a blocked direct
 convolution in C (csrc/conv/), no im2col buffer.
 
-Register tiles of output channels x vectors of output columns accumulate
-over the channels of the group and the taps; the input is read from a
-zero-padded (and, for a stride along W, phase-split) copy of its rows, so
-every tap is one vector load.  Taps in the padding are skipped (rows and
-planes outside the input are never visited, edge columns are lane-masked),
-so a NaN or inf weight never meets the padding.  Depthwise convolutions
-(one input channel per group) and pointwise ones (1x1x1, stride 1, no
-padding) have their own tile loops (see csrc/conv/conv_op.c).
+Register tiles of output channels (along the vector) x output positions
+along W accumulate over the channels of the group and the taps, each input
+element broadcast from the caller's array (stride and dilation along W are
+indexing, no copy).  Taps in the padding are skipped (rows and planes
+outside the input are never visited, the edge tiles of a row skip them per
+position), so a NaN or inf weight never meets the padding.  Depthwise
+convolutions (one input channel per group) vectorise along W instead, on a
+zero-padded copy of each plane; pointwise ones (1x1x1, stride 1, no
+padding) run the main tile on the flattened planes (see csrc/conv/conv_op.c).
 """
 import math
 
 from .. import _conv, _dispatch, _threads
 from .._methods import dtype_class
 
-# Output columns per vector, per cost class (the widest ISA the features
-# model: they count whole vectors).
+# Lanes per vector, per cost class (the widest ISA the features model: they
+# count whole blocks of 2 vectors of output channels, whole vectors of
+# depthwise columns).
 _LANES = {"f4": 16, "f8": 8}
+# Output positions per main tile (csrc/conv/conv.h, AVX-512).
+_UR = 12
 
 
 def make(spec):
@@ -30,25 +34,31 @@ def make(spec):
     return run
 
 
-def _edge_columns(n, k, s, d, pad, out):
-    """Output columns along W whose window reaches into the padding."""
-    inside = sum(1 for o in range(out)
-                 if o * s - pad >= 0 and o * s - pad + d * (k - 1) < n)
-    return out - inside
+def _edge_positions(n, k, s, d, pad, out, tile):
+    """Output positions along W on tiles (out cut evenly into tiles of at
+    most ``tile``) holding a window that reaches into the padding."""
+    ntiles = -(-out // tile)
+    sizes = [out // ntiles + (i < out % ntiles) for i in range(ntiles)]
+    edge, start = 0, 0
+    for size in sizes:
+        if any(not (o * s - pad >= 0 and o * s - pad + d * (k - 1) < n)
+               for o in range(start, start + size)):
+            edge += size
+        start += size
+    return edge
 
 
 def features(spec):
     """(('direct', dtype class), features): 1, the outputs, the multiply-adds
-    the tiles run (whole vectors of columns, whole blocks of channels, taps
-    in the padding along D and H skipped) and those of them on the masked
-    edge columns."""
+    the tiles run (whole blocks of channels, whole vectors of depthwise
+    columns, taps in the padding along D and H skipped) and those of them on
+    the tiles that skip taps along W."""
     cls = dtype_class(spec.dtype)
     lanes = _LANES.get(cls, 1)
     od, oh, ow = spec.out_size
     cig, cog = spec.c_in_group, spec.c_out_group
-    block = 1 if cig == 1 else 8
+    block = 1 if cig == 1 else 2 * lanes
     padded_cog = -(-cog // block) * block
-    cols = -(-ow // lanes) * lanes
     rows_taps = 0  # kd x kh taps inside, summed over the output rows
     for a in range(od):
         kd = _inside(a, spec.stride[0], spec.dilation[0], spec.pad[0], spec.kernel[0],
@@ -57,11 +67,16 @@ def features(spec):
             rows_taps += kd * _inside(b, spec.stride[1], spec.dilation[1], spec.pad[1],
                                       spec.kernel[1], spec.in_size[1])
     per_row = spec.n * spec.groups * padded_cog * cig * spec.kernel[2]
+    args = (spec.in_size[2], spec.kernel[2], spec.stride[2], spec.dilation[2], spec.pad[2], ow)
+    if cig == 1:
+        cols = -(-ow // lanes) * lanes
+        edge = _edge_positions(*args, lanes)
+        edge = min(cols, math.ceil(edge / lanes) * lanes)
+    else:
+        cols = ow
+        edge = _edge_positions(*args, _UR)
     macs = per_row * rows_taps * cols
-    edge = _edge_columns(spec.in_size[2], spec.kernel[2], spec.stride[2], spec.dilation[2],
-                         spec.pad[2], ow)
-    edge_macs = per_row * rows_taps * min(cols, math.ceil(edge / lanes) * lanes * 2) \
-        if edge else 0
+    edge_macs = per_row * rows_taps * edge
     outputs = spec.n * spec.c_out * od * oh * ow
     return ("direct", cls), (1.0, outputs, macs, edge_macs)
 

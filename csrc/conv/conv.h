@@ -11,18 +11,27 @@
  * that tap on the input (as torch's oneDNN direct path for float32), and a
  * NaN or inf in x reaches exactly the outputs whose window holds it.  Every
  * variant keeps this rule, the reference by bounds checks, the SIMD ones by
- * skipping whole rows and planes and by lane masks on the FMAs of the edge
- * columns.
+ * skipping whole rows and planes and, along W, by per-position tap bits
+ * (main kernel) or lane masks on the FMAs (depthwise) at the row's edges.
  *
- * Micro-kernel: one tile of MR output channels x nvec vectors of output
- * columns (lanes each) of one output row, summing over `channels` input
- * channels and the taps of the tile's rows.  The input it reads is laid out
- * by the driver so that tap kw of output column j (counted from the tile's
- * first) is at x[kw_off[kw] + j] of every kd/kh row: a copy of each input
- * row, zero-padded and, for stride s > 1 along W, split into its s phases
- * (columns r, r + s, ...), or the input itself for pointwise convolutions.
- * Loads may read zeros past the row's valid columns; those lanes are masked
- * or never stored.
+ * Main micro-kernel (cc_conv_tile_<sfx>): OCB blocks of `lanes` output
+ * channels (one vector each) x up to UR output positions of one output row,
+ * one accumulator vector per (block, position), summing over `channels`
+ * input channels and the taps of the tile's rows.  Per channel and tap it
+ * loads OCB weight vectors (packed [kd][kh][kw][c][OCB * lanes]) and, per
+ * position, broadcasts one input element read straight from the caller's
+ * input (no copy: stride and dilation along W are indexing): OCB FMAs per
+ * load, no shuffles.  Positions whose tap lies outside the input skip it
+ * (per-tap position bits on the tiles at the row's edges).
+ *
+ * Depthwise kernel (cc_conv_dwplane_<sfx>): one output plane, per row
+ * tiles of up to DW_NR vectors of output columns (one call per plane: the
+ * row and tile loops cost as much as the few taps), reading a zero-padded
+ * (and, for stride
+ * s > 1 along W, phase-split) copy of the input plane: tap kw of output
+ * column j (counted from the tile's first) is at x[kw_off[kw] + j] of every
+ * kd/kh row.  Loads may read zeros past the row's valid columns; those
+ * lanes are masked or never stored.
  */
 #ifndef CC_CONV_H
 #define CC_CONV_H
@@ -42,30 +51,63 @@ typedef struct {
     cc_index_t in[3], out[3], kernel[3], stride[3], dilation[3], pad[3];  /* D, H, W */
 } cc_conv_problem;
 
-/* One tile (all strides in elements). */
+/* One tile of the main kernel (all strides in elements). */
 typedef struct {
     const void *x;            /* IN: input of the first channel at the first
-                                 kd/kh row, at the tile's first column */
+                                 kd/kh row, column 0 of that row */
+    cc_index_t col0;          /* column of tap 0 of the first position (< 0
+                                 on a left-edge tile) */
+    cc_index_t xs, xk;        /* column step per position (stride) and per
+                                 kw tap (dilation) */
     cc_index_t channels;      /* input channels summed (>= 1) */
     cc_index_t x_c, x_d, x_h; /* strides: channel, kd row, kh row */
     cc_index_t nkd, nkh, nkw; /* taps: kd and kh rows (>= 0), kw columns */
-    const cc_index_t *kw_off; /* IN [nkw]: offset of tap kw */
     const void *w;            /* IN: packed weights of the first channel and
-                                 tap row, mr_lanes (MR, or 1 for the
-                                 depthwise tile) contiguous per channel and tap */
+                                 tap row, OCB * lanes per channel and tap */
     cc_index_t w_c, w_d, w_h, w_w; /* weight strides: channel, kd, kh, kw */
-    const uint32_t *mask;     /* IN: NULL (every tap inside for the stored
-                                 lanes) or [nkw][nvec] lane bits: tap kw of
-                                 the lane's column lies inside the input */
-    const void *bias;         /* IN: mr_lanes values, or NULL (zero) */
-    void *out;                /* OUT: first channel, first column */
-    cc_index_t out_c;         /* output channel stride */
-    cc_index_t mr;            /* output channels stored (<= mr_lanes) */
-    cc_index_t nvec;          /* vectors (1 .. NR, or DW_NR for depthwise) */
-    cc_index_t ncols;         /* columns stored (<= nvec * lanes) */
+    const uint32_t *act;      /* IN: NULL (every tap inside) or [nkw] bits:
+                                 bit p says tap kw of position p is inside */
+    const void *bias;         /* IN: OCB * lanes values, or NULL (zero) */
+    void *out;                /* OUT: first channel, first position */
+    cc_index_t out_c;         /* output channel stride (positions: 1) */
+    cc_index_t mr;            /* output channels stored (<= OCB * lanes) */
+    cc_index_t npos;          /* positions (1 .. UR) */
 } cc_conv_tile;
 
+/* The taps of one output row of a depthwise plane. */
+typedef struct {
+    cc_index_t x_off;         /* offset of the first kd/kh tap row in the copy */
+    cc_index_t w_off;         /* index of the first tap in the channel's weights */
+    cc_index_t nkd, nkh;      /* kd and kh tap rows inside (>= 0) */
+} cc_conv_dwrow;
+
+/* One output plane of the depthwise kernel (all strides in elements): every
+ * output row, each cut into the same tiles of up to DW_NR vectors. */
+typedef struct {
+    const void *x;            /* IN: the padded copy of the input plane */
+    const cc_conv_dwrow *rows; /* IN [nrows] */
+    cc_index_t nrows;
+    cc_index_t x_d, x_h;      /* copy strides: kd row, kh row */
+    cc_index_t nkw;           /* kw taps */
+    const cc_index_t *kw_off; /* IN [nkw]: offset of tap kw */
+    const void *w;            /* IN: the channel's weights, [kd][kh][kw] */
+    cc_index_t w_d, w_h;      /* weight strides: kd, kh */
+    const void *bias;         /* IN: one value, or NULL (zero) */
+    void *out;                /* OUT: the output plane */
+    cc_index_t ow;            /* output row length (columns stored) */
+    cc_index_t ntiles, nr;    /* tiles per row; nr = DW_NR */
+    const cc_index_t *tcol, *tlen; /* IN [ntiles]: first column, vectors */
+    const uint32_t *masks;    /* IN: tile ti's [nkw][tlen] lane bits at
+                                 ti * nkw * nr: tap kw of the lane's column
+                                 lies inside the input (or the column is
+                                 past the row) */
+    const unsigned char *tmasked; /* IN [ntiles]: 0 no lane outside, 1 only
+                                 in the tile's first and last vectors, 2 in
+                                 others too */
+} cc_conv_dwplane;
+
 #define CC_CONV_TILE_SIGNATURE (const cc_conv_tile *t)
+#define CC_CONV_DWPLANE_SIGNATURE (const cc_conv_dwplane *t)
 
 /* Reference: the outputs planes [begin, end) (plane = n * C_out + o), plain
  * loops in the order c, kd, kh, kw, taps outside skipped. */
@@ -74,36 +116,38 @@ typedef struct {
      cc_index_t begin, cc_index_t end)
 
 /* X-macro list of the SIMD variants:
- *   (isa, dtype code, C type, suffix, lanes, MR, NR, DW_NR)
- * naming cc_conv_tile_<sfx> (MR channels x up to NR vectors) and
- * cc_conv_dwtile_<sfx> (1 channel x up to DW_NR vectors, one input channel). */
+ *   (isa, dtype code, C type, suffix, lanes, OCB, UR, DW_NR)
+ * naming cc_conv_tile_<sfx> (OCB * lanes channels x up to UR positions:
+ * OCB * UR accumulators, OCB weight vectors and a broadcast fill the
+ * register file) and cc_conv_dwplane_<sfx> (one depthwise output plane
+ * in tiles of up to DW_NR vectors). */
 #if CC_HAVE_X86_KERNELS
 #define CC_CONV_SIMD_VARIANTS(X) \
-    X(CC_ISA_AVX2,   CC_DT_F32, float,  f32__avx2,    8, 4, 3, 4) \
-    X(CC_ISA_AVX2,   CC_DT_F64, double, f64__avx2,    4, 4, 3, 4) \
-    X(CC_ISA_AVX512, CC_DT_F32, float,  f32__avx512, 16, 8, 3, 4) \
-    X(CC_ISA_AVX512, CC_DT_F64, double, f64__avx512,  8, 8, 3, 4)
+    X(CC_ISA_AVX2,   CC_DT_F32, float,  f32__avx2,    8, 2,  6, 4) \
+    X(CC_ISA_AVX2,   CC_DT_F64, double, f64__avx2,    4, 2,  6, 4) \
+    X(CC_ISA_AVX512, CC_DT_F32, float,  f32__avx512, 16, 2, 12, 4) \
+    X(CC_ISA_AVX512, CC_DT_F64, double, f64__avx512,  8, 2, 12, 4)
 #else
 #define CC_CONV_SIMD_VARIANTS(X)
 #endif
 
-#define CC_CONV_DECLARE(isa, dt, T, sfx, lanes, mr, nr, dwnr) \
-    void cc_conv_tile_##sfx CC_CONV_TILE_SIGNATURE;            \
-    void cc_conv_dwtile_##sfx CC_CONV_TILE_SIGNATURE;
+#define CC_CONV_DECLARE(isa, dt, T, sfx, lanes, ocb, ur, dwnr) \
+    void cc_conv_tile_##sfx CC_CONV_TILE_SIGNATURE;             \
+    void cc_conv_dwplane_##sfx CC_CONV_DWPLANE_SIGNATURE;
 CC_CONV_SIMD_VARIANTS(CC_CONV_DECLARE)
 #undef CC_CONV_DECLARE
 void cc_conv_f32__ref CC_CONV_REF_SIGNATURE(float);
 void cc_conv_f64__ref CC_CONV_REF_SIGNATURE(double);
 
 /* Config: the kernels of one dtype at the highest level <= isa (and <= the
- * CPU's); tile/dwtile NULL for the reference. */
+ * CPU's); tile/dwplane NULL for the reference. */
 typedef struct {
     cc_isa isa;
     cc_dtype dt;
     cc_fnptr ref;             /* CC_CONV_REF_SIGNATURE */
     void (*tile) CC_CONV_TILE_SIGNATURE;
-    void (*dwtile) CC_CONV_TILE_SIGNATURE;
-    int lanes, mr, nr, dw_nr;
+    void (*dwplane) CC_CONV_DWPLANE_SIGNATURE;
+    int lanes, mr, ur, dw_nr; /* mr = OCB * lanes channels per tile */
 } cc_conv_kernels;
 const cc_conv_kernels *cc_conv_select(cc_dtype dt, cc_isa isa);
 /* The variants compiled in: fills up to max (isa, dtype code) pairs and

@@ -2,8 +2,8 @@
  * an ISA level, chosen once per call from the one variant list in conv.h. */
 #include "conv.h"
 
-#define CC_CONV_ENTRY(isa, dt, T, sfx, lanes, mr, nr, dwnr) \
-    {{isa, dt}, {isa, dt, NULL, cc_conv_tile_##sfx, cc_conv_dwtile_##sfx, lanes, mr, nr, dwnr}},
+#define CC_CONV_ENTRY(isa, dt, T, sfx, lanes, ocb, ur, dwnr) \
+    {{isa, dt}, {isa, dt, NULL, cc_conv_tile_##sfx, cc_conv_dwplane_##sfx, lanes, ocb * lanes, ur, dwnr}},
 static const struct {
     cc_variant_tag tag;  /* key: the dtype code */
     cc_conv_kernels k;

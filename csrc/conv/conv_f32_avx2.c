@@ -8,8 +8,8 @@
 
 #define CC_T float
 #define CC_SFX(name) name##_f32__avx2
-#define CC_MR 4
-#define CC_NR 3
+#define CC_OCB 2
+#define CC_UR 6
 #define CC_DWNR 4
 /* Lane bits as a lane mask: lane i is set when bit i is. */
 CC_INLINE __m256 cc_conv_bits_f32(uint32_t bits)
@@ -21,5 +21,6 @@ CC_INLINE __m256 cc_conv_bits_f32(uint32_t bits)
 #define CC_MVEC_T __m256
 #define CC_MVEC(bits) cc_conv_bits_f32(bits)
 #define CC_VFMA_M(a, b, c, m) _mm256_blendv_ps((c), _mm256_fmadd_ps((a), (b), (c)), (m))
+#define CC_VLOADU_M(p, m) _mm256_maskload_ps((p), _mm256_castps_si256(m))
 #include "conv_simd.inc"
 #endif

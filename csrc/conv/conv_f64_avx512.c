@@ -8,12 +8,13 @@
 
 #define CC_T double
 #define CC_SFX(name) name##_f64__avx512
-#define CC_MR 8
-#define CC_NR 3
+#define CC_OCB 2
+#define CC_UR 12
 #define CC_DWNR 4
 
 #define CC_MVEC_T __mmask8
 #define CC_MVEC(bits) ((__mmask8)(bits))
 #define CC_VFMA_M(a, b, c, m) _mm512_mask3_fmadd_pd((a), (b), (c), (m))
+#define CC_VLOADU_M(p, m) _mm512_maskz_loadu_pd((m), (p))
 #include "conv_simd.inc"
 #endif

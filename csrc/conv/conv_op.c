@@ -3,22 +3,23 @@
  * Three paths, each a cc_parallel_for over work items fixed by the problem
  * (never by the thread count), each item writing its own output block:
  *
- * - general: the input is copied once per call, each row zero-padded along
- *   W and, for stride s > 1 along W, split into its s phases, so that every
- *   tap of a run of consecutive outputs is one contiguous vector load.  The
- *   weights are packed [group][channel block][kd][kh][kw][c][MR] (MR lanes
- *   zero-filled past the group's channels).  Items are (n, group, channel
- *   block, output row): consecutive items share the packed weights of a
- *   block while the rows they read slide by one.  Along D and H, rows of
- *   taps outside the input are skipped; along W the column tiles whose
- *   windows reach into the padding run with per-tap lane masks on the FMAs.
- * - depthwise (one input channel per group): the same copy, tiles of one
- *   output channel and up to DW_NR vectors; items (n, channel, row).
- * - pointwise (1x1x1, stride 1, no padding): out[n, group] = W x[n, group]
- *   on the flattened (D*H*W) planes, read in place; the last tile of a
- *   plane, which would read past it, reads a zero-filled copy of its
- *   columns (per-worker scratch).  Items (n, group, column tile, channel
- *   block): consecutive items reuse the same input panel.
+ * - general: the main tile (OCB * lanes output channels x up to UR output
+ *   positions, input broadcast from the caller's array, no copy).  The
+ *   weights are packed [group][channel block][kd][kh][kw][c][MR] (MR = OCB *
+ *   lanes, zero-filled past the group's channels).  Items are (n, group,
+ *   channel block, output row): consecutive items share the packed weights
+ *   of a block while the rows they read slide by one.  Along D and H, rows
+ *   of taps outside the input are skipped; along W the tiles at the row's
+ *   edges skip, per position, the taps outside (t->act).
+ * - pointwise (1x1x1, stride 1, no padding): the same tile on the flattened
+ *   (D*H*W) planes; items (n, group, run of tiles) run every channel block
+ *   on their run, so each input element comes from memory once.
+ * - depthwise (one input channel per group): W-vectors read from the
+ *   input plane in place (stride 1 along W; the edge vectors' lanes outside
+ *   are masked, loads included) or, for a stride along W, from a
+ *   zero-padded, phase-split copy in the worker's scratch (small: it stays
+ *   in cache); one kernel call per output plane, tiles of up to DW_NR
+ *   vectors of columns; items (n, input channel).
  *
  * The scalar reference runs per output plane where no SIMD variant does.
  */
@@ -41,19 +42,22 @@ typedef struct {
     size_t esz;
     int path, threads;
     cc_index_t cig, cog, blocks, rows, out_plane;
-    /* Laid-out input (general, depthwise): rows of R = s * L elements. */
-    void *xp;
+    /* Tiles along W (identical for every output row): general and
+     * pointwise in positions, depthwise in vectors of columns. */
+    cc_index_t ntiles, nr;
+    cc_index_t *tcol, *tlen;   /* [ntiles]: first position, positions or vectors */
+    uint32_t *masks;           /* general: [ntiles][KW] position bits;
+                                  depthwise: [ntiles][KW][nr] lane bits */
+    unsigned char *tmasked;    /* [ntiles] */
+    /* Depthwise: the padded copy's rows of R = s * L elements. */
     cc_index_t L, R;
     cc_index_t *kw_off;        /* [KW] */
-    /* Column tiles (identical for every output row). */
-    cc_index_t ntiles, nr;
-    cc_index_t *tcol, *tnvec;  /* [ntiles] */
-    uint32_t *masks;           /* [ntiles][KW][nr] */
-    unsigned char *tmasked;    /* [ntiles] */
+    cc_conv_dwrow *dwrows;     /* [rows]: the taps of each output row */
+    int dw_in_place;           /* stride 1 along W: the plane itself, no copy */
     /* Packed weights and bias (general, pointwise). */
     void *wp, *bp;
-    /* Pointwise: columns per plane, per-worker tail scratch. */
-    cc_index_t P;
+    /* Pointwise: columns per plane, tiles per item. */
+    cc_index_t P, run;
     void *scratch;
 } conv_ctx;
 
@@ -99,39 +103,29 @@ static cc_index_t tap_range(cc_index_t o, cc_index_t s, cc_index_t d, cc_index_t
                 }                                                                       \
             }                                                                           \
     }                                                                                   \
-    /* Input planes [begin, end) of (N * C_in) into the general path's copy,   \
-     * laid out [n][d][h][c][R]: the rows one output row reads, every channel  \
-     * of a tap row, follow each other. */                                      \
-    static void copy_planes_##sfx(void *vctx, cc_index_t begin, cc_index_t end, int worker) \
+    /* Weights of the channel blocks [begin, end) (of groups * blocks) packed  \
+     * [kd][kh][kw][c][MR], zero past the group's channels, and their bias. */ \
+    static void pack_##sfx(void *vctx, cc_index_t begin, cc_index_t end, int worker)     \
     {                                                                                   \
         const conv_ctx *c = (const conv_ctx *)vctx;                                     \
-        const cc_index_t C = c->p->c_in, DH = c->p->in[0] * c->p->in[1];                \
-        (void)worker;                                                                   \
-        for (cc_index_t pl = begin; pl < end; ++pl) {                                   \
-            const cc_index_t n = pl / C, ch = pl % C;                                   \
-            pad_rows_##sfx((T *)c->xp + (n * DH * C + ch) * c->R, C * c->R,             \
-                           (const T *)c->x + pl * DH * c->p->in[2], DH, c);             \
-        }                                                                               \
-    }                                                                                   \
-    static void pack_##sfx(conv_ctx *c)                                                 \
-    {                                                                                   \
         const cc_conv_problem *p = c->p;                                                \
         const cc_index_t MR = c->k->mr, taps = p->kernel[0] * p->kernel[1] * p->kernel[2]; \
         const T *w = (const T *)c->w, *b = (const T *)c->bias;                          \
         T *wp = (T *)c->wp, *bp = (T *)c->bp;                                           \
-        for (cc_index_t g = 0; g < p->groups; ++g)                                      \
-            for (cc_index_t blk = 0; blk < c->blocks; ++blk) {                          \
-                const cc_index_t gb = g * c->blocks + blk;                              \
-                for (cc_index_t m = 0; m < MR; ++m) {                                   \
-                    const cc_index_t oc = blk * MR + m, o = g * c->cog + oc;            \
-                    if (bp)                                                             \
-                        bp[gb * MR + m] = oc < c->cog ? b[o] : (T)0;                    \
-                    for (cc_index_t ci = 0; ci < c->cig; ++ci)                          \
-                        for (cc_index_t t = 0; t < taps; ++t)                           \
-                            wp[((gb * taps + t) * c->cig + ci) * MR + m] =              \
-                                oc < c->cog ? w[(o * c->cig + ci) * taps + t] : (T)0;   \
-                }                                                                       \
+        (void)worker;                                                                   \
+        for (cc_index_t gb = begin; gb < end; ++gb) {                                   \
+            const cc_index_t g = gb / c->blocks, blk = gb % c->blocks;                  \
+            T *dst = wp + gb * taps * c->cig * MR;                                      \
+            for (cc_index_t m = 0; m < MR; ++m) {                                       \
+                const cc_index_t oc = blk * MR + m, o = g * c->cog + oc;                \
+                if (bp)                                                                 \
+                    bp[gb * MR + m] = oc < c->cog ? b[o] : (T)0;                        \
+                for (cc_index_t ci = 0; ci < c->cig; ++ci)                              \
+                    for (cc_index_t t = 0; t < taps; ++t)                               \
+                        dst[(t * c->cig + ci) * MR + m] =                               \
+                            oc < c->cog ? w[(o * c->cig + ci) * taps + t] : (T)0;       \
             }                                                                           \
+        }                                                                               \
     }                                                                                   \
     static void ref_##sfx(void *vctx, cc_index_t begin, cc_index_t end, int worker)     \
     {                                                                                   \
@@ -139,15 +133,6 @@ static cc_index_t tap_range(cc_index_t o, cc_index_t s, cc_index_t d, cc_index_t
         (void)worker;                                                                   \
         cc_conv_##sfx##__ref(c->p, (const T *)c->x, (const T *)c->w, (const T *)c->bias, \
                              (T *)c->out, begin, end);                                  \
-    }                                                                                   \
-    /* The columns [col, col + ncols) of cig planes of P, zero-filled to width. */      \
-    static void panel_copy_##sfx(T *dst, const T *src, cc_index_t cig, cc_index_t P,     \
-                                cc_index_t ncols, cc_index_t width)                     \
-    {                                                                                   \
-        for (cc_index_t ci = 0; ci < cig; ++ci) {                                       \
-            memcpy(dst + ci * width, src + ci * P, (size_t)ncols * sizeof(T));          \
-            memset(dst + ci * width + ncols, 0, (size_t)(width - ncols) * sizeof(T));   \
-        }                                                                               \
     }
 
 CC_CONV_TYPED(float, f32)
@@ -156,55 +141,60 @@ CC_CONV_TYPED(double, f64)
 
 /* ---- items -------------------------------------------------------------- */
 
-/* The tap rows of output row `row`: t->nkd, nkh, the strides and kw table
- * for a copy whose channel, plane and row strides are xc, xplane, xrow;
- * *x_row the offset of the first tap row, *w_row the first tap's index. */
-static void row_geometry(const conv_ctx *c, cc_index_t row, cc_index_t xc, cc_index_t xplane,
-                         cc_index_t xrow, cc_conv_tile *t, cc_index_t *x_row, cc_index_t *w_row)
+/* The tap rows of output row `row` for an input whose plane and row
+ * strides are xplane, xrow: nkd, nkh, the kd/kh strides, *x_row the offset
+ * of the first tap row and *w_row the first tap's index. */
+static void row_taps(const conv_ctx *c, cc_index_t row, cc_index_t xplane, cc_index_t xrow,
+                     cc_index_t *nkd, cc_index_t *nkh, cc_index_t *x_d, cc_index_t *x_h,
+                     cc_index_t *x_row, cc_index_t *w_row)
 {
     const cc_conv_problem *p = c->p;
     const cc_index_t od = row / p->out[1], oh = row % p->out[1];
     cc_index_t kd0, id0, kh0, ih0;
-    t->nkd = tap_range(od, p->stride[0], p->dilation[0], p->pad[0], p->kernel[0], p->in[0],
-                       &kd0, &id0);
-    t->nkh = tap_range(oh, p->stride[1], p->dilation[1], p->pad[1], p->kernel[1], p->in[1],
-                       &kh0, &ih0);
-    if (t->nkd == 0 || t->nkh == 0) {
-        t->nkd = t->nkh = 0;
+    *nkd = tap_range(od, p->stride[0], p->dilation[0], p->pad[0], p->kernel[0], p->in[0],
+                     &kd0, &id0);
+    *nkh = tap_range(oh, p->stride[1], p->dilation[1], p->pad[1], p->kernel[1], p->in[1],
+                     &kh0, &ih0);
+    if (*nkd == 0 || *nkh == 0) {
+        *nkd = *nkh = 0;
         kd0 = kh0 = id0 = ih0 = 0;
     }
-    t->nkw = p->kernel[2];
-    t->x_c = xc;
-    t->x_d = p->dilation[0] * xplane;
-    t->x_h = p->dilation[1] * xrow;
-    t->kw_off = c->kw_off;
+    *x_d = p->dilation[0] * xplane;
+    *x_h = p->dilation[1] * xrow;
     *x_row = id0 * xplane + ih0 * xrow;
     *w_row = kd0 * p->kernel[1] * p->kernel[2] + kh0 * p->kernel[2];
 }
 
-/* The column tiles of one output row. */
-static void row_tiles(const conv_ctx *c, cc_conv_tile *t, const char *xb, char *yb,
-                      void (*tile)(const cc_conv_tile *))
+/* The main tile's fields shared by every tile of a (group, channel block)
+ * over a plane of DHW input elements; x, col0, out, npos, act and the tap
+ * rows are set per tile. */
+static void tile_common(const conv_ctx *c, cc_index_t gb, cc_conv_tile *t)
 {
+    const cc_conv_problem *p = c->p;
+    const cc_index_t MR = c->k->mr, taps = p->kernel[0] * p->kernel[1] * p->kernel[2];
     const size_t e = c->esz;
-    const cc_index_t KW = c->p->kernel[2];
-    for (cc_index_t ti = 0; ti < c->ntiles; ++ti) {
-        const cc_index_t col = c->tcol[ti];
-        t->x = xb + (size_t)col * e;
-        t->out = yb + (size_t)col * e;
-        t->nvec = c->tnvec[ti];
-        t->ncols = CC_MIN(t->nvec * c->k->lanes, c->p->out[2] - col);
-        t->mask = c->tmasked[ti] ? c->masks + ti * KW * c->nr : NULL;
-        tile(t);
-    }
+    t->xs = p->stride[2];
+    t->xk = p->dilation[2];
+    t->channels = c->cig;
+    t->x_c = p->in[0] * p->in[1] * p->in[2];
+    t->nkw = p->kernel[2];
+    t->w_c = MR;
+    t->w_w = c->cig * MR;
+    t->w_h = p->kernel[2] * t->w_w;
+    t->w_d = p->kernel[1] * t->w_h;
+    t->w = (const char *)c->wp + (size_t)(gb * taps * c->cig * MR) * e;
+    t->bias = c->bp ? (const char *)c->bp + (size_t)(gb * MR) * e : NULL;
+    t->out_c = c->out_plane;
+    t->mr = CC_MIN(MR, c->cog - gb % c->blocks * MR);
 }
 
+/* Items (n, group, channel block, output row): every tile of the row. */
 static void general_items(void *vctx, cc_index_t begin, cc_index_t end, int worker)
 {
     const conv_ctx *c = (const conv_ctx *)vctx;
     const cc_conv_problem *p = c->p;
-    const cc_index_t MR = c->k->mr, taps = p->kernel[0] * p->kernel[1] * p->kernel[2];
-    const cc_index_t KW = p->kernel[2], C = p->c_in, H = p->in[1];
+    const cc_index_t MR = c->k->mr, KW = p->kernel[2], H = p->in[1], W = p->in[2];
+    const cc_index_t DHW = p->in[0] * H * W;
     const size_t e = c->esz;
     (void)worker;
     for (cc_index_t item = begin; item < end; ++item) {
@@ -214,28 +204,59 @@ static void general_items(void *vctx, cc_index_t begin, cc_index_t end, int work
         const cc_index_t g = gb / c->blocks, blk = gb % c->blocks;
         cc_conv_tile t;
         cc_index_t x_row, w_row;
-        /* The copy is [n][d][h][c][R]. */
-        row_geometry(c, row, c->R, H * C * c->R, C * c->R, &t, &x_row, &w_row);
-        t.channels = c->cig;
-        t.w_c = MR;
-        t.w_w = c->cig * MR;
-        t.w_h = KW * t.w_w;
-        t.w_d = p->kernel[1] * t.w_h;
-        t.w = (const char *)c->wp + (size_t)((gb * taps + w_row) * c->cig * MR) * e;
-        t.bias = c->bp ? (const char *)c->bp + (size_t)(gb * MR) * e : NULL;
-        t.out_c = c->out_plane;
-        t.mr = CC_MIN(MR, c->cog - blk * MR);
-        const cc_index_t o0 = g * c->cog + blk * MR;
-        const char *xb = (const char *)c->xp +
-                         (size_t)(n * p->in[0] * H * C * c->R + g * c->cig * c->R + x_row) * e;
-        char *yb = (char *)c->out + (size_t)((n * p->c_out + o0) * c->out_plane + row * p->out[2]) * e;
-        row_tiles(c, &t, xb, yb, c->k->tile);
+        tile_common(c, gb, &t);
+        row_taps(c, row, H * W, W, &t.nkd, &t.nkh, &t.x_d, &t.x_h, &x_row, &w_row);
+        t.w = (const char *)t.w + (size_t)(w_row * c->cig * MR) * e;
+        t.x = (const char *)c->x + (size_t)((n * p->c_in + g * c->cig) * DHW + x_row) * e;
+        char *yb = (char *)c->out +
+                   (size_t)((n * p->c_out + g * c->cog + blk * MR) * c->out_plane +
+                            row * p->out[2]) * e;
+        for (cc_index_t ti = 0; ti < c->ntiles; ++ti) {
+            const cc_index_t pos = c->tcol[ti];
+            t.col0 = pos * p->stride[2] - p->pad[2];
+            t.npos = c->tlen[ti];
+            t.act = c->tmasked[ti] ? c->masks + ti * KW : NULL;
+            t.out = yb + (size_t)pos * e;
+            c->k->tile(&t);
+        }
+    }
+}
+
+/* Items (n, group, run of c->run tiles of the flattened plane): every
+ * channel block on the run, whose input (cig x run x UR elements) stays in
+ * cache between the blocks. */
+static void pointwise_items(void *vctx, cc_index_t begin, cc_index_t end, int worker)
+{
+    const conv_ctx *c = (const conv_ctx *)vctx;
+    const cc_conv_problem *p = c->p;
+    const cc_index_t MR = c->k->mr, runs = (c->ntiles + c->run - 1) / c->run;
+    const size_t e = c->esz;
+    (void)worker;
+    for (cc_index_t item = begin; item < end; ++item) {
+        const cc_index_t r = item % runs, ng = item / runs;
+        const cc_index_t g = ng % p->groups, n = ng / p->groups;
+        const cc_index_t t0 = r * c->run, t1 = CC_MIN(t0 + c->run, c->ntiles);
+        for (cc_index_t blk = 0; blk < c->blocks; ++blk) {
+            cc_conv_tile t;
+            tile_common(c, g * c->blocks + blk, &t);
+            t.nkd = t.nkh = 1;
+            t.x_d = t.x_h = 0;
+            t.act = NULL;
+            t.x = (const char *)c->x + (size_t)((n * p->c_in + g * c->cig) * c->P) * e;
+            char *yb = (char *)c->out + (size_t)((n * p->c_out + g * c->cog + blk * MR) * c->P) * e;
+            for (cc_index_t ti = t0; ti < t1; ++ti) {
+                t.col0 = c->tcol[ti];
+                t.npos = c->tlen[ti];
+                t.out = yb + (size_t)c->tcol[ti] * e;
+                c->k->tile(&t);
+            }
+        }
     }
 }
 
 /* Items: input planes (n, input channel).  The plane is laid out in the
  * worker's scratch (small: it stays in cache), then every output channel of
- * its group runs on it. */
+ * its group runs on it, one kernel call per output plane. */
 static void depthwise_items(void *vctx, cc_index_t begin, cc_index_t end, int worker)
 {
     const conv_ctx *c = (const conv_ctx *)vctx;
@@ -243,78 +264,39 @@ static void depthwise_items(void *vctx, cc_index_t begin, cc_index_t end, int wo
     const cc_index_t taps = p->kernel[0] * p->kernel[1] * p->kernel[2], KW = p->kernel[2];
     const cc_index_t DH = p->in[0] * p->in[1];
     const size_t e = c->esz;
-    char *xs = (char *)c->scratch + (size_t)worker * (size_t)(DH * c->R) * e;
+    char *xs = c->scratch ? (char *)c->scratch + (size_t)worker * (size_t)(DH * c->R) * e : NULL;
+    cc_conv_dwplane t;
+    t.x = xs;
+    t.rows = c->dwrows;
+    t.nrows = c->rows;
+    t.x_d = p->dilation[0] * p->in[1] * c->R;
+    t.x_h = p->dilation[1] * c->R;
+    t.nkw = KW;
+    t.kw_off = c->kw_off;
+    t.w_h = KW;
+    t.w_d = p->kernel[1] * KW;
+    t.ow = p->out[2];
+    t.ntiles = c->ntiles;
+    t.nr = c->nr;
+    t.tcol = c->tcol;
+    t.tlen = c->tlen;
+    t.masks = c->masks;
+    t.tmasked = c->tmasked;
     for (cc_index_t item = begin; item < end; ++item) {
         const cc_index_t n = item / p->c_in, ci = item % p->c_in;
         const char *src = (const char *)c->x + (size_t)(item * DH * p->in[2]) * e;
-        if (e == sizeof(float))
+        if (c->dw_in_place)
+            t.x = src;
+        else if (e == sizeof(float))
             pad_rows_f32((float *)xs, c->R, (const float *)src, DH, c);
         else
             pad_rows_f64((double *)xs, c->R, (const double *)src, DH, c);
         for (cc_index_t j = 0; j < c->cog; ++j) {
             const cc_index_t o = ci * c->cog + j;
-            for (cc_index_t row = 0; row < c->rows; ++row) {
-                cc_conv_tile t;
-                cc_index_t x_row, w_row;
-                row_geometry(c, row, 0, p->in[1] * c->R, c->R, &t, &x_row, &w_row);
-                t.channels = 1;
-                t.w_c = taps;
-                t.w_w = 1;
-                t.w_d = p->kernel[1] * KW;
-                t.w_h = KW;
-                t.w = (const char *)c->w + (size_t)(o * taps + w_row) * e;
-                t.bias = c->bias ? (const char *)c->bias + (size_t)o * e : NULL;
-                t.out_c = c->out_plane;
-                t.mr = 1;
-                char *yb = (char *)c->out +
-                           (size_t)((n * p->c_out + o) * c->out_plane + row * p->out[2]) * e;
-                row_tiles(c, &t, xs + (size_t)x_row * e, yb, c->k->dwtile);
-            }
-        }
-    }
-}
-
-/* Items: (n, group, column tile).  The tile's columns of every input
- * channel of the group are copied into the worker's scratch as one
- * contiguous panel (zero-filled past the plane), which every channel block
- * then reads from cache. */
-static void pointwise_items(void *vctx, cc_index_t begin, cc_index_t end, int worker)
-{
-    const conv_ctx *c = (const conv_ctx *)vctx;
-    const cc_conv_problem *p = c->p;
-    const cc_index_t MR = c->k->mr, V = c->k->lanes, width = c->nr * V;
-    const size_t e = c->esz;
-    static const cc_index_t zero_off[1] = {0};
-    char *panel = (char *)c->scratch + (size_t)worker * (size_t)(c->cig * width) * e;
-    for (cc_index_t item = begin; item < end; ++item) {
-        const cc_index_t ti = item % c->ntiles, ng = item / c->ntiles;
-        const cc_index_t g = ng % p->groups, n = ng / p->groups;
-        const cc_index_t col = c->tcol[ti];
-        cc_conv_tile t;
-        t.channels = c->cig;
-        t.nkd = t.nkh = t.nkw = 1;
-        t.x_d = t.x_h = 0;
-        t.kw_off = zero_off;
-        t.w_c = MR;
-        t.w_d = t.w_h = t.w_w = 0;
-        t.mask = NULL;
-        t.nvec = c->tnvec[ti];
-        t.ncols = CC_MIN(t.nvec * V, c->P - col);
-        t.out_c = c->P;
-        t.x = panel;
-        t.x_c = t.nvec * V;
-        const char *src = (const char *)c->x + (size_t)((n * p->c_in + g * c->cig) * c->P + col) * e;
-        if (e == sizeof(float))
-            panel_copy_f32((float *)panel, (const float *)src, c->cig, c->P, t.ncols, t.x_c);
-        else
-            panel_copy_f64((double *)panel, (const double *)src, c->cig, c->P, t.ncols, t.x_c);
-        for (cc_index_t blk = 0; blk < c->blocks; ++blk) {
-            const cc_index_t o0 = g * c->cog + blk * MR;
-            t.w = (const char *)c->wp + (size_t)((g * c->blocks + blk) * c->cig * MR) * e;
-            t.bias = c->bp ? (const char *)c->bp + (size_t)((g * c->blocks + blk) * MR) * e : NULL;
-            t.mr = CC_MIN(MR, c->cog - blk * MR);
-            t.out = (char *)c->out + (size_t)((n * p->c_out + o0) * c->P + col) * e;
-            c->k->tile(&t);
+            t.w = (const char *)c->w + (size_t)(o * taps) * e;
+            t.bias = c->bias ? (const char *)c->bias + (size_t)o * e : NULL;
+            t.out = (char *)c->out + (size_t)((n * p->c_out + o) * c->out_plane) * e;
+            c->k->dwplane(&t);
         }
     }
 }
@@ -333,72 +315,122 @@ static int valid(const cc_conv_problem *p)
     return 1;
 }
 
-/* Column tiles of `cols` outputs: ceil(cols / lanes) vectors cut into the
- * fewest tiles of at most nr vectors, as even as possible. */
-static int make_tiles(conv_ctx *c, cc_index_t cols, cc_index_t nr)
+/* `units` positions cut into the fewest tiles of at most nr, as even as
+ * possible. */
+static int make_tiles(conv_ctx *c, cc_index_t units, cc_index_t nr)
 {
-    const cc_index_t V = c->k->lanes, nv = (cols + V - 1) / V;
     c->nr = nr;
-    c->ntiles = (nv + nr - 1) / nr;
+    c->ntiles = (units + nr - 1) / nr;
     c->tcol = malloc((size_t)c->ntiles * 2 * sizeof(cc_index_t));
     if (!c->tcol)
         return CC_ENOMEM;
-    c->tnvec = c->tcol + c->ntiles;
-    const cc_index_t base = nv / c->ntiles, extra = nv % c->ntiles;
-    cc_index_t col = 0;
+    c->tlen = c->tcol + c->ntiles;
+    const cc_index_t base = units / c->ntiles, extra = units % c->ntiles;
+    cc_index_t at = 0;
     for (cc_index_t i = 0; i < c->ntiles; ++i) {
-        c->tcol[i] = col;
-        c->tnvec[i] = base + (i < extra);
-        col += c->tnvec[i] * V;
+        c->tcol[i] = at;
+        c->tlen[i] = base + (i < extra);
+        at += c->tlen[i];
     }
     return CC_OK;
 }
 
-/* Lane masks of the column tiles (general, depthwise): tile ti owns
- * masks[ti * KW * nr ..], [kw][tnvec[ti]] words; bit i of
- * word [kw][v] says tap kw of column tcol + v * lanes + i lies inside
- * the input (columns past the output: set, never stored). */
-static int make_masks(conv_ctx *c)
+/* Whether tap kw of output column col along W lies inside the input. */
+static int tap_inside(const cc_conv_problem *p, cc_index_t col, cc_index_t kw)
+{
+    const cc_index_t u = col * p->stride[2] + kw * p->dilation[2] - p->pad[2];
+    return u >= 0 && u < p->in[2];
+}
+
+/* General: tile ti's [KW] words at masks + ti * KW, bit q for position
+ * tcol + q; tmasked where some tap of some position lies outside. */
+static int make_position_bits(conv_ctx *c)
 {
     const cc_conv_problem *p = c->p;
-    const cc_index_t KW = p->kernel[2], V = c->k->lanes, nr = c->nr;
-    const cc_index_t s = p->stride[2], d = p->dilation[2], pad = p->pad[2], W = p->in[2];
-    c->masks = calloc((size_t)(c->ntiles * KW * nr), sizeof(uint32_t));
+    const cc_index_t KW = p->kernel[2];
+    c->masks = calloc((size_t)(c->ntiles * KW), sizeof(uint32_t));
     c->tmasked = calloc((size_t)c->ntiles, 1);
     if (!c->masks || !c->tmasked)
         return CC_ENOMEM;
     for (cc_index_t ti = 0; ti < c->ntiles; ++ti)
         for (cc_index_t kw = 0; kw < KW; ++kw)
-            for (cc_index_t v = 0; v < c->tnvec[ti]; ++v) {
-                uint32_t bits = 0;
-                for (cc_index_t i = 0; i < V; ++i) {
-                    const cc_index_t col = c->tcol[ti] + v * V + i;
-                    const cc_index_t u = col * s + kw * d - pad;
-                    if (col >= p->out[2] || (u >= 0 && u < W))
-                        bits |= 1u << i;
-                    else
-                        c->tmasked[ti] = 1;
-                }
-                c->masks[ti * KW * nr + kw * c->tnvec[ti] + v] = bits;
+            for (cc_index_t q = 0; q < c->tlen[ti]; ++q) {
+                if (tap_inside(p, c->tcol[ti] + q, kw))
+                    c->masks[ti * KW + kw] |= 1u << q;
+                else
+                    c->tmasked[ti] = 1;
             }
     return CC_OK;
 }
 
-/* The row geometry of the padded copy: L, R and the kw offsets. */
+/* Depthwise tiles: the ceil(OW / lanes) vectors of a row cut into the
+ * fewest tiles of at most nr vectors, as even as possible.  Tile ti owns
+ * masks[ti * KW * nr ..], [kw][tlen[ti]] words: bit i of word [kw][v] says
+ * tap kw of column tcol + v * lanes + i lies inside the input (columns past
+ * the output: set on the padded copy, never stored; clear in place, where
+ * they may lie past the array); tmasked[ti] 1 where only the tile's first
+ * and last vectors miss lanes (the row's edges: only those take masked
+ * loads and FMAs), 2 where others do too. */
+static int make_dw_tiles(conv_ctx *c)
+{
+    const cc_conv_problem *p = c->p;
+    const cc_index_t KW = p->kernel[2], V = c->k->lanes, nr = c->k->dw_nr;
+    const cc_index_t nv = (p->out[2] + V - 1) / V;
+    const uint32_t all = V == 32 ? 0xffffffffu : (1u << V) - 1u;
+    c->nr = nr;
+    c->ntiles = (nv + nr - 1) / nr;
+    c->tcol = malloc((size_t)c->ntiles * 2 * sizeof(cc_index_t));
+    c->masks = calloc((size_t)(c->ntiles * KW * nr), sizeof(uint32_t));
+    c->tmasked = calloc((size_t)c->ntiles, 1);
+    if (!c->tcol || !c->masks || !c->tmasked)
+        return CC_ENOMEM;
+    c->tlen = c->tcol + c->ntiles;
+    const cc_index_t base = nv / c->ntiles, extra = nv % c->ntiles;
+    for (cc_index_t ti = 0, v0 = 0; ti < c->ntiles; v0 += c->tlen[ti++]) {
+        c->tcol[ti] = v0 * V;
+        c->tlen[ti] = base + (ti < extra);
+        for (cc_index_t kw = 0; kw < KW; ++kw)
+            for (cc_index_t v = 0; v < c->tlen[ti]; ++v) {
+                uint32_t bits = 0;
+                for (cc_index_t i = 0; i < V; ++i) {
+                    const cc_index_t col = (v0 + v) * V + i;
+                    if (col >= p->out[2] ? !c->dw_in_place : tap_inside(p, col, kw))
+                        bits |= 1u << i;
+                }
+                c->masks[ti * KW * nr + kw * c->tlen[ti] + v] = bits;
+                if (bits != all) {
+                    const int edge = v == 0 || v == c->tlen[ti] - 1;
+                    c->tmasked[ti] = (unsigned char)CC_MAX(c->tmasked[ti], edge ? 1 : 2);
+                }
+            }
+    }
+    return CC_OK;
+}
+
+/* The row geometry of the depthwise input (the padded copy, or the plane
+ * itself with rows of L = W): L, R, the kw offsets and the taps of every
+ * output row. */
 static int row_layout(conv_ctx *c)
 {
     const cc_conv_problem *p = c->p;
     const cc_index_t KW = p->kernel[2], s = p->stride[2], d = p->dilation[2];
     cc_index_t nv = 0;
     for (cc_index_t i = 0; i < c->ntiles; ++i)
-        nv += c->tnvec[i];
-    c->L = nv * c->k->lanes + (KW - 1) * d / s;
+        nv += c->tlen[i];
+    c->L = c->dw_in_place ? p->in[2] : nv * c->k->lanes + (KW - 1) * d / s;
     c->R = s * c->L;
     c->kw_off = malloc((size_t)KW * sizeof(cc_index_t));
-    if (!c->kw_off)
+    c->dwrows = malloc((size_t)c->rows * sizeof(cc_conv_dwrow));
+    if (!c->kw_off || !c->dwrows)
         return CC_ENOMEM;
     for (cc_index_t kw = 0; kw < KW; ++kw)
-        c->kw_off[kw] = (kw * d) % s * c->L + (kw * d) / s;
+        c->kw_off[kw] = c->dw_in_place ? kw * d - p->pad[2] : (kw * d) % s * c->L + (kw * d) / s;
+    for (cc_index_t row = 0; row < c->rows; ++row) {
+        cc_conv_dwrow *r = &c->dwrows[row];
+        cc_index_t x_d, x_h;
+        row_taps(c, row, p->in[1] * c->R, c->R, &r->nkd, &r->nkh, &x_d, &x_h, &r->x_off,
+                 &r->w_off);
+    }
     return CC_OK;
 }
 
@@ -414,12 +446,14 @@ static int pack_weights(conv_ctx *c)
         if (!c->bp)
             return CC_ENOMEM;
     }
-    if (c->esz == sizeof(float))
-        pack_f32(c);
-    else
-        pack_f64(c);
+    cc_parallel_for(p->groups * c->blocks, 1, c->threads,
+                    c->esz == sizeof(float) ? pack_f32 : pack_f64, c);
     return CC_OK;
 }
+
+/* Tiles per pointwise item: about 96 positions, the run's input then fits
+ * in L2 with room for a block's weights. */
+#define CC_CONV_POINTWISE_RUN 96
 
 static int run(conv_ctx *c)
 {
@@ -432,34 +466,30 @@ static int run(conv_ctx *c)
     }
     if (c->path == PATH_POINTWISE) {
         c->P = p->in[0] * p->in[1] * p->in[2];
-        if ((status = make_tiles(c, c->P, c->k->nr)) || (status = pack_weights(c)))
+        if ((status = make_tiles(c, c->P, c->k->ur)) || (status = pack_weights(c)))
             return status;
-        c->scratch = malloc((size_t)(c->threads * c->cig * c->nr * c->k->lanes) * c->esz);
-        if (!c->scratch)
-            return CC_ENOMEM;
-        cc_parallel_for(p->n * p->groups * c->ntiles, CC_PARALLEL_AUTO_CHUNK, c->threads,
+        c->run = CC_MAX(CC_CONV_POINTWISE_RUN / c->k->ur, 1);
+        cc_parallel_for(p->n * p->groups * ((c->ntiles + c->run - 1) / c->run), 1, c->threads,
                         pointwise_items, c);
         return CC_OK;
     }
-    const cc_index_t nr = c->path == PATH_DEPTHWISE ? c->k->dw_nr : c->k->nr;
-    if ((status = make_tiles(c, p->out[2], nr)) || (status = make_masks(c)) ||
-        (status = row_layout(c)))
-        return status;
-    const cc_index_t DH = p->in[0] * p->in[1];
-    if (c->path == PATH_DEPTHWISE) {
-        c->scratch = malloc((size_t)(c->threads * DH * c->R) * c->esz);
-        if (!c->scratch)
-            return CC_ENOMEM;
-        cc_parallel_for(p->n * p->c_in, 1, c->threads, depthwise_items, c);
+    if (c->path == PATH_GENERAL) {
+        if ((status = make_tiles(c, p->out[2], c->k->ur)) ||
+            (status = make_position_bits(c)) || (status = pack_weights(c)))
+            return status;
+        cc_parallel_for(p->n * p->groups * c->blocks * c->rows, CC_PARALLEL_AUTO_CHUNK,
+                        c->threads, general_items, c);
         return CC_OK;
     }
-    c->xp = malloc((size_t)(p->n * p->c_in * DH * c->R) * c->esz);
-    if (!c->xp || (status = pack_weights(c)))
-        return c->xp ? status : CC_ENOMEM;
-    cc_parallel_for(p->n * p->c_in, CC_PARALLEL_AUTO_CHUNK, c->threads,
-                    c->esz == sizeof(float) ? copy_planes_f32 : copy_planes_f64, c);
-    cc_parallel_for(p->n * p->groups * c->blocks * c->rows, CC_PARALLEL_AUTO_CHUNK,
-                    c->threads, general_items, c);
+    c->dw_in_place = p->stride[2] == 1;
+    if ((status = make_dw_tiles(c)) || (status = row_layout(c)))
+        return status;
+    if (!c->dw_in_place) {
+        c->scratch = malloc((size_t)(c->threads * p->in[0] * p->in[1] * c->R) * c->esz);
+        if (!c->scratch)
+            return CC_ENOMEM;
+    }
+    cc_parallel_for(p->n * p->c_in, 1, c->threads, depthwise_items, c);
     return CC_OK;
 }
 
@@ -501,8 +531,8 @@ int cc_conv_direct(cc_dtype dt, const cc_conv_problem *p, const void *x, const v
     else
         c.path = PATH_GENERAL;
     const int status = run(&c);
-    free(c.xp);
     free(c.kw_off);
+    free(c.dwrows);
     free(c.tcol);
     free(c.masks);
     free(c.tmasked);
