@@ -9,9 +9,11 @@ import numpy as np
 
 from .. import _methods, _plans, _wisdom
 from . import _conv_cost_table, _conv_fft
+from . import _conv_im2col
 
 METHODS = _methods.Registry([
     _methods.Method("fft", _conv_fft.make, _conv_fft.features),
+    _methods.Method("im2col", _conv_im2col.make, _conv_im2col.features),
 ], _conv_cost_table.COSTS)
 
 # API names without an implementation yet: asking for one is an error that
