@@ -296,13 +296,28 @@ def fill(cnp.ndarray x, w_shape, out_shape, offset, int dtype_code, Py_ssize_t o
 #
 # Threads: items (fixed by the problem and block_bytes, never by the thread
 # count) go to the pool of csrc/cc_parallel.h, each with its own gemm on
-# one BLAS thread (the caller sets that: convcore._threads.blas_threads).
-# Measured against tiles in turn with BLAS given the threads (see
-# convcore/nn/_conv_im2col.py): the unfold runs in parallel too, and BLAS
-# splits a 64-row product of a few hundred columns poorly.
+# one BLAS thread (the caller sets that: convcore._threads.blas_threads),
+# so the unfold runs in parallel too and results are bit-identical for any
+# thread count.  The alternative, one image-sized gemm at a time with BLAS
+# given the threads, was measured on the development machine (2 vCPUs, AMD
+# EPYC Zen 5, scipy's OpenBLAS 0.3.30 with OPENBLAS_CORETYPE=Haswell,
+# float32, GFLOPS, medians of runs each in a fresh process, sgemm 2048^2
+# on 2 threads ~255): quiet, 3x3 64->64 56x56 N=8 157-178 here vs 117
+# there, N=1 155 vs 110, 3x3 256->256 14x14 190 vs 183, 1x1 256->64 179 vs
+# 169; with another process busy on one core, 170 vs 159 and 84 vs 15 (7x7/2
+# 3->64 224x224): OpenBLAS's threads spin-wait for a peer the OS has
+# descheduled, where a pool item is simply taken by the thread that runs.
+# A single thread runs at ~95% of a 2048^2 sgemm on one thread (88 vs 93);
+# the unfold is ~8% of a tile's time (9.5 G elements/s at stride 1).
 
-#: Column workspace of one thread in the layer convolution, in bytes.
-CONV_BLOCK_BYTES = 512 * 1024
+#: Column workspace of one thread in the layer convolution, in bytes.  Larger
+#: tiles mean fewer gemm calls, each re-packing the weights: on the
+#: development machine (quiet moments, 2 threads, float32 GFLOPS) 3x3 64->64
+#: 56x56 N=8 ran 152 / 162 / 169 / 176 with 256 KiB / 512 KiB / 1 MiB /
+#: 4 MiB, 1x1 256->64 171 / 176 / 185 / 200, although a tile past 1 MiB
+#: leaves Zen 5's L2 (L3 serves it).  2 MiB keeps most of that gain and
+#: still gives a 56x56 image four tiles for the threads to share.
+CONV_BLOCK_BYTES = 2 * 1024 * 1024
 #: Fewest window positions a tile keeps before its rows are cut into chunks.
 CONV_MIN_TILE = 64
 #: Tiles hold a multiple of this many positions (a cache line of float32).
