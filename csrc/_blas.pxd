@@ -12,9 +12,8 @@ from libc.limits cimport INT_MAX
 from scipy.linalg.cython_blas cimport (cgemm, cgemv, dgemm, dgemv, sgemm, sgemv, zgemm,
                                        zgemv)
 
-from cc_common cimport cc_index_t
-
 from _types cimport blas_t
+from cc_common cimport cc_index_t
 
 ctypedef enum BLAS_Order:
     RowMajor
@@ -44,7 +43,6 @@ cdef inline void _gemv(BLAS_Order order, BLAS_Trans ta, int m, int n, blas_t alp
     else:
         zgemv(&ta_, &m, &n, &alpha, <double complex *>A, &lda, <double complex *>x, &incx,
               &beta, y, &incy)
-
 
 
 cdef inline void _gemm_int(BLAS_Trans ta, BLAS_Trans tb, int m, int n, int k, blas_t alpha,
@@ -89,8 +87,8 @@ cdef inline void _gemm_split(BLAS_Order order, BLAS_Trans ta, BLAS_Trans tb, cc_
                              blas_t *C, cc_index_t ldc, cc_index_t limit) noexcept nogil:
     """_gemm with the block size ``limit`` (INT_MAX; tests pass less).
 
-    A dimension past ``limit`` (BLAS's 32-bit int) is cut into blocks, the inner one summed block after block
-    (beta for the first, 1 after).  A leading dimension past the limit
+    A dimension past ``limit`` (BLAS's 32-bit int) is cut into blocks, the
+    inner one summed block after block (beta for the first, 1 after).  A leading dimension past the limit
     makes the dimension it strides over blocks of one, so no ld passed to
     BLAS overflows (slow, but such arrays hold over 2**31 elements per
     row).  Row-major is the column-major product of the transposes: the
