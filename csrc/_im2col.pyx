@@ -346,10 +346,23 @@ cdef int _check_array(cnp.ndarray a, str name, int ndim, int code, bint write) e
     return 0
 
 
+#: Geometry past this is refused: the kernels add sizes, padding, kernel
+#: extents and strides in int64 (cc_index_t), and below 2**62 no sum of two
+#: overflows.
+GEOMETRY_LIMIT = 1 << 62
+
+
 cdef int _set_geom(cc_unfold_geom *g, in_size, out_size, kernel, stride, pad,
                    dilation) except -1:
     cdef int a
     for a in range(3):
+        # Python ints first: nothing wraps before the check.
+        if (in_size[a] + 2 * max(pad[a], 0) >= GEOMETRY_LIMIT or out_size[a] >= GEOMETRY_LIMIT
+                or max(dilation[a], 0) * max(kernel[a] - 1, 0) + 1 >= GEOMETRY_LIMIT
+                or stride[a] >= GEOMETRY_LIMIT):
+            raise ValueError(f"convcore: im2col geometry past 2**62 (size {in_size[a]}, "
+                             f"padding {pad[a]}, kernel {kernel[a]}, dilation {dilation[a]}, "
+                             f"stride {stride[a]})")
         g.inp[a], g.out[a], g.k[a] = in_size[a], out_size[a], kernel[a]
         g.s[a], g.pad[a], g.d[a] = stride[a], pad[a], dilation[a]
         if g.inp[a] < 1 or g.out[a] < 1 or g.k[a] < 1 or g.s[a] < 1 or g.d[a] < 1 \

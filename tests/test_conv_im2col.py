@@ -260,6 +260,18 @@ def test_compiled_entry_point_checks_its_arrays():
         _im2col.conv(x, w, None, out, (1, 0, 1), (0, 0, 0), (1, 1, 1), 1, 1)
 
 
+def test_geometry_past_int64_sums_is_refused():
+    # Padding and stride near int64's limit leave a small output, but the
+    # kernels' index sums would wrap: refused, never read out of bounds.
+    x = np.ones((1, 1, 3, 3))
+    w = np.ones((1, 1, 2, 2))
+    big = (1 << 63) - 1
+    with pytest.raises(ValueError, match="2\\*\\*62"):
+        nn.conv2d(x, w, padding=1 << 62, stride=big, method="im2col")
+    with pytest.raises(ValueError, match="2\\*\\*62"):
+        nn.conv2d(x, w, dilation=1 << 62, padding=1 << 61, stride=big, method="im2col")
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("limit", [1, 2, 3, 5, 8, 1 << 31])
 def test_gemm_splits_dimensions_past_the_limit(dtype, limit):
