@@ -26,16 +26,18 @@ from libc.limits cimport INT_MAX
 from libc.stdlib cimport calloc, free
 from libc.string cimport memset
 
-from _blas cimport ColMajor, NoTrans, _gemv
+from _blas cimport ColMajor, NoTrans, RowMajor, _gemm, _gemm_split, _gemv
 from _corr_problem cimport fill_corr_problem
 from _types cimport blas_t
 from cc_common cimport CC_ENOMEM, CC_MAX_NDIM, CC_OK, cc_index_t, check_status
 from cc_direct cimport cc_corr_problem
 from cc_dtype cimport (CC_DT_C64, CC_DT_C128, CC_DT_COUNT, CC_DT_F32, CC_DT_F64, cc_dtype,
                        dtype_table)
-from cc_parallel cimport cc_parallel_for
-from cc_im2col cimport (CC_IM2COL_DTYPE_SET, cc_im2col_elem_size, cc_im2col_fn,
-                        cc_im2col_matvec_select, cc_im2col_select, cc_matvec_fn)
+from cc_parallel cimport CC_PARALLEL_CHUNKS_PER_THREAD, cc_parallel_chunk, cc_parallel_for
+from cc_im2col cimport (CC_IM2COL_DTYPE_SET, cc_fold_fn, cc_fold_select,
+                        cc_im2col_elem_size, cc_im2col_fn, cc_im2col_matvec_select,
+                        cc_im2col_select, cc_matvec_fn, cc_unfold_fn, cc_unfold_geom,
+                        cc_unfold_select)
 
 cnp.import_array()
 
@@ -276,3 +278,408 @@ def fill(cnp.ndarray x, w_shape, out_shape, offset, int dtype_code, Py_ssize_t o
     cc_im2col_select(<cc_dtype>dtype_code)(&p, cnp.PyArray_DATA(x), o0, m, t0, kc, ld,
                                            cnp.PyArray_DATA(patch))
     return patch
+
+
+# --------------------------------------------------------------------------
+# Layer convolutions (convcore.nn.convNd, method 'im2col') and the public
+# unfold / fold, on the column kernels of csrc/im2col/unfold.h.
+#
+# Per work item (image n, group g, tile of window positions [p0, p0 + m)):
+# the column block of the group's channels is unfolded into the worker's
+# workspace, then one gemm
+#     out[n, g's channels, p0:p0 + m] (+)= w_g (og x rows) @ cols (rows x m)
+# with rows = C_in/groups * taps.  A tile keeps CONV_MIN_TILE positions at
+# least; when rows x tile would pass block_bytes the rows are cut into
+# chunks whose products accumulate (beta 1).  A 1x1 kernel at stride 1
+# without padding reads x as its own column matrix (no copy).  Bias is
+# written into the tile first and the gemm adds to it.
+#
+# Threads: items (fixed by the problem and block_bytes, never by the thread
+# count) go to the pool of csrc/cc_parallel.h, each with its own gemm on
+# one BLAS thread (the caller sets that: convcore._threads.blas_threads),
+# so the unfold runs in parallel too and results are bit-identical for any
+# thread count.  The alternative, one image-sized gemm at a time with BLAS
+# given the threads, was measured on the development machine (2 vCPUs, AMD
+# EPYC Zen 5, scipy's OpenBLAS 0.3.30 with OPENBLAS_CORETYPE=Haswell,
+# float32, GFLOPS, medians of runs each in a fresh process, sgemm 2048^2
+# on 2 threads ~255): quiet, 3x3 64->64 56x56 N=8 157-178 here vs 117
+# there, N=1 155 vs 110, 3x3 256->256 14x14 190 vs 183, 1x1 256->64 179 vs
+# 169; with another process busy on one core, 170 vs 159 and 84 vs 15 (7x7/2
+# 3->64 224x224): OpenBLAS's threads spin-wait for a peer the OS has
+# descheduled, where a pool item is simply taken by the thread that runs.
+# A single thread runs at ~95% of a 2048^2 sgemm on one thread (88 vs 93);
+# the unfold is ~8% of a tile's time (9.5 G elements/s at stride 1).
+
+#: Column workspace of one thread in the layer convolution, in bytes.  Larger
+#: tiles mean fewer gemm calls, each re-packing the weights: on the
+#: development machine (quiet moments, 2 threads, float32 GFLOPS) 3x3 64->64
+#: 56x56 N=8 ran 152 / 162 / 169 / 176 with 256 KiB / 512 KiB / 1 MiB /
+#: 4 MiB, 1x1 256->64 171 / 176 / 185 / 200, although a tile past 1 MiB
+#: leaves Zen 5's L2 (L3 serves it).  2 MiB keeps most of that gain and
+#: still gives a 56x56 image four tiles for the threads to share.
+CONV_BLOCK_BYTES = 2 * 1024 * 1024
+#: Fewest window positions a tile keeps before its rows are cut into chunks.
+CONV_MIN_TILE = 64
+#: Tiles hold a multiple of this many positions (a cache line of float32).
+CONV_TILE_ALIGN = 16
+#: Below this many multiply-adds a convolution stays on one thread.
+CONV_PARALLEL_MIN_WORK = 2000000
+#: Below this many elements copied, unfold and fold stay on one thread.
+FOLD_PARALLEL_MIN_ELEMS = 65536
+
+
+cdef int _float_code(cnp.ndarray a, str name) except -1:
+    if a.dtype.kind != "f" or a.itemsize not in (4, 8) or not a.dtype.isnative:
+        raise ValueError(f"{name} must be native float32 or float64, got {name}.dtype={a.dtype}")
+    return CC_DT_F32 if a.itemsize == 4 else CC_DT_F64
+
+
+cdef int _check_array(cnp.ndarray a, str name, int ndim, int code, bint write) except -1:
+    if a.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got {name}.shape={(<object>a).shape}")
+    if _float_code(a, name) != code:
+        raise ValueError(f"{name}.dtype={a.dtype} does not match the input's")
+    if not (cnp.PyArray_IS_C_CONTIGUOUS(a) and cnp.PyArray_ISALIGNED(a)):
+        raise ValueError(f"{name} must be C-contiguous and aligned")
+    if write and not cnp.PyArray_ISWRITEABLE(a):
+        raise ValueError(f"{name} must be writeable")
+    return 0
+
+
+#: Geometry past this is refused: the kernels add sizes, padding, kernel
+#: extents and strides in int64 (cc_index_t), and below 2**62 no sum of two
+#: overflows.
+GEOMETRY_LIMIT = 1 << 62
+
+
+cdef int _set_geom(cc_unfold_geom *g, in_size, out_size, kernel, stride, pad,
+                   dilation) except -1:
+    cdef int a
+    for a in range(3):
+        # Python ints first: nothing wraps before the check.
+        if (in_size[a] + 2 * max(pad[a], 0) >= GEOMETRY_LIMIT or out_size[a] >= GEOMETRY_LIMIT
+                or max(dilation[a], 0) * max(kernel[a] - 1, 0) + 1 >= GEOMETRY_LIMIT
+                or stride[a] >= GEOMETRY_LIMIT):
+            raise ValueError(f"convcore: im2col geometry past 2**62 (size {in_size[a]}, "
+                             f"padding {pad[a]}, kernel {kernel[a]}, dilation {dilation[a]}, "
+                             f"stride {stride[a]})")
+        g.inp[a], g.out[a], g.k[a] = in_size[a], out_size[a], kernel[a]
+        g.s[a], g.pad[a], g.d[a] = stride[a], pad[a], dilation[a]
+        if g.inp[a] < 1 or g.out[a] < 1 or g.k[a] < 1 or g.s[a] < 1 or g.d[a] < 1 \
+                or g.pad[a] < 0:
+            raise ValueError("sizes, kernel, stride and dilation must be positive and "
+                             "padding non-negative")
+    return 0
+
+
+def conv_plan(Py_ssize_t positions, Py_ssize_t rows, Py_ssize_t itemsize,
+              Py_ssize_t block_bytes):
+    """(positions per tile, rows per chunk) of the layer convolution: tiles
+    of at most block_bytes of columns (rows x tile), of balanced sizes (a
+    multiple of CONV_TILE_ALIGN positions where that still fits) and at
+    least CONV_MIN_TILE positions (or all); rows are cut into chunks only
+    when even such a tile would not fit.  So tile * chunk * itemsize is at
+    most max(block_bytes, CONV_MIN_TILE * itemsize)."""
+    if positions < 1 or rows < 1 or itemsize < 1 or block_bytes < 1:
+        raise ValueError("positions, rows, itemsize and block_bytes must be positive")
+    cdef Py_ssize_t elems = max(1, block_bytes // itemsize)
+    cdef Py_ssize_t most = min(positions, max(CONV_MIN_TILE, elems // rows))
+    cdef Py_ssize_t tiles = (positions + most - 1) // most
+    cdef Py_ssize_t tile = (positions + tiles - 1) // tiles
+    cdef Py_ssize_t aligned = (tile + CONV_TILE_ALIGN - 1) // CONV_TILE_ALIGN * CONV_TILE_ALIGN
+    if aligned <= most:  # never so far past `most` that the rows no longer fit
+        tile = aligned
+    return tile, min(rows, max(1, elems // tile))
+
+
+cdef struct _conv_job:
+    cc_unfold_geom geom
+    cc_unfold_fn unfold
+    bint f64
+    bint pointwise         # 1x1, stride 1, no padding: x is its own column matrix
+    const char *x
+    const char *w
+    const char *bias       # NULL: none
+    char *out
+    cc_index_t groups, cg, og, c_in, c_out, rows, plane, positions, tile, kc, tiles
+    size_t esize, ws
+    char **bufs            # [threads] a worker's workspace, NULL until its first item
+    int *failed            # [threads] its workspace could not be allocated
+
+
+cdef inline void _gemm_tile(bint f64, cc_index_t m, cc_index_t n, cc_index_t k,
+                            const char *a, cc_index_t lda, const char *b, cc_index_t ldb,
+                            bint accumulate, char *c, cc_index_t ldc) noexcept nogil:
+    """Row-major c (m x n, ldc) (+)= a (m x k, lda) @ b (k x n, ldb)."""
+    if f64:
+        _gemm(RowMajor, NoTrans, NoTrans, m, n, k, <double>1, <const double *>a, lda,
+              <const double *>b, ldb, <double>(1 if accumulate else 0), <double *>c, ldc)
+    else:
+        _gemm(RowMajor, NoTrans, NoTrans, m, n, k, <float>1, <const float *>a, lda,
+              <const float *>b, ldb, <float>(1 if accumulate else 0), <float *>c, ldc)
+
+
+cdef inline void _bias_tile(bint f64, cc_index_t rows, cc_index_t m, const char *bias,
+                            char *c, cc_index_t ldc) noexcept nogil:
+    """c[o, :m] = bias[o] for the rows of a tile (ldc apart)."""
+    cdef cc_index_t o, i
+    cdef double *cd
+    cdef float *cf
+    for o in range(rows):
+        if f64:
+            cd = <double *>c + o * ldc
+            for i in range(m):
+                cd[i] = (<const double *>bias)[o]
+        else:
+            cf = <float *>c + o * ldc
+            for i in range(m):
+                cf[i] = (<const float *>bias)[o]
+
+
+cdef void _conv_items(void *ctx, cc_index_t begin, cc_index_t end,
+                      int worker) noexcept nogil:
+    """Items [begin, end): (image, group, tile) in C order."""
+    cdef _conv_job *j = <_conv_job *>ctx
+    cdef char *buf = j.bufs[worker]
+    cdef cc_index_t item, tile, ng, g, n, p0, m, r0, kr
+    cdef const char *xg
+    cdef const char *wg
+    cdef char *cg
+    cdef bint acc
+    if buf == NULL and not j.pointwise:
+        if j.failed[worker]:
+            return
+        buf = <char *>aligned_alloc(ALIGN, j.ws)
+        if buf == NULL:
+            j.failed[worker] = 1
+            return
+        j.bufs[worker] = buf
+    for item in range(begin, end):
+        tile = item % j.tiles
+        ng = item // j.tiles
+        g = ng % j.groups
+        n = ng // j.groups
+        p0 = tile * j.tile
+        m = min(j.tile, j.positions - p0)
+        xg = j.x + <size_t>((n * j.c_in + g * j.cg) * j.plane) * j.esize
+        wg = j.w + <size_t>(g * j.og * j.rows) * j.esize
+        cg = j.out + <size_t>((n * j.c_out + g * j.og) * j.positions + p0) * j.esize
+        acc = j.bias != NULL
+        if acc:
+            _bias_tile(j.f64, j.og, m, j.bias + <size_t>(g * j.og) * j.esize, cg,
+                       j.positions)
+        if j.pointwise:
+            _gemm_tile(j.f64, j.og, m, j.rows, wg, j.rows, xg + <size_t>p0 * j.esize,
+                       j.plane, acc, cg, j.positions)
+            continue
+        r0 = 0
+        while r0 < j.rows:
+            kr = min(j.kc, j.rows - r0)
+            j.unfold(&j.geom, xg, r0, r0 + kr, p0, m, m, buf)
+            _gemm_tile(j.f64, j.og, m, kr, wg + <size_t>r0 * j.esize, j.rows, buf, m,
+                       acc or r0 > 0, cg, j.positions)
+            r0 += kr
+
+
+def conv(cnp.ndarray x, cnp.ndarray w, bias, cnp.ndarray out, stride, pad, dilation,
+         Py_ssize_t groups, int threads, Py_ssize_t block_bytes=CONV_BLOCK_BYTES):
+    """out = the layer convolution of x with w (+ bias), im2col + gemm.
+
+    x: IN (N, C_in, D, H, W); w: IN (C_out, C_in / groups, KD, KH, KW);
+    bias: IN (C_out,) or None; out: OUT (N, C_out, OD, OH, OW), written
+    whole (np.empty is fine).  All C-contiguous, aligned, one native float
+    dtype.  stride, pad, dilation: 3 ints each (pad the left zero
+    padding).  threads >= 1 share the items; block_bytes bounds each
+    thread's column workspace (but a tile keeps CONV_MIN_TILE positions:
+    see conv_plan).  BLAS should run one thread per call when threads > 1.
+    """
+    cdef _conv_job j
+    cdef int code = _float_code(x, "x"), t, nt, status = CC_OK
+    _check_array(x, "x", 5, code, False)
+    _check_array(w, "w", 5, code, False)
+    _check_array(out, "out", 5, code, True)
+    if threads < 1:
+        raise ValueError(f"threads must be positive, got {threads}")
+    if block_bytes < 1:
+        raise ValueError(f"block_bytes must be positive, got {block_bytes}")
+    n, c_in = (<object>x).shape[0], (<object>x).shape[1]
+    c_out, cg = (<object>w).shape[0], (<object>w).shape[1]
+    if groups < 1 or c_in % groups or c_out % groups or cg * groups != c_in \
+            or (<object>out).shape[0] != n or (<object>out).shape[1] != c_out:
+        raise ValueError(f"shapes x {(<object>x).shape}, w {(<object>w).shape}, out {(<object>out).shape} do not match "
+                         f"groups={groups}")
+    _set_geom(&j.geom, (<object>x).shape[2:], (<object>out).shape[2:], (<object>w).shape[2:], stride, pad, dilation)
+    j.bias = NULL
+    if bias is not None:
+        _check_array(bias, "bias", 1, code, False)
+        if (<object>bias).shape[0] != c_out:
+            raise ValueError(f"(<object>bias).shape={(<object>bias).shape} does not match C_out={c_out}")
+        j.bias = <const char *>cnp.PyArray_DATA(bias)
+    if out.size == 0:
+        return
+    j.f64 = code == CC_DT_F64
+    j.unfold = cc_unfold_select(<cc_dtype>code)
+    j.groups, j.cg, j.og, j.c_in, j.c_out = groups, cg, c_out // groups, c_in, c_out
+    taps = (<object>w).shape[2] * (<object>w).shape[3] * (<object>w).shape[4]
+    j.rows = cg * taps
+    j.plane = (<object>x).shape[2] * (<object>x).shape[3] * (<object>x).shape[4]
+    j.positions = (<object>out).shape[2] * (<object>out).shape[3] * (<object>out).shape[4]
+    j.esize = x.itemsize
+    j.pointwise = (taps == 1 and tuple(stride) == (1, 1, 1) and tuple(pad) == (0, 0, 0)
+                   and tuple((<object>out).shape[2:]) == tuple((<object>x).shape[2:]))
+    j.tile, j.kc = conv_plan(j.positions, j.rows, j.esize, block_bytes)
+    j.tiles = (j.positions + j.tile - 1) // j.tile
+    j.ws = (<size_t>j.tile * <size_t>j.kc * j.esize + ALIGN - 1) // ALIGN * ALIGN
+    j.x = <const char *>cnp.PyArray_DATA(x)
+    j.w = <const char *>cnp.PyArray_DATA(w)
+    j.out = <char *>cnp.PyArray_DATA(out)
+    cdef cc_index_t items = n * groups * j.tiles
+    nt = threads
+    if items < 2 or <double>out.size * <double>j.rows < CONV_PARALLEL_MIN_WORK:
+        nt = 1
+    nt = <int>min(nt, items)
+    j.bufs = <char **>calloc(nt, sizeof(char *))
+    j.failed = <int *>calloc(nt, sizeof(int))
+    if j.bufs == NULL or j.failed == NULL:
+        free(j.bufs)
+        free(j.failed)
+        raise MemoryError("convcore: out of memory for the im2col workspace")
+    with nogil:
+        cc_parallel_for(items, 1, nt, _conv_items, &j)
+        for t in range(nt):
+            free(j.bufs[t])
+            if j.failed[t]:
+                status = CC_ENOMEM
+        free(j.bufs)
+        free(j.failed)
+    check_status(status, "im2col convolution", "for the im2col workspace")
+
+
+cdef struct _fold_job:
+    cc_unfold_geom geom
+    cc_unfold_fn unfold
+    cc_fold_fn fold
+    const char *src
+    char *dst
+    cc_index_t channels, taps, plane, positions
+    size_t esize
+
+
+cdef void _unfold_items(void *ctx, cc_index_t begin, cc_index_t end,
+                        int worker) noexcept nogil:
+    """Items [begin, end): (image, channel), each its taps' rows of cols."""
+    cdef _fold_job *j = <_fold_job *>ctx
+    cdef cc_index_t item, n, c
+    for item in range(begin, end):
+        n, c = item // j.channels, item % j.channels
+        j.unfold(&j.geom, j.src + <size_t>(n * j.channels * j.plane) * j.esize,
+                 c * j.taps, (c + 1) * j.taps, 0, j.positions, j.positions,
+                 j.dst + <size_t>(item * j.taps * j.positions) * j.esize)
+
+
+cdef void _fold_items(void *ctx, cc_index_t begin, cc_index_t end,
+                      int worker) noexcept nogil:
+    """Items [begin, end): (image, channel), each its own plane of x."""
+    cdef _fold_job *j = <_fold_job *>ctx
+    cdef cc_index_t item, n, c
+    for item in range(begin, end):
+        n, c = item // j.channels, item % j.channels
+        j.fold(&j.geom, j.src + <size_t>(n * j.channels * j.taps * j.positions) * j.esize,
+               j.positions, c, c + 1, j.dst + <size_t>(n * j.channels * j.plane) * j.esize)
+
+
+cdef int _fold_job_init(_fold_job *j, cnp.ndarray image, cnp.ndarray cols, grid, kernel,
+                        stride, pad, dilation, int code) except -1:
+    _set_geom(&j.geom, (<object>image).shape[2:], grid, kernel, stride, pad, dilation)
+    j.channels = (<object>image).shape[1]
+    j.taps = j.geom.k[0] * j.geom.k[1] * j.geom.k[2]
+    j.plane = (<object>image).shape[2] * (<object>image).shape[3] * (<object>image).shape[4]
+    j.positions = j.geom.out[0] * j.geom.out[1] * j.geom.out[2]
+    j.esize = image.itemsize
+    if ((<object>cols).shape[0] != (<object>image).shape[0] or (<object>cols).shape[1] != j.channels * j.taps
+            or (<object>cols).shape[2] != j.positions):
+        raise ValueError(f"(<object>cols).shape={(<object>cols).shape} is not (N, C * taps, positions) = "
+                         f"({(<object>image).shape[0]}, {j.channels * j.taps}, {j.positions})")
+    j.unfold = cc_unfold_select(<cc_dtype>code)
+    j.fold = cc_fold_select(<cc_dtype>code)
+    return 0
+
+
+def unfold(cnp.ndarray x, cnp.ndarray cols, grid, kernel, stride, pad, dilation,
+           int threads):
+    """cols[n] = the column matrix of image x[n] (csrc/im2col/unfold.h).
+
+    x: IN (N, C, D, H, W); cols: OUT (N, C * KD*KH*KW, OD*OH*OW), written
+    whole; grid: (OD, OH, OW) window positions; kernel, stride, pad,
+    dilation: 3 ints each.  C-contiguous, aligned, one native float dtype."""
+    cdef _fold_job j
+    cdef int code = _float_code(x, "x")
+    _check_array(x, "x", 5, code, False)
+    _check_array(cols, "cols", 3, code, True)
+    if threads < 1:
+        raise ValueError(f"threads must be positive, got {threads}")
+    _fold_job_init(&j, x, cols, grid, kernel, stride, pad, dilation, code)
+    j.src = <const char *>cnp.PyArray_DATA(x)
+    j.dst = <char *>cnp.PyArray_DATA(cols)
+    cdef cc_index_t items = (<object>x).shape[0] * j.channels
+    cdef int nt = threads if cols.size >= FOLD_PARALLEL_MIN_ELEMS else 1
+    if cols.size == 0:
+        return
+    with nogil:
+        cc_parallel_for(items, cc_parallel_chunk(items, nt, CC_PARALLEL_CHUNKS_PER_THREAD), nt, _unfold_items, &j)
+
+
+def fold(cnp.ndarray cols, cnp.ndarray x, grid, kernel, stride, pad, dilation, int threads):
+    """x[n] = the fold (col2im, the adjoint of unfold) of cols[n].
+
+    cols: IN (N, C * KD*KH*KW, OD*OH*OW); x: OUT (N, C, D, H, W), written
+    whole; the rest as unfold.  Each element of x is summed in one order
+    whatever the thread count (threads split the channels)."""
+    cdef _fold_job j
+    cdef int code = _float_code(cols, "cols")
+    _check_array(cols, "cols", 3, code, False)
+    _check_array(x, "x", 5, code, True)
+    if threads < 1:
+        raise ValueError(f"threads must be positive, got {threads}")
+    _fold_job_init(&j, x, cols, grid, kernel, stride, pad, dilation, code)
+    j.src = <const char *>cnp.PyArray_DATA(cols)
+    j.dst = <char *>cnp.PyArray_DATA(x)
+    cdef cc_index_t items = (<object>x).shape[0] * j.channels
+    cdef int nt = threads if max(cols.size, x.size) >= FOLD_PARALLEL_MIN_ELEMS else 1
+    if x.size == 0:
+        return
+    with nogil:
+        cc_parallel_for(items, cc_parallel_chunk(items, nt, CC_PARALLEL_CHUNKS_PER_THREAD), nt, _fold_items, &j)
+
+
+def gemm(cnp.ndarray a, cnp.ndarray b, cnp.ndarray c, bint accumulate=False,
+         Py_ssize_t limit=INT_MAX):
+    """Row-major c (+)= a @ b through _blas._gemm, its dimensions cut into
+    blocks of at most ``limit`` (for tests of the splitting).  2-D arrays
+    of one native float dtype; a and b may have any positive row stride
+    (last axis contiguous), c C-contiguous."""
+    cdef int code = _float_code(c, "c")
+    for name, arr in (("a", a), ("b", b)):
+        if arr.ndim != 2 or _float_code(arr, name) != code or arr.strides[1] != arr.itemsize \
+                or arr.strides[0] < arr.itemsize * max((<object>arr).shape[1], 1) \
+                or arr.strides[0] % arr.itemsize:
+            raise ValueError(f"{name} must be 2-D, rows contiguous and ordered, of c's dtype")
+    _check_array(c, "c", 2, code, True)
+    if (<object>a).shape[1] != b.shape[0] or (<object>c).shape[0] != (<object>a).shape[0] or (<object>c).shape[1] != b.shape[1] \
+            or limit < 1:
+        raise ValueError("shapes do not multiply")
+    cdef cc_index_t m = (<object>c).shape[0], n = (<object>c).shape[1], k = (<object>a).shape[1]
+    cdef cc_index_t lda = a.strides[0] // a.itemsize, ldb = b.strides[0] // b.itemsize
+    cdef cc_index_t ldc = max(n, 1)
+    cdef const char *ap = <const char *>cnp.PyArray_DATA(a)
+    cdef const char *bp = <const char *>cnp.PyArray_DATA(b)
+    cdef char *cp = <char *>cnp.PyArray_DATA(c)
+    with nogil:
+        if code == CC_DT_F64:
+            _gemm_split(RowMajor, NoTrans, NoTrans, m, n, k, <double>1, <const double *>ap,
+                        lda, <const double *>bp, ldb, <double>(1 if accumulate else 0),
+                        <double *>cp, ldc, limit)
+        else:
+            _gemm_split(RowMajor, NoTrans, NoTrans, m, n, k, <float>1, <const float *>ap,
+                        lda, <const float *>bp, ldb, <float>(1 if accumulate else 0),
+                        <float *>cp, ldc, limit)

@@ -6,10 +6,11 @@ spec describes; none refuses a case another handles.  A plan is kept per
 spec, method, thread count and ISA level (``_plans``).
 """
 from .. import _methods, _plans, _validate, _wisdom
-from . import _conv_cost_table, _conv_direct, _conv_fft
+from . import _conv_cost_table, _conv_direct, _conv_fft, _conv_im2col
 
 METHODS = _methods.Registry([
     _methods.Method("direct", _conv_direct.make, _conv_direct.features),
+    _methods.Method("im2col", _conv_im2col.make, _conv_im2col.features),
     _methods.Method("fft", _conv_fft.make, _conv_fft.features),
 ], _conv_cost_table.COSTS)
 
