@@ -9,7 +9,7 @@ Two families of rules, kept apart because they disagree on purpose:
   ``out[o] = sum_t x[o + offset + t] * w[t]`` the compiled kernels compute,
   and :func:`crop_window` adds the axes the FFT functions broadcast.
   scipy centres 'same' on ``(n2 - 1) // 2`` (``correlate2d``: ``n2 // 2``).
-- torch's layer rules (pooling now, the layer convolutions next):
+- torch's layer rules (pooling and the layer convolutions):
   per-axis arguments (:func:`ntuple`), and the number of windows of extent
   ``dilation * (kernel - 1) + 1`` a padded, strided axis holds
   (:func:`window_count`).
