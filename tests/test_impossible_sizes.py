@@ -298,6 +298,17 @@ expect(ValueError, "stride beyond int64", lambda: nn.conv2d(x2, w2, stride=2**70
 expect(ValueError, "dilation beyond int64", lambda: nn.conv2d(x2, w2, dilation=2**70),
        "dilation")
 ''',
+    # Refused before anything of that size is built (the size rule, the
+    # allocator, or a geometry ValueError), never a crash.
+    "unfold_fold_huge": '''
+expect(SIZE, "unfold 2d", lambda: nn.unfold(np.zeros((1, 1, 3, 3), np.float32), 1, padding=P))
+expect(SIZE, "unfold 3d", lambda: nn.unfold(np.zeros((1, 1, 3, 3, 3), np.float32), 1,
+                                            padding=P))
+expect(SIZE, "unfold 1d", lambda: nn.unfold(np.zeros((2, 3, 3)), (3,), padding=2 ** 60))
+expect(SIZE, "fold", lambda: nn.fold(np.zeros((1, 1, 1), np.float32), 2 ** 40, 2 ** 40))
+expect(SIZE, "fold 2**31", lambda: nn.fold(np.zeros((1, 4, 1)), (2 ** 31, 2 ** 31),
+                                           2 ** 31 - 1, stride=2 ** 31))
+''',
 }
 
 # The im2col method fills its patch matrix a block at a time: a product
