@@ -33,7 +33,8 @@ from cc_common cimport CC_ENOMEM, CC_MAX_NDIM, CC_OK, cc_index_t, check_status
 from cc_direct cimport cc_corr_problem
 from cc_dtype cimport (CC_DT_C64, CC_DT_C128, CC_DT_COUNT, CC_DT_F32, CC_DT_F64, cc_dtype,
                        dtype_table)
-from cc_parallel cimport CC_PARALLEL_CHUNKS_PER_THREAD, cc_parallel_chunk, cc_parallel_for
+from cc_parallel cimport (CC_PARALLEL_CHUNKS_PER_THREAD, cc_parallel_chunk, cc_parallel_for,
+                         cc_range_fn)
 from cc_im2col cimport (CC_IM2COL_DTYPE_SET, cc_fold_fn, cc_fold_select,
                         cc_im2col_elem_size, cc_im2col_fn, cc_im2col_matvec_select,
                         cc_im2col_select, cc_matvec_fn, cc_unfold_fn, cc_unfold_geom,
@@ -605,6 +606,37 @@ cdef int _fold_job_init(_fold_job *j, cnp.ndarray image, cnp.ndarray cols, grid,
     return 0
 
 
+cdef int _fold_run(cnp.ndarray image, cnp.ndarray cols, grid, kernel, stride, pad, dilation,
+                   int threads, bint to_cols) except -1:
+    """unfold (to_cols: image -> cols) or fold (cols -> image) on the pool,
+    in items (image, channel) that each write their own rows of cols or
+    plane of image; the input is checked first, then the output."""
+    cdef _fold_job j
+    cdef cnp.ndarray src = image if to_cols else cols
+    cdef cnp.ndarray dst = cols if to_cols else image
+    cdef int code = _float_code(src, "x" if to_cols else "cols")
+    if to_cols:
+        _check_array(image, "x", 5, code, False)
+        _check_array(cols, "cols", 3, code, True)
+    else:
+        _check_array(cols, "cols", 3, code, False)
+        _check_array(image, "x", 5, code, True)
+    if threads < 1:
+        raise ValueError(f"threads must be positive, got {threads}")
+    _fold_job_init(&j, image, cols, grid, kernel, stride, pad, dilation, code)
+    j.src = <const char *>cnp.PyArray_DATA(src)
+    j.dst = <char *>cnp.PyArray_DATA(dst)
+    cdef cc_index_t items = (<object>image).shape[0] * j.channels
+    cdef int nt = threads if max(cols.size, image.size) >= FOLD_PARALLEL_MIN_ELEMS else 1
+    cdef cc_range_fn run = _unfold_items if to_cols else _fold_items
+    if dst.size == 0:
+        return 0
+    with nogil:
+        cc_parallel_for(items, cc_parallel_chunk(items, nt, CC_PARALLEL_CHUNKS_PER_THREAD), nt,
+                        run, &j)
+    return 0
+
+
 def unfold(cnp.ndarray x, cnp.ndarray cols, grid, kernel, stride, pad, dilation,
            int threads):
     """cols[n] = the column matrix of image x[n] (csrc/im2col/unfold.h).
@@ -612,21 +644,7 @@ def unfold(cnp.ndarray x, cnp.ndarray cols, grid, kernel, stride, pad, dilation,
     x: IN (N, C, D, H, W); cols: OUT (N, C * KD*KH*KW, OD*OH*OW), written
     whole; grid: (OD, OH, OW) window positions; kernel, stride, pad,
     dilation: 3 ints each.  C-contiguous, aligned, one native float dtype."""
-    cdef _fold_job j
-    cdef int code = _float_code(x, "x")
-    _check_array(x, "x", 5, code, False)
-    _check_array(cols, "cols", 3, code, True)
-    if threads < 1:
-        raise ValueError(f"threads must be positive, got {threads}")
-    _fold_job_init(&j, x, cols, grid, kernel, stride, pad, dilation, code)
-    j.src = <const char *>cnp.PyArray_DATA(x)
-    j.dst = <char *>cnp.PyArray_DATA(cols)
-    cdef cc_index_t items = (<object>x).shape[0] * j.channels
-    cdef int nt = threads if cols.size >= FOLD_PARALLEL_MIN_ELEMS else 1
-    if cols.size == 0:
-        return
-    with nogil:
-        cc_parallel_for(items, cc_parallel_chunk(items, nt, CC_PARALLEL_CHUNKS_PER_THREAD), nt, _unfold_items, &j)
+    _fold_run(x, cols, grid, kernel, stride, pad, dilation, threads, True)
 
 
 def fold(cnp.ndarray cols, cnp.ndarray x, grid, kernel, stride, pad, dilation, int threads):
@@ -635,21 +653,7 @@ def fold(cnp.ndarray cols, cnp.ndarray x, grid, kernel, stride, pad, dilation, i
     cols: IN (N, C * KD*KH*KW, OD*OH*OW); x: OUT (N, C, D, H, W), written
     whole; the rest as unfold.  Each element of x is summed in one order
     whatever the thread count (threads split the channels)."""
-    cdef _fold_job j
-    cdef int code = _float_code(cols, "cols")
-    _check_array(cols, "cols", 3, code, False)
-    _check_array(x, "x", 5, code, True)
-    if threads < 1:
-        raise ValueError(f"threads must be positive, got {threads}")
-    _fold_job_init(&j, x, cols, grid, kernel, stride, pad, dilation, code)
-    j.src = <const char *>cnp.PyArray_DATA(cols)
-    j.dst = <char *>cnp.PyArray_DATA(x)
-    cdef cc_index_t items = (<object>x).shape[0] * j.channels
-    cdef int nt = threads if max(cols.size, x.size) >= FOLD_PARALLEL_MIN_ELEMS else 1
-    if x.size == 0:
-        return
-    with nogil:
-        cc_parallel_for(items, cc_parallel_chunk(items, nt, CC_PARALLEL_CHUNKS_PER_THREAD), nt, _fold_items, &j)
+    _fold_run(x, cols, grid, kernel, stride, pad, dilation, threads, False)
 
 
 def gemm(cnp.ndarray a, cnp.ndarray b, cnp.ndarray c, bint accumulate=False,
