@@ -12,13 +12,26 @@ import numpy as np
 from .._geometry import INT64_MAX, INT64_MIN, ntuple
 
 
+def float_array(a, op, name):
+    """``a`` as an array: TypeError unless float32 or float64, the layer
+    ops' dtypes."""
+    a = np.asarray(a)
+    if a.dtype.kind != "f" or a.dtype.itemsize not in (4, 8):
+        raise TypeError(f"{op}: {name} must be float32 or float64, got {name}.dtype={a.dtype}")
+    return a
+
+
+def three_axes(values, fill=1):
+    """A per-axis tuple of a 1- to 3-D op as the kernels' three axes (D, H,
+    W): missing leading axes get ``fill`` (extent or stride 1, padding 0)."""
+    return (fill,) * (3 - len(values)) + tuple(values)
+
+
 def as_input(x, rank, op, name="input"):
     """x as a C-contiguous native float array shaped (planes, D, H, W), its
     batch shape (every axis before the spatial ones) and its spatial size.
     torch's rule: (C, *spatial) or (N, C, *spatial), non-batch axes non-empty."""
-    x = np.asarray(x)
-    if x.dtype.kind != "f" or x.dtype.itemsize not in (4, 8):
-        raise TypeError(f"{op}: {name} must be float32 or float64, got {name}.dtype={x.dtype}")
+    x = float_array(x, op, name)
     if x.ndim not in (rank + 1, rank + 2):
         raise ValueError(f"{op}: expected {rank + 1}-D (unbatched) or {rank + 2}-D (batched) "
                          f"{name}, got {name}.shape={x.shape}")
@@ -28,7 +41,7 @@ def as_input(x, rank, op, name="input"):
     batch, spatial = x.shape[:-rank], x.shape[-rank:]
     x = np.ascontiguousarray(x, dtype=x.dtype.newbyteorder("="))
     planes = math.prod(batch)
-    return x.reshape((planes,) + (1,) * (3 - rank) + spatial), batch, spatial
+    return x.reshape((planes,) + three_axes(spatial)), batch, spatial
 
 
 def pool_args(rank, kernel_size, stride, padding, dilation):
@@ -38,11 +51,6 @@ def pool_args(rank, kernel_size, stride, padding, dilation):
     stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and
                                           len(stride) == 0) else ntuple(stride, rank, "stride")
     return kernel, stride, ntuple(padding, rank, "padding"), ntuple(dilation, rank, "dilation")
-
-
-def plane_shape(out_spatial):
-    """A spatial shape as the (D, H, W) of the kernels: missing leading axes of 1."""
-    return (1,) * (3 - len(out_spatial)) + tuple(out_spatial)
 
 
 def check_divisor(divisor_override):

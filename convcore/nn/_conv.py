@@ -12,20 +12,13 @@ import numpy as np
 from .. import _validate
 from .._geometry import ntuple, window_count
 from . import _conv_methods
+from ._args import float_array, three_axes
 from ._conv_spec import ConvSpec
 
 __all__ = ["conv1d", "conv2d", "conv3d", "choose_conv_method"]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 _NP_PAD_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
-
-
-def _as_float_array(a, op, name):
-    a = np.asarray(a)
-    if a.dtype.kind != "f" or a.dtype.itemsize not in (4, 8):
-        raise TypeError(f"{op}: {name} must be a float32 or float64 array, "
-                        f"got {name}.dtype={a.dtype}")
-    return a
 
 
 def _check_positive(values, op, name):
@@ -82,8 +75,8 @@ def conv_problem(rank, op, x, weight, bias, stride, padding, dilation, groups, p
     """(x5, w5, bias, spec, batched): the arguments of ``op`` checked as
     torch checks them and laid out as the methods take them
     (:mod:`._conv_spec`); ``batched`` False for an unbatched input."""
-    x = _as_float_array(x, op, "input")
-    weight = _as_float_array(weight, op, "weight")
+    x = float_array(x, op, "input")
+    weight = float_array(weight, op, "weight")
     if x.ndim not in (rank + 1, rank + 2):
         raise ValueError(f"{op}: expected {rank + 1}-D (unbatched) or {rank + 2}-D (batched) "
                          f"input, got input.shape={x.shape}")
@@ -115,10 +108,7 @@ def conv_problem(rank, op, x, weight, bias, stride, padding, dilation, groups, p
                          f"input.shape={x.shape if batched else x.shape[1:]}, "
                          f"weight.shape={weight.shape}")
     if bias is not None:
-        bias = np.asarray(bias)
-        if bias.dtype.kind != "f" or bias.dtype.itemsize not in (4, 8):
-            raise TypeError(f"{op}: bias must be a float32 or float64 array, "
-                            f"got bias.dtype={bias.dtype}")
+        bias = float_array(bias, op, "bias")
         if bias.shape != (c_out,):
             raise ValueError(f"{op}: bias must have shape ({c_out},) (one value per output "
                              f"channel), got bias.shape={bias.shape}")
@@ -138,12 +128,11 @@ def conv_problem(rank, op, x, weight, bias, stride, padding, dilation, groups, p
         raise ValueError(f"{op}: the kernel (size {kernel}, dilation {dilation}) is larger "
                          f"than the padded input (size {spatial}, padding "
                          f"{pads}): calculated output size {out}")
-    lead = 3 - rank
     spec = ConvSpec(n=n, c_in=c_in, c_out=c_out, groups=groups,
-                    in_size=(1,) * lead + spatial, kernel=(1,) * lead + kernel,
-                    stride=(1,) * lead + stride, dilation=(1,) * lead + dilation,
-                    pad=(0,) * lead + tuple(left for left, _ in pads),
-                    out_size=(1,) * lead + out, dtype=np.dtype(dtype), rank=rank)
+                    in_size=three_axes(spatial), kernel=three_axes(kernel),
+                    stride=three_axes(stride), dilation=three_axes(dilation),
+                    pad=three_axes([left for left, _ in pads], 0),
+                    out_size=three_axes(out), dtype=np.dtype(dtype), rank=rank)
     x5 = np.ascontiguousarray(x, dtype=dtype).reshape(spec.x_shape)
     w5 = np.ascontiguousarray(weight, dtype=dtype).reshape(spec.w_shape)
     return x5, w5, bias, spec, batched

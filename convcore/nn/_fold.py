@@ -12,14 +12,12 @@ import math
 import numpy as np
 
 from .. import _im2col, _validate
+from .._im2col import GEOMETRY_LIMIT  # past it, the kernels' int64 sums could wrap
 from .._geometry import ntuple, window_count
 from .._threads import get_num_threads
+from ._args import float_array, three_axes
 
 __all__ = ["unfold", "fold"]
-
-# Geometry reaches C as int64 and is added there (input + padding, kernel
-# extent, stride): values past this are refused rather than overflow.
-_GEOMETRY_LIMIT = 1 << 62
 
 
 def _rank_of(kernel_size, ndim, op):
@@ -35,9 +33,7 @@ def _rank_of(kernel_size, ndim, op):
 
 def _as_float(a, op, name):
     """``a`` as a C-contiguous, aligned, native float32/float64 array."""
-    a = np.asarray(a)
-    if a.dtype.kind != "f" or a.dtype.itemsize not in (4, 8):
-        raise TypeError(f"{op}: {name} must be float32 or float64, got {name}.dtype={a.dtype}")
+    a = float_array(a, op, name)
     return np.require(a, a.dtype.newbyteorder("="), ["C_CONTIGUOUS", "ALIGNED"])
 
 
@@ -55,7 +51,7 @@ def _hyper(rank, op, kernel_size, dilation, padding, stride):
         raise ValueError(f"{op}: padding must be non-negative, got padding={padding}")
     for name, values in (("kernel_size", kernel), ("dilation", dilation),
                          ("padding", padding), ("stride", stride)):
-        if any(v >= _GEOMETRY_LIMIT for v in values):
+        if any(v >= GEOMETRY_LIMIT for v in values):
             raise ValueError(f"{op}: {name} must be below 2**62, got {name}={values}")
     return kernel, dilation, padding, stride
 
@@ -64,7 +60,7 @@ def _grid(spatial, kernel, dilation, padding, stride, op, what):
     """Window positions per axis; ValueError when the kernel does not fit
     the padded input (or the sizes pass the geometry limit)."""
     for n, k, d, p in zip(spatial, kernel, dilation, padding):
-        if n + 2 * p >= _GEOMETRY_LIMIT or d * (k - 1) + 1 >= _GEOMETRY_LIMIT:
+        if n + 2 * p >= GEOMETRY_LIMIT or d * (k - 1) + 1 >= GEOMETRY_LIMIT:
             raise ValueError(f"{op}: the padded {what} (size {tuple(spatial)}, padding "
                              f"{padding}) or the kernel extent (kernel_size={kernel}, "
                              f"dilation={dilation}) is 2**62 or more")
@@ -75,11 +71,6 @@ def _grid(spatial, kernel, dilation, padding, stride, op, what):
                          f"larger than the padded {what} (size {tuple(spatial)}, padding="
                          f"{padding}): calculated block grid {grid}")
     return grid
-
-
-def _three(values, fill):
-    """A rank-tuple as the kernels' 3 axes: missing leading axes get ``fill``."""
-    return (fill,) * (3 - len(values)) + tuple(values)
 
 
 def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
@@ -122,9 +113,9 @@ def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
     grid = _grid(spatial, kernel, dilation, padding, stride, op, "input")
     shape = (n, c * math.prod(kernel), math.prod(grid))
     cols = _validate.empty(shape, x5.dtype, f"{op}: the output")
-    _im2col.unfold(x5.reshape((n, c) + _three(spatial, 1)), cols, _three(grid, 1),
-                   _three(kernel, 1), _three(stride, 1), _three(padding, 0),
-                   _three(dilation, 1), get_num_threads())
+    _im2col.unfold(x5.reshape((n, c) + three_axes(spatial)), cols, three_axes(grid),
+                   three_axes(kernel), three_axes(stride), three_axes(padding, 0),
+                   three_axes(dilation), get_num_threads())
     return cols if batched else cols[0]
 
 
@@ -185,7 +176,7 @@ def fold(cols, output_size, kernel_size, dilation=1, padding=0, stride=1):
                          f"got input.shape[{ca.ndim - 1}]={blocks}")
     c = rows // taps
     out = _validate.empty((n, c) + out_spatial, c3.dtype, f"{op}: the output")
-    _im2col.fold(c3, out.reshape((n, c) + _three(out_spatial, 1)), _three(grid, 1),
-                 _three(kernel, 1), _three(stride, 1), _three(padding, 0),
-                 _three(dilation, 1), get_num_threads())
+    _im2col.fold(c3, out.reshape((n, c) + three_axes(out_spatial)), three_axes(grid),
+                 three_axes(kernel), three_axes(stride), three_axes(padding, 0),
+                 three_axes(dilation), get_num_threads())
     return out if batched else out[0]

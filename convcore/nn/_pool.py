@@ -10,7 +10,7 @@ from .. import _dispatch, _pool
 from .._geometry import ntuple
 from .._threads import get_num_threads
 from .._validate import empty
-from ._args import as_input, check_divisor, plane_shape, pool_args
+from ._args import as_input, check_divisor, pool_args, three_axes
 from ._window import adaptive_geometry, pool_geometry
 
 __all__ = [
@@ -24,7 +24,7 @@ def new_output(op, planes, out_spatial, dtype, return_indices=False):
     """The output (planes, D, H, W) of a pool and its int64 indices (or
     None): MemoryError when either breaks convcore's size rule
     (_validate.empty)."""
-    shape = (planes,) + plane_shape(out_spatial)
+    shape = (planes,) + three_axes(out_spatial)
     out = empty(shape, dtype, f"{op}: the output")
     return out, empty(shape, np.int64, f"{op}: the indices") if return_indices else None
 

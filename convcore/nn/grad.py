@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import _dispatch, _pool
 from .._threads import get_num_threads
-from ._args import as_input, check_divisor, plane_shape, pool_args
+from ._args import as_input, check_divisor, pool_args, three_axes
 from ._window import pool_geometry
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d"]
@@ -26,7 +26,7 @@ def _grad_output(grad_output, x4, batch, out_size, op):
         raise ValueError(f"{op}: grad_output must have the forward output's shape "
                          f"{batch + out_size}, got grad_output.shape={g.shape}")
     g = np.ascontiguousarray(g, dtype=x4.dtype)
-    return g.reshape((x4.shape[0],) + plane_shape(out_size))
+    return g.reshape((x4.shape[0],) + three_axes(out_size))
 
 
 def _max_pool_grad(rank, op, grad_output, x, kernel_size, stride, padding, dilation,
