@@ -135,6 +135,53 @@ def plan(Py_ssize_t rows, Py_ssize_t taps, Py_ssize_t itemsize, Py_ssize_t block
     return mb, kc
 
 
+cdef struct _workspaces:
+    char **bufs       # [threads] a worker's workspace, NULL until it first needs one
+    int *failed       # [threads] its workspace could not be allocated
+    size_t size       # bytes of each, a multiple of ALIGN
+    int count
+
+
+cdef int _ws_open(_workspaces *w, int count, size_t nbytes) noexcept nogil:
+    """Room for ``count`` workers' workspaces of ``nbytes`` each, allocated
+    lazily (a worker that gets no item allocates nothing); CC_ENOMEM when
+    even the table cannot be had."""
+    w.size = (nbytes + ALIGN - 1) // ALIGN * ALIGN
+    w.count = count
+    w.bufs = <char **>calloc(count, sizeof(char *))
+    w.failed = <int *>calloc(count, sizeof(int))
+    if w.bufs == NULL or w.failed == NULL:
+        free(w.bufs)
+        free(w.failed)
+        return CC_ENOMEM
+    return CC_OK
+
+
+cdef char *_ws_get(_workspaces *w, int worker) noexcept nogil:
+    """Worker ``worker``'s workspace, allocated on its first call; NULL
+    (and the failure recorded) when it cannot be had."""
+    cdef char *buf = w.bufs[worker]
+    if buf == NULL and not w.failed[worker]:
+        buf = <char *>aligned_alloc(ALIGN, w.size)
+        if buf == NULL:
+            w.failed[worker] = 1
+        w.bufs[worker] = buf
+    return buf
+
+
+cdef int _ws_close(_workspaces *w) noexcept nogil:
+    """Free every workspace; CC_ENOMEM when a worker could not have one
+    (its items were not computed)."""
+    cdef int t, status = CC_OK
+    for t in range(w.count):
+        free(w.bufs[t])
+        if w.failed[t]:
+            status = CC_ENOMEM
+    free(w.bufs)
+    free(w.failed)
+    return status
+
+
 cdef struct _job:
     const cc_corr_problem *p
     cc_im2col_fn fill
@@ -143,25 +190,18 @@ cdef struct _job:
     const char *w
     char *out
     cc_index_t rows, taps, mb, kc
-    size_t esize, ws
-    char **bufs       # [threads] a worker's workspace, NULL until its first block
-    int *failed       # [threads] its workspace could not be allocated
+    size_t esize
+    _workspaces ws    # a block of the patch matrix per worker
 
 
 cdef void _blocks(void *ctx, cc_index_t begin, cc_index_t end, int worker) noexcept nogil:
     """Blocks [begin, end) of patch rows: fill each, reduce it into out.
     Taps past kc are summed over several fills (the reduction accumulates)."""
     cdef _job *j = <_job *>ctx
-    cdef char *buf = j.bufs[worker]
+    cdef char *buf = _ws_get(&j.ws, worker)
     cdef cc_index_t b, o0, m, t0
     if buf == NULL:
-        if j.failed[worker]:
-            return
-        buf = <char *>aligned_alloc(ALIGN, j.ws)
-        if buf == NULL:
-            j.failed[worker] = 1
-            return
-        j.bufs[worker] = buf
+        return
     for b in range(begin, end):
         o0 = b * j.mb
         m = min(j.mb, j.rows - o0)
@@ -178,24 +218,12 @@ cdef int _run(const cc_corr_problem *p, cc_im2col_fn fill, cc_matvec_fn reduce,
               size_t esize, cc_index_t mb, cc_index_t kc, int num_threads) noexcept nogil:
     """Every block of patch rows, one block at a time per thread."""
     cdef _job j
-    cdef int t, status = CC_OK
     j.p, j.fill, j.reduce, j.x, j.w, j.out = p, fill, reduce, x, w, out
     j.rows, j.taps, j.mb, j.kc, j.esize = rows, taps, mb, kc, esize
-    j.ws = (<size_t>mb * <size_t>kc * esize + ALIGN - 1) // ALIGN * ALIGN
-    j.bufs = <char **>calloc(num_threads, sizeof(char *))
-    j.failed = <int *>calloc(num_threads, sizeof(int))
-    if j.bufs == NULL or j.failed == NULL:
-        free(j.bufs)
-        free(j.failed)
+    if _ws_open(&j.ws, num_threads, <size_t>mb * <size_t>kc * esize) != CC_OK:
         return CC_ENOMEM
     cc_parallel_for((rows + mb - 1) // mb, 1, num_threads, _blocks, &j)
-    for t in range(num_threads):
-        free(j.bufs[t])
-        if j.failed[t]:
-            status = CC_ENOMEM
-    free(j.bufs)
-    free(j.failed)
-    return status
+    return _ws_close(&j.ws)
 
 
 def correlate(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, offset, int dtype_code,
@@ -403,9 +431,8 @@ cdef struct _conv_job:
     const char *bias       # NULL: none
     char *out
     cc_index_t groups, cg, og, c_in, c_out, rows, plane, positions, tile, kc, tiles
-    size_t esize, ws
-    char **bufs            # [threads] a worker's workspace, NULL until its first item
-    int *failed            # [threads] its workspace could not be allocated
+    size_t esize
+    _workspaces ws         # a column tile per worker (none on the pointwise path)
 
 
 cdef inline void _gemm_tile(bint f64, cc_index_t m, cc_index_t n, cc_index_t k,
@@ -441,20 +468,16 @@ cdef void _conv_items(void *ctx, cc_index_t begin, cc_index_t end,
                       int worker) noexcept nogil:
     """Items [begin, end): (image, group, tile) in C order."""
     cdef _conv_job *j = <_conv_job *>ctx
-    cdef char *buf = j.bufs[worker]
+    cdef char *buf = NULL
     cdef cc_index_t item, tile, ng, g, n, p0, m, r0, kr
     cdef const char *xg
     cdef const char *wg
     cdef char *cg
     cdef bint acc
-    if buf == NULL and not j.pointwise:
-        if j.failed[worker]:
-            return
-        buf = <char *>aligned_alloc(ALIGN, j.ws)
+    if not j.pointwise:
+        buf = _ws_get(&j.ws, worker)
         if buf == NULL:
-            j.failed[worker] = 1
             return
-        j.bufs[worker] = buf
     for item in range(begin, end):
         tile = item % j.tiles
         ng = item // j.tiles
@@ -495,7 +518,7 @@ def conv(cnp.ndarray x, cnp.ndarray w, bias, cnp.ndarray out, stride, pad, dilat
     see conv_plan).  BLAS should run one thread per call when threads > 1.
     """
     cdef _conv_job j
-    cdef int code = _float_code(x, "x"), t, nt, status = CC_OK
+    cdef int code = _float_code(x, "x"), nt, status = CC_OK
     _check_array(x, "x", 5, code, False)
     _check_array(w, "w", 5, code, False)
     _check_array(out, "out", 5, code, True)
@@ -530,7 +553,6 @@ def conv(cnp.ndarray x, cnp.ndarray w, bias, cnp.ndarray out, stride, pad, dilat
                    and tuple((<object>out).shape[2:]) == tuple((<object>x).shape[2:]))
     j.tile, j.kc = conv_plan(j.positions, j.rows, j.esize, block_bytes)
     j.tiles = (j.positions + j.tile - 1) // j.tile
-    j.ws = (<size_t>j.tile * <size_t>j.kc * j.esize + ALIGN - 1) // ALIGN * ALIGN
     j.x = <const char *>cnp.PyArray_DATA(x)
     j.w = <const char *>cnp.PyArray_DATA(w)
     j.out = <char *>cnp.PyArray_DATA(out)
@@ -539,20 +561,11 @@ def conv(cnp.ndarray x, cnp.ndarray w, bias, cnp.ndarray out, stride, pad, dilat
     if items < 2 or <double>out.size * <double>j.rows < CONV_PARALLEL_MIN_WORK:
         nt = 1
     nt = <int>min(nt, items)
-    j.bufs = <char **>calloc(nt, sizeof(char *))
-    j.failed = <int *>calloc(nt, sizeof(int))
-    if j.bufs == NULL or j.failed == NULL:
-        free(j.bufs)
-        free(j.failed)
+    if _ws_open(&j.ws, nt, <size_t>j.tile * <size_t>j.kc * j.esize) != CC_OK:
         raise MemoryError("convcore: out of memory for the im2col workspace")
     with nogil:
         cc_parallel_for(items, 1, nt, _conv_items, &j)
-        for t in range(nt):
-            free(j.bufs[t])
-            if j.failed[t]:
-                status = CC_ENOMEM
-        free(j.bufs)
-        free(j.failed)
+        status = _ws_close(&j.ws)
     check_status(status, "im2col convolution", "for the im2col workspace")
 
 
