@@ -26,7 +26,7 @@ from libc.limits cimport INT_MAX
 from libc.stdlib cimport calloc, free
 from libc.string cimport memset
 
-from _blas cimport ColMajor, NoTrans, RowMajor, _gemm, _gemm_split, _gemv
+from _blas cimport ColMajor, NoTrans, RowMajor, Trans, _gemm, _gemm_split, _gemv
 from _corr_problem cimport fill_corr_problem
 from _types cimport blas_t
 from cc_common cimport CC_ENOMEM, CC_MAX_NDIM, CC_OK, cc_index_t, check_status
@@ -567,6 +567,147 @@ def conv(cnp.ndarray x, cnp.ndarray w, bias, cnp.ndarray out, stride, pad, dilat
         cc_parallel_for(items, 1, nt, _conv_items, &j)
         status = _ws_close(&j.ws)
     check_status(status, "im2col convolution", "for the im2col workspace")
+
+
+#: Work items of the weight gradient per call, at least (groups x blocks of
+#: input channels, fixed by the problem so results do not depend on the
+#: thread count): enough for the threads to share, few enough that each
+#: gemm keeps a wide block of columns.
+DWEIGHT_MIN_ITEMS = 8
+
+
+def dweight_blocks(Py_ssize_t groups, Py_ssize_t cg):
+    """Input channels per block of the weight gradient's items."""
+    cdef Py_ssize_t blocks = min(cg, max(1, (DWEIGHT_MIN_ITEMS + groups - 1) // groups))
+    return (cg + blocks - 1) // blocks
+
+
+cdef struct _dweight_job:
+    cc_unfold_geom geom
+    cc_unfold_fn unfold
+    bint f64
+    bint pointwise         # 1x1, stride 1, no padding: x is its own column matrix
+    const char *x
+    const char *dy
+    char *dw
+    cc_index_t n, groups, cg, og, c_in, c_out, taps, rows, plane, positions
+    cc_index_t cb, blocks, tile, kc, tiles
+    size_t esize
+    _workspaces ws         # a column tile per worker (none on the pointwise path)
+
+
+cdef inline void _gemm_nt(bint f64, cc_index_t m, cc_index_t n, cc_index_t k,
+                          const char *a, cc_index_t lda, const char *b, cc_index_t ldb,
+                          char *c, cc_index_t ldc) noexcept nogil:
+    """Row-major c (m x n, ldc) += a (m x k, lda) @ b.T (b n x k, ldb)."""
+    if f64:
+        _gemm(RowMajor, NoTrans, Trans, m, n, k, <double>1, <const double *>a, lda,
+              <const double *>b, ldb, <double>1, <double *>c, ldc)
+    else:
+        _gemm(RowMajor, NoTrans, Trans, m, n, k, <float>1, <const float *>a, lda,
+              <const float *>b, ldb, <float>1, <float *>c, ldc)
+
+
+cdef void _dweight_items(void *ctx, cc_index_t begin, cc_index_t end,
+                         int worker) noexcept nogil:
+    """Items [begin, end): (group, block of input channels), each its own
+    columns of dw, summed over the images and tiles in order."""
+    cdef _dweight_job *j = <_dweight_job *>ctx
+    cdef char *buf = NULL
+    cdef cc_index_t item, g, c0, c1, o, n, tile, p0, m, r0, r1, kr
+    cdef const char *xg
+    cdef const char *dyg
+    cdef char *dwb
+    if not j.pointwise:
+        buf = _ws_get(&j.ws, worker)
+        if buf == NULL:
+            return
+    for item in range(begin, end):
+        g = item // j.blocks
+        c0 = item % j.blocks * j.cb
+        c1 = min(j.cg, c0 + j.cb)
+        dwb = j.dw + <size_t>(g * j.og * j.rows + c0 * j.taps) * j.esize
+        for o in range(j.og):
+            memset(dwb + <size_t>(o * j.rows) * j.esize, 0,
+                   <size_t>((c1 - c0) * j.taps) * j.esize)
+        for n in range(j.n):
+            xg = j.x + <size_t>((n * j.c_in + g * j.cg) * j.plane) * j.esize
+            dyg = j.dy + <size_t>((n * j.c_out + g * j.og) * j.positions) * j.esize
+            if j.pointwise:
+                _gemm_nt(j.f64, j.og, c1 - c0, j.positions, dyg, j.positions,
+                         xg + <size_t>(c0 * j.plane) * j.esize, j.plane, dwb, j.rows)
+                continue
+            for tile in range(j.tiles):
+                p0 = tile * j.tile
+                m = min(j.tile, j.positions - p0)
+                r0, r1 = c0 * j.taps, c1 * j.taps
+                while r0 < r1:
+                    kr = min(j.kc, r1 - r0)
+                    j.unfold(&j.geom, xg, r0, r0 + kr, p0, m, m, buf)
+                    _gemm_nt(j.f64, j.og, kr, m, dyg + <size_t>p0 * j.esize, j.positions,
+                             buf, m, dwb + <size_t>(r0 - c0 * j.taps) * j.esize, j.rows)
+                    r0 += kr
+
+
+def conv_dweight(cnp.ndarray x, cnp.ndarray dy, cnp.ndarray dw, stride, pad, dilation,
+                 Py_ssize_t groups, int threads, Py_ssize_t block_bytes=CONV_BLOCK_BYTES):
+    """dw = the gradient of the layer convolution's weight, im2col + gemm:
+    dw[o, c, t] = sum over images and positions p of dy[n, o, p] *
+    cols[n, (c, t), p] (the column matrix of conv).
+
+    x: IN (N, C_in, D, H, W); dy: IN (N, C_out, OD, OH, OW); dw: OUT
+    (C_out, C_in / groups, KD, KH, KW), written whole.  All C-contiguous,
+    aligned, one native float dtype.  stride, pad, dilation: 3 ints each.
+    Items (group, block of input channels; dweight_blocks) share the
+    threads, each unfolding only its own rows, so every column of dw is
+    summed in one order whatever the thread count.  BLAS should run one
+    thread per call when threads > 1."""
+    cdef _dweight_job j
+    cdef int code = _float_code(x, "x"), nt, status = CC_OK
+    _check_array(x, "x", 5, code, False)
+    _check_array(dy, "dy", 5, code, False)
+    _check_array(dw, "dw", 5, code, True)
+    if threads < 1:
+        raise ValueError(f"threads must be positive, got {threads}")
+    if block_bytes < 1:
+        raise ValueError(f"block_bytes must be positive, got {block_bytes}")
+    x_shape, dy_shape, dw_shape = (<object>x).shape, (<object>dy).shape, (<object>dw).shape
+    n, c_in, c_out, cg = x_shape[0], x_shape[1], dw_shape[0], dw_shape[1]
+    if groups < 1 or c_in % groups or c_out % groups or cg * groups != c_in \
+            or dy_shape[0] != n or dy_shape[1] != c_out:
+        raise ValueError(f"shapes x {x_shape}, dy {dy_shape}, dw {dw_shape} do not match "
+                         f"groups={groups}")
+    _set_geom(&j.geom, x_shape[2:], dy_shape[2:], dw_shape[2:], stride, pad, dilation)
+    if dw.size == 0:
+        return
+    j.f64 = code == CC_DT_F64
+    j.unfold = cc_unfold_select(<cc_dtype>code)
+    j.n, j.groups, j.cg, j.og, j.c_in, j.c_out = n, groups, cg, c_out // groups, c_in, c_out
+    j.taps = dw_shape[2] * dw_shape[3] * dw_shape[4]
+    j.rows = cg * j.taps
+    j.plane = x_shape[2] * x_shape[3] * x_shape[4]
+    j.positions = dy_shape[2] * dy_shape[3] * dy_shape[4]
+    j.esize = x.itemsize
+    j.pointwise = (j.taps == 1 and tuple(stride) == (1, 1, 1) and tuple(pad) == (0, 0, 0)
+                   and tuple(dy_shape[2:]) == tuple(x_shape[2:]))
+    j.cb = dweight_blocks(groups, cg)
+    j.blocks = (cg + j.cb - 1) // j.cb
+    j.tile, j.kc = conv_plan(j.positions, j.cb * j.taps, j.esize, block_bytes)
+    j.tiles = (j.positions + j.tile - 1) // j.tile
+    j.x = <const char *>cnp.PyArray_DATA(x)
+    j.dy = <const char *>cnp.PyArray_DATA(dy)
+    j.dw = <char *>cnp.PyArray_DATA(dw)
+    cdef cc_index_t items = groups * j.blocks
+    nt = threads
+    if items < 2 or <double>dy.size * <double>j.rows < CONV_PARALLEL_MIN_WORK:
+        nt = 1
+    nt = <int>min(nt, items)
+    if _ws_open(&j.ws, nt, <size_t>j.tile * <size_t>j.kc * j.esize) != CC_OK:
+        raise MemoryError("convcore: out of memory for the im2col workspace")
+    with nogil:
+        cc_parallel_for(items, 1, nt, _dweight_items, &j)
+        status = _ws_close(&j.ws)
+    check_status(status, "im2col weight gradient", "for the im2col workspace")
 
 
 cdef struct _fold_job:

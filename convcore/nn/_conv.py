@@ -21,18 +21,18 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 _NP_PAD_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
-def _check_positive(values, op, name):
+def check_positive(values, op, name):
     if any(v <= 0 for v in values):
         raise ValueError(f"{op}: {name} must be positive, got {name}={values}")
 
 
-def _int_arg(value, op, name):
+def int_arg(value, op, name):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{op}: {name} must be an int, got {name}={value!r}")
     return int(value)
 
 
-def _paddings(padding, rank, kernel, stride, dilation, op):
+def paddings(padding, rank, kernel, stride, dilation, op):
     """Per axis (left, right) zero padding of ``padding``: an int or a
     sequence (both sides), 'valid' (none) or 'same' (torch's split of
     ``dilation * (kernel - 1)``: left the half rounded down)."""
@@ -71,6 +71,69 @@ def _apply_padding_mode(x, pads, padding_mode, op):
     return np.pad(x, ((0, 0), (0, 0)) + tuple(pads), mode=_NP_PAD_MODE[padding_mode])
 
 
+def check_groups(op, groups, c_in, c_out, c_in_group, x_shape, w_shape):
+    """``groups`` as an int, checked against the channel counts as torch
+    checks them (``x_shape``, ``w_shape`` for the messages)."""
+    groups = int_arg(groups, op, "groups")
+    if groups <= 0:
+        raise ValueError(f"{op}: groups must be positive, got groups={groups}")
+    if c_in % groups or c_out % groups:
+        raise ValueError(f"{op}: input channels ({c_in}) and output channels ({c_out}) must "
+                         f"both be divisible by groups={groups}")
+    if c_in_group * groups != c_in:
+        raise ValueError(f"{op}: weight.shape={w_shape} expects {c_in_group * groups} "
+                         f"input channels (C_in / groups = {c_in_group}, groups={groups}), "
+                         f"got input.shape={x_shape}")
+    return groups
+
+
+def strides(rank, op, stride, dilation):
+    """(stride, dilation) as per-axis tuples, each positive."""
+    stride = ntuple(stride, rank, "stride")
+    dilation = ntuple(dilation, rank, "dilation")
+    check_positive(stride, op, "stride")
+    check_positive(dilation, op, "dilation")
+    return stride, dilation
+
+
+def conv_spec(rank, op, x_shape, w_shape, groups, stride, pads, dilation, dtype):
+    """The :class:`ConvSpec` of a convolution of an (N, C_in, *spatial)
+    input with a (C_out, C_in / groups, *kernel) weight, checked arguments
+    and ``pads`` per axis (left, right) zero padding; ValueError when the
+    kernel does not fit the padded input."""
+    spatial, kernel = tuple(x_shape[2:]), tuple(w_shape[2:])
+    out = tuple(window_count(size + left + right, k, s, 0, d)
+                for size, k, s, d, (left, right) in zip(spatial, kernel, stride, dilation, pads))
+    if any(o < 1 for o in out):
+        raise ValueError(f"{op}: the kernel (size {kernel}, dilation {dilation}) is larger "
+                         f"than the padded input (size {spatial}, padding "
+                         f"{pads}): calculated output size {out}")
+    return ConvSpec(n=x_shape[0], c_in=x_shape[1], c_out=w_shape[0], groups=groups,
+                    in_size=three_axes(spatial), kernel=three_axes(kernel),
+                    stride=three_axes(stride), dilation=three_axes(dilation),
+                    pad=three_axes([left for left, _ in pads], 0),
+                    out_size=three_axes(out), dtype=np.dtype(dtype), rank=rank)
+
+
+def check_nonempty(op, x_shape, w_shape):
+    """ValueError for empty channels, kernel or spatial axes (an empty
+    batch is fine)."""
+    if w_shape[0] == 0 or any(k == 0 for k in w_shape[2:]) or any(s == 0 for s in x_shape[1:]):
+        raise ValueError(f"{op}: expected non-empty channels, kernel and spatial axes, got "
+                         f"input.shape={x_shape}, weight.shape={w_shape}")
+
+
+def check_bias(bias, c_out, dtype, op):
+    """``bias`` (None or (c_out,)) as a contiguous array of ``dtype``."""
+    if bias is None:
+        return None
+    bias = float_array(bias, op, "bias")
+    if bias.shape != (c_out,):
+        raise ValueError(f"{op}: bias must have shape ({c_out},) (one value per output "
+                         f"channel), got bias.shape={bias.shape}")
+    return np.ascontiguousarray(bias, dtype=dtype)
+
+
 def conv_problem(rank, op, x, weight, bias, stride, padding, dilation, groups, padding_mode):
     """(x5, w5, bias, spec, batched): the arguments of ``op`` checked as
     torch checks them and laid out as the methods take them
@@ -90,49 +153,17 @@ def conv_problem(rank, op, x, weight, bias, stride, padding, dilation, groups, p
     if not batched:
         x = x[None]
     dtype = np.result_type(x.dtype, weight.dtype).newbyteorder("=")
-    groups = _int_arg(groups, op, "groups")
-    if groups <= 0:
-        raise ValueError(f"{op}: groups must be positive, got groups={groups}")
-    n, c_in = x.shape[:2]
-    c_out, c_in_group = weight.shape[:2]
-    kernel = tuple(weight.shape[2:])
-    if c_in % groups or c_out % groups:
-        raise ValueError(f"{op}: input channels ({c_in}) and output channels ({c_out}) must "
-                         f"both be divisible by groups={groups}")
-    if c_in_group * groups != c_in:
-        raise ValueError(f"{op}: weight.shape={weight.shape} expects {c_in_group * groups} "
-                         f"input channels (C_in / groups = {c_in_group}, groups={groups}), "
-                         f"got input.shape={x.shape if batched else x.shape[1:]}")
-    if c_out == 0 or any(k == 0 for k in kernel) or any(s == 0 for s in x.shape[1:]):
-        raise ValueError(f"{op}: expected non-empty channels, kernel and spatial axes, got "
-                         f"input.shape={x.shape if batched else x.shape[1:]}, "
-                         f"weight.shape={weight.shape}")
-    if bias is not None:
-        bias = float_array(bias, op, "bias")
-        if bias.shape != (c_out,):
-            raise ValueError(f"{op}: bias must have shape ({c_out},) (one value per output "
-                             f"channel), got bias.shape={bias.shape}")
-        bias = np.ascontiguousarray(bias, dtype=dtype)
-    stride = ntuple(stride, rank, "stride")
-    dilation = ntuple(dilation, rank, "dilation")
-    _check_positive(stride, op, "stride")
-    _check_positive(dilation, op, "dilation")
-    pads = _paddings(padding, rank, kernel, stride, dilation, op)
+    shown = x.shape if batched else x.shape[1:]
+    groups = check_groups(op, groups, x.shape[1], weight.shape[0], weight.shape[1], shown,
+                          weight.shape)
+    check_nonempty(op, shown, weight.shape)
+    bias = check_bias(bias, weight.shape[0], dtype, op)
+    stride, dilation = strides(rank, op, stride, dilation)
+    pads = paddings(padding, rank, weight.shape[2:], stride, dilation, op)
     if padding_mode != "zeros" and any(p for pair in pads for p in pair):
         x = _apply_padding_mode(x, pads, padding_mode, op)
         pads = ((0, 0),) * rank
-    spatial = x.shape[2:]
-    out = tuple(window_count(size + left + right, k, s, 0, d)
-                for size, k, s, d, (left, right) in zip(spatial, kernel, stride, dilation, pads))
-    if any(o < 1 for o in out):
-        raise ValueError(f"{op}: the kernel (size {kernel}, dilation {dilation}) is larger "
-                         f"than the padded input (size {spatial}, padding "
-                         f"{pads}): calculated output size {out}")
-    spec = ConvSpec(n=n, c_in=c_in, c_out=c_out, groups=groups,
-                    in_size=three_axes(spatial), kernel=three_axes(kernel),
-                    stride=three_axes(stride), dilation=three_axes(dilation),
-                    pad=three_axes([left for left, _ in pads], 0),
-                    out_size=three_axes(out), dtype=np.dtype(dtype), rank=rank)
+    spec = conv_spec(rank, op, x.shape, weight.shape, groups, stride, pads, dilation, dtype)
     x5 = np.ascontiguousarray(x, dtype=dtype).reshape(spec.x_shape)
     w5 = np.ascontiguousarray(weight, dtype=dtype).reshape(spec.w_shape)
     return x5, w5, bias, spec, batched

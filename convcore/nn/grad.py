@@ -1,8 +1,9 @@
-"""Backward passes of the pooling ops: dL/dx given dL/d(output).
+"""Backward passes of the layer ops: the convolutions' (re-exported from
+``_conv_grad``) and the pooling ops', dL/dx given dL/d(output).
 
-They share the window geometry of the forward ops (``_window``), so a
-gradient is always the derivative of exactly the forward computed with the
-same arguments.  Max pooling sends each output's gradient to its window's
+The pooling gradients share the window geometry of the forward ops
+(``_window``), so a gradient is always the derivative of exactly the
+forward computed with the same arguments.  Max pooling sends each output's gradient to its window's
 maximum, chosen by torch's tie rule (the first of equal maxima, the last
 NaN); each thread owns whole planes, so overlapping windows accumulate in
 one fixed order and results do not depend on the thread count.
@@ -12,9 +13,13 @@ import numpy as np
 from .. import _dispatch, _pool
 from .._threads import get_num_threads
 from ._args import as_input, check_divisor, pool_args, three_axes
+from ._conv_grad import (conv1d_input, conv1d_weight, conv2d_input, conv2d_weight,
+                         conv3d_input, conv3d_weight, conv_bias)
 from ._window import pool_geometry
 
-__all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d"]
+__all__ = ["conv1d_input", "conv2d_input", "conv3d_input", "conv1d_weight", "conv2d_weight",
+           "conv3d_weight", "conv_bias",
+           "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d"]
 
 
 def _grad_output(grad_output, x4, batch, out_size, op):

@@ -1,0 +1,101 @@
+"""The weight gradient of the layer convolutions: its methods, their
+registry and the choice of 'auto'.
+
+For the convolution ``spec`` (:mod:`._conv_spec`), the gradient of its
+weight given the gradient ``dy`` (N, C_out, OD, OH, OW) of its output is
+
+    dw[o, c, t] = sum over n and output positions p of
+                  dy[n, o, p] * x[n, g * C_in / groups + c, p * stride + t * dilation - pad]
+
+(``g`` the group of ``o``; ``x`` zero outside its planes), a correlation of
+the input with the output gradient that reduces over the images and the
+positions.  A method's plan maker takes the spec and returns ``run(x, dy,
+dw)`` (``dw`` (C_out, C_in / groups, KD, KH, KW), written whole).  Every
+method splits the reduction into work items fixed by the problem, each
+owning a block of ``dw`` and summing into it in one order, so results do
+not depend on the thread count.
+"""
+import math
+
+from .. import _im2col, _methods, _plans, _validate, _wisdom
+from .._methods import dtype_class
+from .._threads import blas_threads, get_num_threads
+from . import _conv_cost_table
+
+
+def _pointwise(spec):
+    return spec.taps == 1 and spec.stride == (1, 1, 1) and spec.pad == (0, 0, 0) \
+        and spec.in_size == spec.out_size
+
+
+def make_im2col(spec, block_bytes=None):
+    """``run(x, dy, dw)``: per item (group, block of input channels), the
+    item's rows of the column matrix unfolded a tile of positions at a time
+    and multiplied by the output gradient, ``dw_block += dy_g @ cols.T``
+    (BLAS, one thread per item); a 1x1 kernel at stride 1 without padding
+    multiplies the input itself.  ``block_bytes`` bounds each thread's
+    column workspace (tests make it tiny so that many tiles run)."""
+    block = _im2col.CONV_BLOCK_BYTES if block_bytes is None else block_bytes
+    args = (spec.stride, spec.pad, spec.dilation, spec.groups)
+
+    def run(x, dy, dw):
+        threads = get_num_threads()
+        with blas_threads(1):
+            _im2col.conv_dweight(x, dy, dw, *args, threads, block)
+    return run
+
+
+def features_im2col(spec):
+    """(('dweight_im2col', dtype class), features): 1, the column elements
+    filled (0 on the 1x1 path) and the gemm multiply-adds."""
+    positions = spec.n * math.prod(spec.out_size)
+    filled = 0 if _pointwise(spec) else positions * spec.c_in * spec.taps
+    return ("dweight_im2col", dtype_class(spec.dtype)), (1.0, float(filled), float(spec.macs))
+
+
+METHODS = _methods.Registry([
+    _methods.Method("im2col", make_im2col, features_im2col),
+], _conv_cost_table.COSTS)
+
+
+def check(method, op):
+    """ValueError unless ``method`` is 'auto' or a registered name."""
+    try:
+        METHODS.check(method)
+    except ValueError as exc:
+        raise ValueError(f"{op}: {exc}") from None
+
+
+def problem_key(spec):
+    """The name of a problem for the measured-choice cache (_wisdom)."""
+    return (f"dweight|n={spec.n}|c={spec.c_in}->{spec.c_out}|g={spec.groups}"
+            f"|in={spec.in_size}|k={spec.kernel}|s={spec.stride}|d={spec.dilation}"
+            f"|p={spec.pad}|{spec.dtype.str}")
+
+
+def choose(spec):
+    """The method 'auto' runs for ``spec``."""
+    return METHODS.choose(list(METHODS), problem_key(spec), spec)
+
+
+def plan(spec, method):
+    """``run(x, dy, dw)`` of ``method`` ('auto': :func:`choose`) on ``spec``,
+    kept per spec unless the measured-choice cache is on."""
+    key = ("dweight", spec, method)
+    run = _plans.lookup(key)
+    if run is None:
+        name = choose(spec) if method == "auto" else method
+        run = METHODS[name].make(spec)
+        if _wisdom.PATH is None:
+            _plans.store(key, run)
+    return run
+
+
+def measure(spec, x, dy):
+    """(fastest method, {method: seconds per call}) on these arrays, the
+    choice recorded in the opt-in cache."""
+    dw = _validate.empty(spec.w_shape, spec.dtype, "the weight gradient")
+    times = _methods.time_methods(lambda m: plan(spec, m)(x, dy, dw), list(METHODS))
+    best = min(times, key=times.get)
+    _wisdom.record(problem_key(spec), best, times)
+    return best, times
