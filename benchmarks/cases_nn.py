@@ -15,8 +15,18 @@ fastest marked) and checks the %peak targets.
 
 Targets ('auto' against torch; ratio = torch time / convcore time): none
 below 0.7x, the depthwise case >= 3x, the 1x1 case >= 1.5x, and >= 1.0x in
-geometric mean over the section (``GEOMEAN_TARGETS``); 'auto' on 3x3 64->64
-56x56 N=8 at >= 75% of the measured float32 matmul peak (``PEAK_TARGETS``).
+geometric mean over the forward cases (``GEOMEAN_TARGETS``, peer label
+``torch conv``); 'auto' on 3x3 64->64 56x56 N=8 at >= 75% of the measured
+float32 matmul peak (``PEAK_TARGETS``).
+
+The backward cases (``BACKWARD_SPECS``: a transposed convolution, input
+and weight gradients, peers ``torch bwd ...`` = ``conv_transposeNd`` and
+``torch.nn.grad``) have their own geometric mean (>= 1.0x, peer label
+``torch bwd``) and none below 0.7x; the weight gradients >= 1.0x on an
+AVX-512 machine and >= 1.2x on an AVX2 one (``weight_target``).  Each is
+described by the forward convolution whose gradient it is (``Conv``): the
+transposed convolution maps that convolution's output shape to its input
+shape with its weight.
 
 ``flops`` = 2 x multiply-adds, multiply-adds = N * C_out * prod(out) *
 C_in / groups * prod(kernel) (padding included, as a layer counts them).
@@ -37,7 +47,7 @@ import numpy as np
 from _runner import Case, Missing, format_time, optional_import, verdict
 
 ORDER = 30
-GEOMEAN_TARGETS = {"torch": 1.0}
+GEOMEAN_TARGETS = {"torch conv": 1.0, "torch bwd": 1.0}
 
 SUBJECT = "convcore auto"
 METHOD_LABEL = "convcore {}"
@@ -101,10 +111,12 @@ class Conv:
         return self.stride, self.padding, 1, self.groups
 
 
-def registered_methods():
-    """The layer convolutions' methods, from the registry, when asked."""
-    from convcore.nn import _conv_methods
-    return list(_conv_methods.METHODS)
+def registered_methods(kind="forward"):
+    """The methods of ``kind`` ('forward', 'transpose' and 'input' run the
+    forward convolution's; 'weight' the weight gradient's), from the
+    registry, when asked."""
+    from convcore.nn import _conv_dweight, _conv_methods
+    return list(_conv_dweight.METHODS if kind == "weight" else _conv_methods.METHODS)
 
 
 def inputs(conv, seed=0):
@@ -213,6 +225,127 @@ GEOMETRY = {name: conv for name, _, conv, _ in SPECS}
 PEAK_TARGETS = {"conv2d_3x3_64to64_56_n8": 0.75}
 
 CASES = [_case(name, title, conv, target) for name, title, conv, target in SPECS]
+
+
+# --------------------------------------------------------------------------
+# Backward cases: the transposed convolution and the gradients
+
+BWD_LABEL = "torch bwd {}"
+
+
+def weight_target():
+    """The weight gradients' target against torch: torch runs them at 72-78%
+    of the sgemm peak on AVX-512 machines, 40-55% on AVX2 ones."""
+    try:
+        from convcore import _dispatch
+    except ImportError:
+        return 1.0
+    return 1.0 if "avx512" in _dispatch.supported_isas() else 1.2
+
+
+def backward_inputs(conv, seed=0):
+    """(x, weight, grad_output): float32 standard normal, fixed seeds."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(conv.x_shape, dtype=np.float32)
+    w = rng.standard_normal(conv.w_shape, dtype=np.float32)
+    g = rng.standard_normal(conv.out_shape, dtype=np.float32)
+    return x, w, g
+
+
+def backward_calls(kind, conv, x, w, g, nn):
+    """(convcore's call for a method, torch op name, torch's call
+    ``(torch.nn, x, w, g)`` on tensors): the op of ``kind`` on the arrays of
+    ``conv``."""
+    r, (stride, padding, dilation, groups) = conv.rank, conv.args()
+    if kind == "transpose":
+        fn = getattr(nn, f"conv_transpose{r}d")
+        return ((lambda m: fn(g, w, None, stride, padding, 0, groups, dilation, method=m)),
+                f"conv_transpose{r}d",
+                lambda tnn, tx, tw, tg: getattr(tnn.functional, f"conv_transpose{r}d")(
+                    tg, tw, None, stride, padding, 0, groups, dilation))
+    if kind == "input":
+        fn = getattr(nn.grad, f"conv{r}d_input")
+        return ((lambda m: fn(conv.x_shape, w, g, *conv.args(), method=m)), f"conv{r}d_input",
+                lambda tnn, tx, tw, tg: getattr(tnn.grad, f"conv{r}d_input")(
+                    conv.x_shape, tw, tg, *conv.args()))
+    fn = getattr(nn.grad, f"conv{r}d_weight")
+    return ((lambda m: fn(x, conv.w_shape, g, *conv.args(), method=m)), f"conv{r}d_weight",
+            lambda tnn, tx, tw, tg: getattr(tnn.grad, f"conv{r}d_weight")(
+                tx, conv.w_shape, tg, *conv.args()))
+
+
+def backward_competitors(kind, conv, x, w, g, nn, methods, torch):
+    """``{label: callable or Missing}``: 'auto', each of ``methods``
+    (skipped by :func:`skip_reason`), torch's op (or a Missing)."""
+    call, op, torch_call = backward_calls(kind, conv, x, w, g, nn)
+    out = {SUBJECT: lambda: call("auto")}
+    for m in methods:
+        fn = (lambda m: lambda: call(m))(m)
+        why = skip_reason(fn, None)
+        out[METHOD_LABEL.format(m)] = Missing(why) if why else fn
+    label = BWD_LABEL.format(op)
+    if isinstance(torch, Missing):
+        out[label] = torch
+    else:
+        tx, tw, tg = (torch.from_numpy(a) for a in (x, w, g))
+
+        def run_torch():
+            with torch.no_grad():
+                return torch_call(torch.nn, tx, tw, tg)
+        out[label] = run_torch
+    return out
+
+
+def _backward_pick(kind, conv, nn):
+    """The method(s) 'auto' runs for the backward op ``kind``."""
+    from convcore.nn import _conv, _conv_dweight, _transpose
+    spec = _conv.conv_problem(conv.rank, "benchmark", np.empty(conv.x_shape, np.float32),
+                              np.empty(conv.w_shape, np.float32), None, *conv.args(),
+                              "zeros")[3]
+    if kind == "weight":
+        return _conv_dweight.choose(spec)
+    return "+".join(_transpose.choose(spec))
+
+
+def _backward_case(name, title, conv, kind, target):
+    def setup():
+        import convcore.nn as nn
+        x, w, g = backward_inputs(conv)
+        AUTO_PICKS[name] = _backward_pick(kind, conv, nn)
+        return backward_competitors(kind, conv, x, w, g, nn, registered_methods(kind),
+                                    _torch())
+
+    op = {"transpose": "conv_transpose{}d", "input": "conv{}d_input",
+          "weight": "conv{}d_weight"}[kind].format(conv.rank)
+    nbytes = F32 * (math.prod(conv.x_shape) + math.prod(conv.w_shape)
+                    + math.prod(conv.out_shape))
+    return Case(name=name, section="nn", title=title, setup=setup, flops=conv.flops,
+                bytes=nbytes, dtype="float32",
+                input_nbytes=F32 * math.prod(conv.out_shape if kind != "weight"
+                                             else conv.x_shape),
+                subject=SUBJECT, targets={BWD_LABEL.format(op): target})
+
+
+# (name, title, the forward convolution, kind, target vs torch)
+BACKWARD_SPECS = [
+    ("conv_transpose2d_k4s2_64to32_28_n8",
+     "conv_transpose2d 4x4 stride 2 pad 1, 64->32, 28x28 -> 56x56, N=8",
+     Conv(8, 32, 64, (56, 56), 4, stride=2, padding=1), "transpose", 0.7),
+    ("conv2d_input_3x3_64to64_56_n8", "conv2d input gradient 3x3 pad 1, 64->64, 56x56, N=8",
+     Conv(8, 64, 64, (56, 56), 3, padding=1), "input", 0.7),
+    ("conv2d_weight_3x3_64to64_56_n8", "conv2d weight gradient 3x3 pad 1, 64->64, 56x56, N=8",
+     Conv(8, 64, 64, (56, 56), 3, padding=1), "weight", weight_target()),
+    ("conv2d_input_3x3_256to256_14_n8",
+     "conv2d input gradient 3x3 pad 1, 256->256, 14x14, N=8",
+     Conv(8, 256, 256, (14, 14), 3, padding=1), "input", 0.7),
+    ("conv2d_weight_3x3_256to256_14_n8",
+     "conv2d weight gradient 3x3 pad 1, 256->256, 14x14, N=8",
+     Conv(8, 256, 256, (14, 14), 3, padding=1), "weight", weight_target()),
+    ("conv1d_weight_k9_64to64_4096_n8", "conv1d weight gradient k=9 pad 4, 64->64, L=4096, N=8",
+     Conv(8, 64, 64, (4096,), 9, padding=4), "weight", weight_target()),
+]
+GEOMETRY.update({name: conv for name, _, conv, _, _ in BACKWARD_SPECS})
+CASES += [_backward_case(*spec) for spec in BACKWARD_SPECS]
 
 
 # --------------------------------------------------------------------------

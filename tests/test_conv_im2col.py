@@ -1,7 +1,8 @@
 """The 'im2col' method of convcore.nn.conv1d/2d/3d (convcore/nn/_conv_im2col.py,
 csrc/_im2col.pyx conv) against torch.nn.functional.convNd and a NumPy
 reference: groups, tiling, the 1x1 path, thread-count identity, NaN and
-inf propagation, and the 64-bit gemm wrapper's splitting."""
+inf propagation, the 64-bit gemm wrapper's splitting; and the im2col weight
+gradient (conv_dweight, nn._conv_dweight) against a NumPy reference."""
 import itertools
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 
 import convcore
 from convcore import _im2col, nn
-from convcore.nn import _conv_im2col
+from convcore.nn import _conv_dweight, _conv_im2col
 from convcore.nn._conv import conv_problem
 
 RNG = np.random.default_rng(7)
@@ -286,3 +287,78 @@ def test_gemm_splits_dimensions_past_the_limit(dtype, limit):
     np.testing.assert_allclose(c, ref, rtol=0, atol=tol * 10)
     _im2col.gemm(a, b, c, True, limit)
     np.testing.assert_allclose(c, 2 * ref, rtol=0, atol=tol * 20)
+
+
+# --------------------------------------------------------------------------
+# The weight gradient (csrc/_im2col.pyx conv_dweight, nn._conv_dweight)
+
+
+def dweight_ref(x, dy, w_shape, stride, padding, dilation, groups):
+    """dw[o, c, t] = sum over n, p of dy[n, o, p] * the window tap t of
+    channel c at p, in float64 by padding, strided slices and einsum."""
+    rank = len(w_shape) - 2
+    n, c_in = x.shape[:2]
+    c_out, cg = w_shape[:2]
+    og = c_out // groups
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0)) + tuple((p, p) for p in padding))
+    grid = dy.shape[2:]
+    xg = xp.reshape((n, groups, cg) + xp.shape[2:])
+    dyg = dy.astype(np.float64).reshape((n, groups, og) + grid)
+    dw = np.zeros((groups, og, cg) + tuple(w_shape[2:]))
+    for tap in itertools.product(*(range(k) for k in w_shape[2:])):
+        sl = tuple(slice(t * d, t * d + (g - 1) * s + 1, s)
+                   for t, d, s, g in zip(tap, dilation, stride, grid))
+        patch = xg[(slice(None),) * 3 + sl]
+        axes = "".join("xyz"[:rank])
+        dw[(slice(None),) * 3 + tap] = np.einsum(f"ngc{axes},ngo{axes}->goc", patch, dyg)
+    return dw.reshape(w_shape)
+
+
+def _dweight_case(case, dtype):
+    x, w, _, kw = _operands(case, dtype, bias=False)
+    x5, w5, _, spec, _ = conv_problem(case[0], "conv", x, w, None, kw["stride"],
+                                      kw["padding"], kw["dilation"], kw["groups"], "zeros")
+    dy = RNG.standard_normal(spec.out_shape).astype(dtype)
+    ref = dweight_ref(x5, dy, spec.w_shape, spec.stride, spec.pad, spec.dilation, spec.groups)
+    return x5, dy, spec, ref
+
+
+@pytest.mark.parametrize("block_bytes", [None, 1, 700])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", CASES)
+def test_weight_gradient_matches_numpy_reference(case, dtype, block_bytes):
+    x5, dy, spec, ref = _dweight_case(case, dtype)
+    dw = np.full(spec.w_shape, np.nan, dtype)
+    _conv_dweight.make_im2col(spec, block_bytes)(x5, dy, dw)
+    scale = max(1.0, float(np.abs(x5).max() * np.abs(dy).max() * np.prod(spec.out_shape)
+                           / spec.c_out))
+    np.testing.assert_allclose(dw, ref, rtol=0, atol=(1e-6 if dtype == np.float32 else 1e-14)
+                               * scale)
+
+
+def test_weight_gradient_threads_give_bit_identical_results():
+    x5, dy, spec, _ = _dweight_case((2, 3, 16, 24, (30, 29), 3, 1, 1, 1, 2), np.float32)
+    results = []
+    for threads in (1, 2, 3):
+        with convcore.threads(threads):
+            for block in (None, 4096):
+                dw = np.empty(spec.w_shape, np.float32)
+                _conv_dweight.make_im2col(spec, block)(x5, dy, dw)
+                results.append(dw)
+    for i, r in enumerate(results[2:]):
+        np.testing.assert_array_equal(r, results[i % 2])
+
+
+@pytest.mark.parametrize("groups, cg, blocks", [(1, 64, 8), (1, 3, 3), (2, 64, 4),
+                                                (64, 1, 1), (16, 8, 1), (3, 5, 3)])
+def test_weight_gradient_items_are_fixed_by_the_problem(groups, cg, blocks):
+    cb = _im2col.dweight_blocks(groups, cg)
+    assert -(-cg // cb) == blocks
+
+
+def test_weight_gradient_of_an_empty_batch_is_zero():
+    x5, dy, spec, _ = _dweight_case(CASES[3], np.float64)
+    dw = np.full(spec.w_shape, np.nan)
+    _im2col.conv_dweight(x5[:0], dy[:0], dw, spec.stride, spec.pad, spec.dilation,
+                         spec.groups, 2)
+    assert (dw == 0).all()

@@ -85,18 +85,14 @@ def _adjoint_weight(w, groups, taps):
                                                 + picked.shape[3:])
 
 
-def _plan(spec, method):
-    """``run(y, w, bias, out)``: ``out`` (N, C_in, *in_size) = the adjoint of
-    the convolution ``spec`` (:mod:`._conv_spec`) applied to ``y`` (N, C_out,
-    *out_size) with its weight ``w`` (C_out, C_in / groups, *kernel), plus
-    ``bias`` (C_in,) or None; ``method`` runs every phase."""
-    key = ("adjoint", spec, method)
-    run = _plans.lookup(key)
-    if run is not None:
-        return run
+def _phases(spec):
+    """([(forward spec, taps, crop, target)], covered): the phases of the
+    adjoint of ``spec``, each the forward convolution that computes it, the
+    weight taps it uses (a slice per axis), the input it reads (``crop``)
+    and the outputs it writes (``target``); ``covered`` False when some
+    outputs get no tap (they are the bias alone)."""
     axes = [_axis_phases(*a) for a in zip(spec.in_size, spec.out_size, spec.kernel,
                                           spec.stride, spec.dilation, spec.pad)]
-    covered = all(c for _, c in axes)
     phases = []
     for combo in itertools.product(*(p for p, _ in axes)):
         fwd = ConvSpec(n=spec.n, c_in=spec.c_out, c_out=spec.c_in, groups=spec.groups,
@@ -106,17 +102,37 @@ def _plan(spec, method):
                        pad=tuple(a.pad for a in combo),
                        out_size=tuple(a.count for a in combo), dtype=spec.dtype,
                        rank=spec.rank)
+        taps = tuple(_descending(a.taps) for a in combo)
+        crop = (slice(None),) * 2 + tuple(slice(a.crop, None) for a in combo)
         target = (slice(None),) * 2 + tuple(slice(a.first, None, s)
                                             for a, s in zip(combo, spec.stride))
-        crop = (slice(None),) * 2 + tuple(slice(a.crop, None) for a in combo)
-        taps = tuple(_descending(a.taps) for a in combo)
-        phases.append((fwd, _conv_methods.plan(fwd, method), taps, crop, target))
+        phases.append((fwd, taps, crop, target))
+    return phases, all(c for _, c in axes)
+
+
+def choose(spec):
+    """The forward methods 'auto' runs for the phases of the adjoint of
+    ``spec``, each once, in order."""
+    return list(dict.fromkeys(_conv_methods.choose(fwd) for fwd, *_ in _phases(spec)[0]))
+
+
+def _plan(spec, method):
+    """``run(y, w, bias, out)``: ``out`` (N, C_in, *in_size) = the adjoint of
+    the convolution ``spec`` (:mod:`._conv_spec`) applied to ``y`` (N, C_out,
+    *out_size) with its weight ``w`` (C_out, C_in / groups, *kernel), plus
+    ``bias`` (C_in,) or None; ``method`` runs every phase."""
+    key = ("adjoint", spec, method)
+    run = _plans.lookup(key)
+    if run is not None:
+        return run
+    phases, covered = _phases(spec)
+    runs = [_conv_methods.plan(fwd, method) for fwd, *_ in phases]
     in_place = covered and spec.stride == (1, 1, 1)
 
     def run(y, w, bias, out):
         if not covered:
             out[...] = 0 if bias is None else bias.reshape(-1, 1, 1, 1)
-        for fwd, fwd_run, taps, crop, target in phases:
+        for (fwd, taps, crop, target), fwd_run in zip(phases, runs):
             yp = np.ascontiguousarray(y[crop])
             wp = _adjoint_weight(w, spec.groups, taps)
             if in_place:
