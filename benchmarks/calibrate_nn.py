@@ -6,13 +6,17 @@ Usage (from the repository root, on a quiet machine)::
     python benchmarks/calibrate_nn.py                # fit and print the fit quality
     python benchmarks/calibrate_nn.py --write        # ... and rewrite convcore/nn/_conv_cost_table.py
     python benchmarks/calibrate_nn.py --quick        # fewer problems (a rough table)
+    python benchmarks/calibrate_nn.py --dweight ...  # the weight gradient's table instead
+                                                     # (convcore/nn/_conv_dweight_cost_table.py)
 
 Every registered method is timed through ``convcore.nn.convNd(...,
 method=m)`` (the public path) on a grid of layers: ranks 1 to 3, channel
 counts from 1 to 256, kernels from 1 to 31 taps per axis, strides 1 and 2,
 dilation, grouped and depthwise layers, float32 and float64.  The
 constants of each (method, dtype class) are fitted as in ``calibrate.py``
-(non-negative least squares on relative error).
+(non-negative least squares on relative error).  With ``--dweight`` the
+methods of the weight gradient (``convcore.nn._conv_dweight.METHODS``) are
+timed on the same grid through ``convcore.nn.grad.convNd_weight``.
 """
 import sys
 
@@ -21,6 +25,7 @@ import numpy as np
 from calibrate import run, seconds
 import convcore  # noqa: E402  (calibrate put the build on the path)
 from convcore.nn import _conv  # noqa: E402
+from convcore.nn import _conv_dweight  # noqa: E402
 from convcore.nn._conv_methods import METHODS  # noqa: E402
 
 # Work limits per timed call: beyond these a method is far from
@@ -68,8 +73,10 @@ def not_timed(method, spec, feats):
     return spec.macs > MAX_MACS
 
 
-def measure(quick, log):
-    """{(method, cls): [(features, seconds, layer), ...]}"""
+def measure_op(quick, log, registry, call):
+    """{(method, cls): [(features, seconds, layer), ...]} of the methods of
+    ``registry``, each timed by ``call(rank, method, arrays, layer)`` on
+    the arrays (x, w, b, grad_output) of every layer of the grid."""
     rng = np.random.default_rng(0)
     data = {}
     for cls, dtype in CLASS_DTYPES.items():
@@ -78,19 +85,45 @@ def measure(quick, log):
             x = rng.standard_normal((batch, cin) + (n,) * rank).astype(dtype)
             w = rng.standard_normal((cout, cin // g) + (k,) * rank).astype(dtype)
             b = rng.standard_normal(cout).astype(dtype)
-            op = getattr(convcore.nn, f"conv{rank}d")
-            *_, spec, _ = _conv.conv_problem(rank, op.__name__, x, w, b, s, p, d, g, "zeros")
-            for m in METHODS:
-                row, feats = METHODS[m].features(spec)
+            *_, spec, _ = _conv.conv_problem(rank, "calibrate", x, w, b, s, p, d, g, "zeros")
+            dy = rng.standard_normal(spec.out_shape[:2] + spec.out_size[3 - rank:])
+            arrays = (x, w, b, dy.astype(dtype))
+            for m in registry:
+                row, feats = registry[m].features(spec)
                 if row[0] != m or not_timed(m, spec, feats):
                     continue
-                t = seconds(lambda: op(x, w, b, s, p, d, g, method=m), 3 if quick else 5)
+                t = seconds(lambda: call(rank, m, arrays, layer), 3 if quick else 5)
                 data.setdefault(row, []).append((feats, t, layer))
                 log(f"{cls:4} {m:7} {str(layer):48} {t * 1e3:10.4f} ms")
     return data
 
 
+def _forward(rank, m, arrays, layer):
+    x, w, b, _ = arrays
+    getattr(convcore.nn, f"conv{rank}d")(x, w, b, *layer[6:9], layer[9], method=m)
+
+
+def _weight_gradient(rank, m, arrays, layer):
+    x, w, _, dy = arrays
+    getattr(convcore.nn.grad, f"conv{rank}d_weight")(x, w.shape, dy, *layer[6:9], layer[9],
+                                                     method=m)
+
+
+def measure(quick, log):
+    return measure_op(quick, log, METHODS, _forward)
+
+
+def measure_dweight(quick, log):
+    return measure_op(quick, log, _conv_dweight.METHODS, _weight_gradient)
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--dweight" in argv:
+        argv.remove("--dweight")
+        return run(argv, __doc__, measure_dweight, "convcore/nn/_conv_dweight_cost_table.py",
+                   what="the layer convolutions' weight gradient ``method='auto'``",
+                   script="calibrate_nn.py --dweight", registry="nn._conv_dweight.METHODS")
     return run(argv, __doc__, measure, "convcore/nn/_conv_cost_table.py",
                what="the layer convolutions' ``method='auto'``", script="calibrate_nn.py",
                registry="nn._conv_methods.METHODS")

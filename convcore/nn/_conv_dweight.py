@@ -20,7 +20,7 @@ import math
 from .. import _im2col, _methods, _plans, _validate, _wisdom
 from .._methods import dtype_class
 from .._threads import blas_threads, get_num_threads
-from . import _conv_cost_table
+from . import _conv_dweight_cost_table
 
 
 def _pointwise(spec):
@@ -46,16 +46,16 @@ def make_im2col(spec, block_bytes=None):
 
 
 def features_im2col(spec):
-    """(('dweight_im2col', dtype class), features): 1, the column elements
+    """(('im2col', dtype class), features): 1, the column elements
     filled (0 on the 1x1 path) and the gemm multiply-adds."""
     positions = spec.n * math.prod(spec.out_size)
     filled = 0 if _pointwise(spec) else positions * spec.c_in * spec.taps
-    return ("dweight_im2col", dtype_class(spec.dtype)), (1.0, float(filled), float(spec.macs))
+    return ("im2col", dtype_class(spec.dtype)), (1.0, float(filled), float(spec.macs))
 
 
 METHODS = _methods.Registry([
     _methods.Method("im2col", make_im2col, features_im2col),
-], _conv_cost_table.COSTS)
+], _conv_dweight_cost_table.COSTS)
 
 
 def check(method, op):
