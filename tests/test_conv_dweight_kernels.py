@@ -172,6 +172,20 @@ def test_larger_planes(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_chunks_of_positions(dtype):
+    # More positions than one chunk of K holds (4096 to 8192 positions per
+    # chunk, by variant): segments of one long row, and several chunks of
+    # rows per plane.
+    rng = np.random.default_rng(31)
+    x, dy = case(rng, 1, 13, 20, (1, 1, 9000), (1, 1, 5), (1, 1, 1), (0, 0, 2), (1, 1, 1), 1,
+                 dtype)
+    check(x, dy, (1, 1, 5), (1, 1, 1), (0, 0, 2), (1, 1, 1), 1)
+    x, dy = case(rng, 1, 5, 18, (1, 40, 300), (1, 3, 3), (1, 1, 1), (0, 1, 1), (1, 1, 1), 1,
+                 dtype)
+    check(x, dy, (1, 3, 3), (1, 1, 1), (0, 1, 1), (1, 1, 1), 1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_short_output_windows(dtype):
     # Fewer outputs than the padded input allows (the input past the last
     # window is unused), and more (windows wholly in the padding).

@@ -196,6 +196,8 @@ CC_INLINE int cc_conv_problem_valid(const cc_conv_problem *p)
  * read straight from the caller's x (column j at x + j * x_c, position q
  * of row r at r * x_row + q * xs): OCB FMAs per broadcast, OCB x NR
  * accumulators in registers over the whole run, added to acc at the end.
+ * Its pack kernel (cc_conv_dwpack_<sfx>) lays dy out position-major
+ * (register transposes where the ISA file gives CC_TRANSPOSE).
  *
  * Depthwise kernel (cc_conv_dwdot_<sfx>): one input channel per group and
  * few output channels per group leave the channel vector mostly empty, so
@@ -228,6 +230,10 @@ typedef struct {
 } cc_conv_dwdot;
 
 #define CC_CONV_DWTILE_SIGNATURE (const cc_conv_dwtile *t)
+/* Packs dy for the main kernel: dst[q][MR] = the mr channels (src, channel
+ * stride src_c) at positions q < npos, zero past mr. */
+#define CC_CONV_DWPACK_SIGNATURE(T) \
+    (const T *src, cc_index_t src_c, cc_index_t mr, cc_index_t npos, T *dst)
 /* Returns the dot product as the element type (float or double). */
 #define CC_CONV_DWDOT_SIGNATURE(T) (const cc_conv_dwdot *t, T *sum)
 
@@ -252,6 +258,7 @@ typedef struct {
 
 #define CC_CONV_DWEIGHT_DECLARE(isa, dt, T, sfx, lanes, ocb, nr) \
     void cc_conv_dwtile_##sfx CC_CONV_DWTILE_SIGNATURE;           \
+    void cc_conv_dwpack_##sfx CC_CONV_DWPACK_SIGNATURE(T);        \
     void cc_conv_dwdot_##sfx CC_CONV_DWDOT_SIGNATURE(T);
 CC_CONV_DWEIGHT_SIMD_VARIANTS(CC_CONV_DWEIGHT_DECLARE)
 #undef CC_CONV_DWEIGHT_DECLARE
@@ -265,6 +272,7 @@ typedef struct {
     cc_dtype dt;
     cc_fnptr ref;             /* CC_CONV_DWEIGHT_REF_SIGNATURE */
     void (*tile) CC_CONV_DWTILE_SIGNATURE;
+    cc_fnptr pack;            /* CC_CONV_DWPACK_SIGNATURE of the dtype */
     cc_fnptr dot;             /* CC_CONV_DWDOT_SIGNATURE of the dtype */
     int lanes, mr, nr;        /* mr = OCB * lanes channels, nr columns */
 } cc_conv_dweight_kernels;

@@ -34,16 +34,16 @@ int cc_conv_variants(int *isa, int *dt, int max)
 /* ---- weight gradient ----------------------------------------------------- */
 
 #define CC_CONV_DWEIGHT_ENTRY(isa, dt, T, sfx, lanes, ocb, nr)                      \
-    {{isa, dt}, {isa, dt, NULL, cc_conv_dwtile_##sfx, (cc_fnptr)cc_conv_dwdot_##sfx, \
-                 lanes, ocb * lanes, nr}},
+    {{isa, dt}, {isa, dt, NULL, cc_conv_dwtile_##sfx, (cc_fnptr)cc_conv_dwpack_##sfx,   \
+                 (cc_fnptr)cc_conv_dwdot_##sfx, lanes, ocb * lanes, nr}},
 static const struct {
     cc_variant_tag tag;  /* key: the dtype code */
     cc_conv_dweight_kernels k;
 } dweight_variants[] = {
     {{CC_ISA_SCALAR, CC_DT_F32},
-     {CC_ISA_SCALAR, CC_DT_F32, (cc_fnptr)cc_conv_dweight_f32__ref, NULL, NULL, 1, 1, 1}},
+     {CC_ISA_SCALAR, CC_DT_F32, (cc_fnptr)cc_conv_dweight_f32__ref, NULL, NULL, NULL, 1, 1, 1}},
     {{CC_ISA_SCALAR, CC_DT_F64},
-     {CC_ISA_SCALAR, CC_DT_F64, (cc_fnptr)cc_conv_dweight_f64__ref, NULL, NULL, 1, 1, 1}},
+     {CC_ISA_SCALAR, CC_DT_F64, (cc_fnptr)cc_conv_dweight_f64__ref, NULL, NULL, NULL, 1, 1, 1}},
     CC_CONV_DWEIGHT_SIMD_VARIANTS(CC_CONV_DWEIGHT_ENTRY)
 };
 #undef CC_CONV_DWEIGHT_ENTRY

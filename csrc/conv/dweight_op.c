@@ -13,8 +13,8 @@
  *   W): the kernel runs exactly those and no copy of x is needed, neither
  *   padded nor re-laid out (the columns' elements are broadcast straight
  *   from x).  Items are (group, channel block, column block, tap group);
- *   an item walks K in chunks of about CC_DWEIGHT_CHUNK positions (rows of
- *   an output plane, or segments of one long row) and runs every tap of its
+ *   an item walks K in chunks of CC_DWEIGHT_CHUNK_BYTES of packed dy (rows
+ *   of an output plane, or segments of one long row) and runs every tap of its
  *   group on each chunk, whose packed dy stays in L1/L2 meanwhile.  Its
  *   sums live in the worker's scratch, [tap][NR][MR], from the first chunk
  *   to the last, and go to dw (transposed) when the item ends.
@@ -31,9 +31,13 @@
 /* Below this many multiply-adds a call stays on the calling thread (as
  * CC_CONV_PARALLEL_MIN_MACS of the forward pass). */
 #define CC_DWEIGHT_PARALLEL_MIN_MACS 65536.0
-/* Output positions per chunk of K: the chunk's packed dy (MR values each)
- * and the input rows under it stay in L1/L2 while the taps consume it. */
-#define CC_DWEIGHT_CHUNK 256
+/* Bytes of packed dy per chunk of K (MR values per position): the chunk and
+ * the input rows under it stay in L2 while the taps consume it.  Measured
+ * on Zen 5 (1 MB L2 per core), f32 AVX-512 (MR = 32, 128 bytes per
+ * position), 3x3 64->64 56x56 and 1-D k=9 L=4096: 256 positions per chunk
+ * (L1-sized) 478 / 467 GFLOPS on 2 threads, 1024: 498 / 484, 4096 (this
+ * value): 510 / 488.  Longer runs per kernel call matter more than L1. */
+#define CC_DWEIGHT_CHUNK_BYTES (512 * 1024)
 /* Fewer (group, channel block, column block) items than this split their
  * taps into groups, so that several threads have work. */
 #define CC_DWEIGHT_MIN_ITEMS 16
@@ -78,24 +82,16 @@ static void tap_outputs(cc_index_t k, cc_index_t s, cc_index_t d, cc_index_t pad
     {                                                                                   \
         const dw_ctx *c = (const dw_ctx *)vctx;                                         \
         const cc_conv_problem *p = c->p;                                                \
-        const cc_index_t MR = c->k->mr, P = c->P, QB = 16;                              \
+        const cc_index_t MR = c->k->mr, P = c->P;                                       \
+        void (*pack) CC_CONV_DWPACK_SIGNATURE(T) =                                      \
+            (void (*) CC_CONV_DWPACK_SIGNATURE(T))c->k->pack;                           \
         (void)worker;                                                                   \
         for (cc_index_t item = begin; item < end; ++item) {                             \
             const cc_index_t gb = item % (p->groups * c->mblocks);                      \
             const cc_index_t n = item / (p->groups * c->mblocks);                       \
-            const cc_index_t g = gb / c->mblocks, blk = gb % c->mblocks;                \
-            const cc_index_t m0 = blk * MR, mr = CC_MIN(MR, c->cog - m0);               \
-            const T *src = (const T *)c->dy + (n * p->c_out + g * c->cog + m0) * P;     \
-            T *dst = (T *)c->dyp + (gb * p->n + n) * P * MR;                            \
-            for (cc_index_t q0 = 0; q0 < P; q0 += QB) {                                 \
-                const cc_index_t q1 = CC_MIN(P, q0 + QB);                               \
-                for (cc_index_t m = 0; m < mr; ++m)                                     \
-                    for (cc_index_t q = q0; q < q1; ++q)                                \
-                        dst[q * MR + m] = src[m * P + q];                               \
-                for (cc_index_t q = q0; q < q1; ++q)                                    \
-                    for (cc_index_t m = mr; m < MR; ++m)                                \
-                        dst[q * MR + m] = (T)0;                                         \
-            }                                                                           \
+            const cc_index_t g = gb / c->mblocks, m0 = gb % c->mblocks * MR;            \
+            pack((const T *)c->dy + (n * p->c_out + g * c->cog + m0) * P, P,            \
+                 CC_MIN(MR, c->cog - m0), P, (T *)c->dyp + (gb * p->n + n) * P * MR);   \
         }                                                                               \
     }                                                                                   \
     /* An item's sums [tap][NR][MR] into dw. */                                        \
@@ -274,11 +270,12 @@ static int run_general(dw_ctx *c)
     c->tgroups = CC_MIN(c->taps, (CC_DWEIGHT_MIN_ITEMS + blocks - 1) / blocks);
     c->tper = (c->taps + c->tgroups - 1) / c->tgroups;
     c->tgroups = (c->taps + c->tper - 1) / c->tper;
-    if (OW >= CC_DWEIGHT_CHUNK) {
+    const cc_index_t chunk = CC_MAX(CC_DWEIGHT_CHUNK_BYTES / (cc_index_t)(MR * c->esz), 1);
+    if (OW >= chunk) {
         c->crows = 1;
-        c->cseg = CC_DWEIGHT_CHUNK;
+        c->cseg = chunk;
     } else {
-        c->crows = CC_MAX(CC_DWEIGHT_CHUNK / OW, 1);
+        c->crows = chunk / OW;
         c->cseg = OW;
     }
     c->dyp = malloc((size_t)(p->groups * c->mblocks * p->n * c->P * MR) * c->esz);
