@@ -10,6 +10,7 @@
 #define CC_T float
 #define CC_SFX(name) name##_f32__avx2
 #define CC_OCB 2
+#define CC_NVREGS 16
 #define CC_NR 6
 /* r[0..7] transposed in registers (element j of r[i] becomes element i of
  * r[j]): pairs unpacked, quads shuffled, halves swapped across lanes. */

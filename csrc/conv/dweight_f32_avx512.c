@@ -10,6 +10,7 @@
 #define CC_T float
 #define CC_SFX(name) name##_f32__avx512
 #define CC_OCB 2
+#define CC_NVREGS 32
 #define CC_NR 12
 #include "conv_avx512_f32.h"
 #define CC_TRANSPOSE(r) cc_conv_transpose16_f32(r)

@@ -10,6 +10,7 @@
 #define CC_T double
 #define CC_SFX(name) name##_f64__avx512
 #define CC_OCB 2
+#define CC_NVREGS 32
 #define CC_NR 12
 #include "dweight_simd.inc"
 #endif
