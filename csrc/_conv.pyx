@@ -1,17 +1,19 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Layer convolution, direct method: the compiled entry points of the conv
-family (csrc/conv/).
+family (csrc/conv/), the forward pass and the weight gradient.
 
 Arrays are C-contiguous float32 or float64 of one dtype, laid out as
-convcore/nn/_conv_spec.py says: x (N, C_in, D, H, W), w (C_out, C_in /
-groups, KD, KH, KW), bias (C_out,) or None, out (N, C_out, OD, OH, OW).
+convcore/nn/_conv_spec.py says: x (N, C_in, D, H, W), w and dw (C_out,
+C_in / groups, KD, KH, KW), bias (C_out,) or None, out and dy (N, C_out,
+OD, OH, OW).
 Validation of user arguments happens in Python; the checks here only keep
 the C code in bounds.
 """
 cimport numpy as cnp
 from cc_common cimport cc_index_t, check_status
-from cc_conv cimport (CC_CONV_DTYPE_SET, cc_conv_direct, cc_conv_problem, cc_conv_select,
-                      cc_conv_variants)
+from cc_conv cimport (CC_CONV_DTYPE_SET, cc_conv_direct, cc_conv_dweight,
+                      cc_conv_dweight_select, cc_conv_dweight_variants, cc_conv_problem,
+                      cc_conv_select, cc_conv_variants)
 from cc_cpu cimport cc_isa, cc_isa_name
 from cc_dtype cimport CC_DT_F32, CC_DT_F64, cc_dtype, cc_dtype_get, dtype_table
 
@@ -35,22 +37,44 @@ cdef cc_dtype _dtype(cnp.ndarray a, str name, int ndim) except *:
     raise TypeError(f"{name} must be float32 or float64, got {a.dtype}")
 
 
+cdef list _variant_names(int count, int *isas, int *dts):
+    cdef int i
+    return [(cc_isa_name(<cc_isa>isas[i]).decode(), cc_dtype_get(dts[i]).name.decode())
+            for i in range(min(count, 64))]
+
+
 def variants():
     """(isa name, dtype name) of every compiled variant, the scalar
     reference included."""
     cdef int isas[64]
     cdef int dts[64]
-    cdef int count = cc_conv_variants(isas, dts, 64), i
-    return [(cc_isa_name(<cc_isa>isas[i]).decode(), cc_dtype_get(dts[i]).name.decode())
-            for i in range(min(count, 64))]
+    return _variant_names(cc_conv_variants(isas, dts, 64), isas, dts)
+
+
+def dweight_variants():
+    """(isa name, dtype name) of every compiled weight-gradient variant, the
+    scalar reference included."""
+    cdef int isas[64]
+    cdef int dts[64]
+    return _variant_names(cc_conv_dweight_variants(isas, dts, 64), isas, dts)
+
+
+cdef cc_dtype _dtype_code(str dtype) except *:
+    if dtype not in ("f32", "f64"):
+        raise ValueError(f"dtype must be 'f32' or 'f64', got {dtype!r}")
+    return CC_DT_F32 if dtype == "f32" else CC_DT_F64
 
 
 def kernel_isa(str dtype, int isa):
     """The ISA level of the kernels that run for dtype ('f32' or 'f64') at
     isa."""
-    if dtype not in ("f32", "f64"):
-        raise ValueError(f"dtype must be 'f32' or 'f64', got {dtype!r}")
-    return <int>cc_conv_select(CC_DT_F32 if dtype == "f32" else CC_DT_F64, <cc_isa>isa).isa
+    return <int>cc_conv_select(_dtype_code(dtype), <cc_isa>isa).isa
+
+
+def dweight_kernel_isa(str dtype, int isa):
+    """The ISA level of the weight-gradient kernels that run for dtype
+    ('f32' or 'f64') at isa."""
+    return <int>cc_conv_dweight_select(_dtype_code(dtype), <cc_isa>isa).isa
 
 
 def direct(cnp.ndarray x, cnp.ndarray w, bias, cnp.ndarray out, stride, pad, dilation,
@@ -91,3 +115,42 @@ def direct(cnp.ndarray x, cnp.ndarray w, bias, cnp.ndarray out, stride, pad, dil
     with nogil:
         status = cc_conv_direct(dt, &p, xp, wp, bp, op, <cc_isa>isa, threads)
     check_status(status, "direct convolution", "for the direct convolution's padded input copy")
+
+
+def dweight(cnp.ndarray x, cnp.ndarray dy, cnp.ndarray dw, stride, pad, dilation,
+            Py_ssize_t groups, int isa, int threads):
+    """dw (OUT, written whole) = the weight gradient of the convolution of x
+    given dy, the gradient of its output; stride, pad, dilation: 3 ints each
+    (D, H, W); isa caps the kernel level (0 scalar reference)."""
+    cdef cc_conv_problem p
+    cdef cc_dtype dt = _dtype(x, "x", 5)
+    cdef int i, status
+    if _dtype(dy, "dy", 5) != dt or _dtype(dw, "dw", 5) != dt:
+        raise ValueError("dy and dw must have x's dtype")
+    if threads < 1:
+        raise ValueError(f"threads must be positive, got {threads}")
+    p.n, p.c_in, p.c_out, p.groups = x.shape[0], x.shape[1], dw.shape[0], groups
+    if (groups < 1 or dy.shape[0] != p.n or dy.shape[1] != p.c_out
+            or p.c_in % groups or p.c_out % groups or dw.shape[1] * groups != p.c_in):
+        raise ValueError("inconsistent shapes or groups")
+    for i in range(3):
+        p.inp[i] = x.shape[2 + i]
+        p.out[i] = dy.shape[2 + i]
+        p.kernel[i] = dw.shape[2 + i]
+        p.stride[i] = stride[i]
+        p.pad[i] = pad[i]
+        p.dilation[i] = dilation[i]
+        if p.stride[i] < 1 or p.dilation[i] < 1 or p.pad[i] < 0:
+            raise ValueError("stride and dilation must be positive, pad non-negative")
+    if cnp.PyArray_SIZE(dw) == 0:
+        return
+    if cnp.PyArray_SIZE(x) == 0 or cnp.PyArray_SIZE(dy) == 0:
+        dw.fill(0)  # no position meets the input: every sum is empty
+        return
+    cdef const void *xp = cnp.PyArray_DATA(x)
+    cdef const void *dyp = cnp.PyArray_DATA(dy)
+    cdef void *dwp = cnp.PyArray_DATA(dw)
+    with nogil:
+        status = cc_conv_dweight(dt, &p, xp, dyp, dwp, <cc_isa>isa, threads)
+    check_status(status, "convolution weight gradient",
+                 "for the weight gradient's packed output gradient")

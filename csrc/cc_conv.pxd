@@ -1,4 +1,5 @@
-# The direct layer convolution's C entry points (csrc/conv/conv.h).
+# The direct layer convolution's C entry points (csrc/conv/conv.h): the
+# forward pass and the weight gradient.
 from cc_common cimport cc_index_t
 from cc_cpu cimport cc_isa
 from cc_dtype cimport cc_dtype
@@ -20,3 +21,9 @@ cdef extern from "conv/conv.h" nogil:
     int cc_conv_variants(int *isa, int *dt, int max)
     int cc_conv_direct(cc_dtype dt, const cc_conv_problem *p, const void *x, const void *w,
                        const void *bias, void *out, cc_isa isa, int num_threads)
+    ctypedef struct cc_conv_dweight_kernels:
+        cc_isa isa
+    const cc_conv_dweight_kernels *cc_conv_dweight_select(cc_dtype dt, cc_isa isa)
+    int cc_conv_dweight_variants(int *isa, int *dt, int max)
+    int cc_conv_dweight(cc_dtype dt, const cc_conv_problem *p, const void *x, const void *dy,
+                        void *dw, cc_isa isa, int num_threads)

@@ -161,4 +161,130 @@ int cc_conv_variants(int *isa, int *dt, int max);
 int cc_conv_direct(cc_dtype dt, const cc_conv_problem *p, const void *x, const void *w,
                    const void *bias, void *out, cc_isa isa, int num_threads);
 
+/* Whether a problem is consistent: every extent, stride and dilation >= 1,
+ * pads >= 0, channels divisible by groups (forward and weight gradient). */
+CC_INLINE int cc_conv_problem_valid(const cc_conv_problem *p)
+{
+    if (p->n < 1 || p->c_in < 1 || p->c_out < 1 || p->groups < 1 || p->c_in % p->groups ||
+        p->c_out % p->groups)
+        return 0;
+    for (int a = 0; a < 3; ++a)
+        if (p->in[a] < 1 || p->out[a] < 1 || p->kernel[a] < 1 || p->stride[a] < 1 ||
+            p->dilation[a] < 1 || p->pad[a] < 0)
+            return 0;
+    return 1;
+}
+
+/* ==== Weight gradient (dweight) ========================================== *
+ *
+ * Same problem struct and layouts, with dy (N, C_out, OD, OH, OW) and dw
+ * (C_out, C_in / groups, KD, KH, KW), all C-contiguous:
+ *   dw[o, c', t] = sum over n and output positions p of
+ *                  dy[n, o, p] * x[n, g * C_in / groups + c', p * stride + t * dilation - pad]
+ * (g the group of o).  Taps in the implicit zero padding contribute nothing:
+ * every variant skips them (the reference by bounds checks, the SIMD ones
+ * by running each tap over the box of output positions whose tap lies
+ * inside the input), so a NaN or inf in dy reaches only the dw entries
+ * whose tap meets the input at its position, as in the forward pass.
+ *
+ * Main micro-kernel (cc_conv_dwtile_<sfx>): an implicit GEMM tile, M = OCB
+ * vectors of output channels (MR = OCB * lanes), N = up to NR columns of
+ * dw sharing one tap (nr consecutive input channels of the group), K = a
+ * run of output positions: nrows rows of npos positions.  Per position it
+ * loads the OCB vectors of dy, packed position-major ([p][MR], zero past
+ * the group's channels), and for each column broadcasts one input element
+ * read straight from the caller's x (column j at x + j * x_c, position q
+ * of row r at r * x_row + q * xs): OCB FMAs per broadcast, OCB x NR
+ * accumulators in registers over the whole run, added to acc at the end.
+ * Its pack kernel (cc_conv_dwpack_<sfx>) lays dy out position-major
+ * (register transposes where the ISA file gives CC_TRANSPOSE).
+ *
+ * Depthwise kernel (cc_conv_dwdot_<sfx>): one input channel per group and
+ * few output channels per group leave the channel vector mostly empty, so
+ * this one vectorises along the positions instead: the dot product of nrows
+ * rows of npos dy values (contiguous) with the input elements under one tap
+ * (x + r * x_row + q * xs).
+ */
+
+/* One tile of the main dweight kernel (all strides in elements). */
+typedef struct {
+    const void *dy;        /* IN: packed dy, first row, first position */
+    cc_index_t dy_row;        /* row stride of the packed dy (positions * MR) */
+    const void *x;            /* IN: column 0's input element under the tap
+                                 at the first position of the first row */
+    cc_index_t x_c;           /* column (input channel) stride */
+    cc_index_t x_row, xs;     /* row stride; step per position (stride W) */
+    cc_index_t nrows, npos;   /* >= 1 each */
+    cc_index_t nr;            /* columns (1 .. NR) */
+    void *acc;                /* IN/OUT: [NR][MR] sums, the run added to them */
+} cc_conv_dwtile;
+
+/* One dot product of the depthwise kernel (strides in elements). */
+typedef struct {
+    const void *dy;           /* IN: first row's first position */
+    cc_index_t dy_row;        /* row stride of dy (positions: 1) */
+    const void *x;            /* IN: the element under the tap at the first
+                                 position of the first row */
+    cc_index_t x_row, xs;     /* row stride; step per position */
+    cc_index_t nrows, npos;   /* >= 1 each */
+} cc_conv_dwdot;
+
+#define CC_CONV_DWTILE_SIGNATURE (const cc_conv_dwtile *t)
+/* Packs dy for the main kernel: dst[q][MR] = the mr channels (src, channel
+ * stride src_c) at positions q < npos, zero past mr. */
+#define CC_CONV_DWPACK_SIGNATURE(T) \
+    (const T *src, cc_index_t src_c, cc_index_t mr, cc_index_t npos, T *dst)
+/* Returns the dot product as the element type (float or double). */
+#define CC_CONV_DWDOT_SIGNATURE(T) (const cc_conv_dwdot *t, T *sum)
+
+/* Reference: the dw rows (output channels) [begin, end), plain loops, each
+ * entry summed over n, od, oh, ow in that order, taps outside skipped. */
+#define CC_CONV_DWEIGHT_REF_SIGNATURE(T) \
+    (const cc_conv_problem *p, const T *x, const T *dy, T *dw, cc_index_t begin, cc_index_t end)
+
+/* X-macro list of the SIMD dweight variants:
+ *   (isa, dtype code, C type, suffix, lanes, OCB, NR)
+ * naming cc_conv_dwtile_<sfx> (OCB * NR accumulators, OCB dy vectors and
+ * a broadcast fill the register file) and cc_conv_dwdot_<sfx>. */
+#if CC_HAVE_X86_KERNELS
+#define CC_CONV_DWEIGHT_SIMD_VARIANTS(X) \
+    X(CC_ISA_AVX2,   CC_DT_F32, float,  f32__avx2,    8, 2,  6) \
+    X(CC_ISA_AVX2,   CC_DT_F64, double, f64__avx2,    4, 2,  6) \
+    X(CC_ISA_AVX512, CC_DT_F32, float,  f32__avx512, 16, 2, 12) \
+    X(CC_ISA_AVX512, CC_DT_F64, double, f64__avx512,  8, 2, 12)
+#else
+#define CC_CONV_DWEIGHT_SIMD_VARIANTS(X)
+#endif
+
+#define CC_CONV_DWEIGHT_DECLARE(isa, dt, T, sfx, lanes, ocb, nr) \
+    void cc_conv_dwtile_##sfx CC_CONV_DWTILE_SIGNATURE;           \
+    void cc_conv_dwpack_##sfx CC_CONV_DWPACK_SIGNATURE(T);        \
+    void cc_conv_dwdot_##sfx CC_CONV_DWDOT_SIGNATURE(T);
+CC_CONV_DWEIGHT_SIMD_VARIANTS(CC_CONV_DWEIGHT_DECLARE)
+#undef CC_CONV_DWEIGHT_DECLARE
+void cc_conv_dweight_f32__ref CC_CONV_DWEIGHT_REF_SIGNATURE(float);
+void cc_conv_dweight_f64__ref CC_CONV_DWEIGHT_REF_SIGNATURE(double);
+
+/* Config: the dweight kernels of one dtype at the highest level <= isa
+ * (and <= the CPU's); tile/dot NULL for the reference. */
+typedef struct {
+    cc_isa isa;
+    cc_dtype dt;
+    cc_fnptr ref;             /* CC_CONV_DWEIGHT_REF_SIGNATURE */
+    void (*tile) CC_CONV_DWTILE_SIGNATURE;
+    cc_fnptr pack;            /* CC_CONV_DWPACK_SIGNATURE of the dtype */
+    cc_fnptr dot;             /* CC_CONV_DWDOT_SIGNATURE of the dtype */
+    int lanes, mr, nr;        /* mr = OCB * lanes channels, nr columns */
+} cc_conv_dweight_kernels;
+const cc_conv_dweight_kernels *cc_conv_dweight_select(cc_dtype dt, cc_isa isa);
+int cc_conv_dweight_variants(int *isa, int *dt, int max);
+
+/* Operator: dw (OUT, written whole) = the weight gradient of the
+ * convolution of x given dy.  isa caps the kernel level; num_threads >= 1.
+ * Results do not depend on num_threads.  Returns CC_OK, CC_EINVAL
+ * (inconsistent problem) or CC_ENOMEM (scratch: the packed dy, the items'
+ * sums). */
+int cc_conv_dweight(cc_dtype dt, const cc_conv_problem *p, const void *x, const void *dy,
+                    void *dw, cc_isa isa, int num_threads);
+
 #endif

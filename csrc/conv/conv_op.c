@@ -303,18 +303,6 @@ static void depthwise_items(void *vctx, cc_index_t begin, cc_index_t end, int wo
 
 /* ---- setup -------------------------------------------------------------- */
 
-static int valid(const cc_conv_problem *p)
-{
-    if (p->n < 1 || p->c_in < 1 || p->c_out < 1 || p->groups < 1 || p->c_in % p->groups ||
-        p->c_out % p->groups)
-        return 0;
-    for (int a = 0; a < 3; ++a)
-        if (p->in[a] < 1 || p->out[a] < 1 || p->kernel[a] < 1 || p->stride[a] < 1 ||
-            p->dilation[a] < 1 || p->pad[a] < 0)
-            return 0;
-    return 1;
-}
-
 /* `units` positions cut into the fewest tiles of at most nr, as even as
  * possible. */
 static int make_tiles(conv_ctx *c, cc_index_t units, cc_index_t nr)
@@ -496,7 +484,7 @@ static int run(conv_ctx *c)
 int cc_conv_direct(cc_dtype dt, const cc_conv_problem *p, const void *x, const void *w,
                    const void *bias, void *out, cc_isa isa, int num_threads)
 {
-    if (!cc_dtype_in((int)dt, CC_CONV_DTYPE_SET) || !valid(p) || num_threads < 1)
+    if (!cc_dtype_in((int)dt, CC_CONV_DTYPE_SET) || !cc_conv_problem_valid(p) || num_threads < 1)
         return CC_EINVAL;
     const cc_conv_kernels *k = cc_conv_select(dt, isa);
     if (!k)
