@@ -14,8 +14,8 @@
  *   padded nor re-laid out (the columns' elements are broadcast straight
  *   from x).  Items are (group, channel block, column block, tap group);
  *   an item walks K in chunks of CC_DWEIGHT_CHUNK_BYTES of packed dy (rows
- *   of an output plane, or segments of one long row) and runs every tap of its
- *   group on each chunk, whose packed dy stays in L1/L2 meanwhile.  Its
+ *   of an output plane, or segments of one long row) and runs every tap of
+ *   its group on each chunk, whose packed dy stays in L2 meanwhile.  Its
  *   sums live in the worker's scratch, [tap][NR][MR], from the first chunk
  *   to the last, and go to dw (transposed) when the item ends.
  * - depthwise (one input channel per group, fewer output channels per group
