@@ -481,12 +481,66 @@ NN_CASES = {   # name: (N, C_in, C_out, spatial, kernel, stride, padding, groups
 }
 
 
+# name: (the forward convolution: N, C_in, C_out, spatial, kernel, stride,
+# padding), kind, torch op
+NN_BACKWARD_CASES = {
+    "conv_transpose2d_k4s2_64to32_28_n8": ((8, 32, 64, (56, 56), 4, 2, 1), "transpose",
+                                           "conv_transpose2d"),
+    "conv2d_input_3x3_64to64_56_n8": ((8, 64, 64, (56, 56), 3, 1, 1), "input",
+                                      "conv2d_input"),
+    "conv2d_weight_3x3_64to64_56_n8": ((8, 64, 64, (56, 56), 3, 1, 1), "weight",
+                                       "conv2d_weight"),
+    "conv2d_input_3x3_256to256_14_n8": ((8, 256, 256, (14, 14), 3, 1, 1), "input",
+                                        "conv2d_input"),
+    "conv2d_weight_3x3_256to256_14_n8": ((8, 256, 256, (14, 14), 3, 1, 1), "weight",
+                                         "conv2d_weight"),
+    "conv1d_weight_k9_64to64_4096_n8": ((8, 64, 64, (4096,), 9, 1, 4), "weight",
+                                        "conv1d_weight"),
+}
+
+
+def test_nn_backward_cases_and_targets():
+    sec, mod = _nn()
+    cases = {c.name: c for c in sec.cases}
+    assert [name for name, *_ in mod.BACKWARD_SPECS] == list(NN_BACKWARD_CASES)
+    assert mod.weight_target() in (1.0, 1.2)
+    for name, (geometry, kind, op) in NN_BACKWARD_CASES.items():
+        c, conv = cases[name], mod.GEOMETRY[name]
+        n, ci, co, spatial, k, s, p = geometry
+        assert (conv.n, conv.c_in, conv.c_out, conv.spatial, conv.kernel, conv.stride,
+                conv.padding, conv.groups) == (n, ci, co, spatial, k, s, p, 1)
+        target = mod.weight_target() if kind == "weight" else 0.7
+        assert c.targets == {f"torch bwd {op}": target} and c.subject == "convcore auto"
+        assert c.flops == conv.flops
+        assert c.bytes == 4 * (math.prod(conv.x_shape) + math.prod(conv.w_shape)
+                               + math.prod(conv.out_shape))
+    # The transposed convolution maps 28x28 to 56x56 with a (64, 32, 4, 4) weight.
+    conv = mod.GEOMETRY["conv_transpose2d_k4s2_64to32_28_n8"]
+    assert conv.out_shape == (8, 64, 28, 28) and conv.w_shape == (64, 32, 4, 4)
+
+
+def test_nn_backward_calls_run_the_ops_they_name():
+    import convcore.nn as nn
+    torch = pytest.importorskip("torch")
+    _, mod = _nn()
+    conv = mod.Conv(2, 4, 6, (9, 7), 3, stride=2, padding=1)  # 5x4 <-> 9x7 at stride 2
+    x, w, g = mod.backward_inputs(conv)
+    tensors = [torch.from_numpy(a) for a in (x, w, g)]
+    for kind, op, want in (("transpose", "conv_transpose2d", nn.conv_transpose2d(g, w, None, 2, 1)),
+                           ("input", "conv2d_input", nn.grad.conv2d_input(x.shape, w, g, 2, 1)),
+                           ("weight", "conv2d_weight", nn.grad.conv2d_weight(x, w.shape, g, 2, 1))):
+        call, name, torch_call = mod.backward_calls(kind, conv, x, w, g, nn)
+        assert name == op
+        np.testing.assert_allclose(call("direct"), want, atol=1e-4)
+        np.testing.assert_allclose(torch_call(torch.nn, *tensors).numpy(), want, atol=1e-4)
+
+
 def test_nn_section_cases_and_targets():
     sec, mod = _nn()
-    assert [c.name for c in sec.cases] == list(NN_CASES)
-    assert sec.geomean_targets == {"torch": 1.0}
+    assert [c.name for c in sec.cases] == list(NN_CASES) + list(NN_BACKWARD_CASES)
+    assert sec.geomean_targets == {"torch conv": 1.0, "torch bwd": 1.0}
     assert mod.PEAK_TARGETS == {"conv2d_3x3_64to64_56_n8": 0.75}
-    for c in sec.cases:
+    for c in sec.cases[:len(NN_CASES)]:
         n, ci, co, spatial, k, s, p, g, target = NN_CASES[c.name]
         conv = mod.GEOMETRY[c.name]
         assert (conv.n, conv.c_in, conv.c_out, conv.spatial, conv.kernel, conv.stride,
@@ -509,7 +563,7 @@ def test_nn_section_cases_and_targets():
 def test_nn_geometry_matches_convcores_own_count():
     from convcore.nn._conv import conv_problem
     _, mod = _nn()
-    for name, conv in mod.GEOMETRY.items():
+    for name, conv in mod.GEOMETRY.items():  # backward cases: their forward convolution
         x, w = np.zeros(conv.x_shape, np.float32), np.zeros(conv.w_shape, np.float32)
         spec = conv_problem(conv.rank, "conv", x, w, None, conv.stride, conv.padding, 1,
                             conv.groups, "zeros")[3]
@@ -669,7 +723,7 @@ def test_nn_methods_table_and_peak_target():
                                  [("conv2d_3x3_64to64_56_n8", "convcore auto %peak", "FAIL")])
     assert fails == [("conv2d_1x1_256to64_56_n8", "torch conv2d"),
                      ("conv2d_3x3_64to64_56_n8", "convcore auto %peak"),
-                     ("nn", "geomean vs torch*")]
+                     ("nn", "geomean vs torch conv*")]
     assert "1 PASS, 3 FAIL" in summary
     pool = _runner.load_section("pool", _runner.discover_sections(BENCH)["pool"])
     assert run.section_report(pool, [], FakeMachine()) == ("", [])    # no hook: nothing

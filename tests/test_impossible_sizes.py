@@ -52,6 +52,8 @@ CONV_METHODS = ["auto", *_conv_methods.METHODS]
 w1 = np.ones((1, 1, 2), np.float32)
 w2 = np.ones((1, 1, 2, 2), np.float32)
 w3 = np.ones((1, 1, 2, 2, 2), np.float32)
+g2x2 = np.ones((1, 1, 2, 2), np.float32)
+g3x2 = np.ones((1, 1, 2, 2, 2), np.float32)
 P = 2 ** 24
 SIZE = (MemoryError, ValueError)
 
@@ -308,6 +310,65 @@ expect(SIZE, "unfold 1d", lambda: nn.unfold(np.zeros((2, 3, 3)), (3,), padding=2
 expect(SIZE, "fold", lambda: nn.fold(np.zeros((1, 1, 1), np.float32), 2 ** 40, 2 ** 40))
 expect(SIZE, "fold 2**31", lambda: nn.fold(np.zeros((1, 4, 1)), (2 ** 31, 2 ** 31),
                                            2 ** 31 - 1, stride=2 ** 31))
+''',
+    # -- conv_transpose: outputs (in - 1) * stride + ... past int64 or any memory
+    "conv_transpose_huge_output": '''
+xt = np.ones((1, 1, 2**12 + 1, 2**12 + 1), np.float32)   # 64 MiB; output 2**84 elements
+for m in CONV_METHODS:
+    f2 = nn.conv_transpose2d
+    expect(SIZE, "2d stride 2**30 " + m, lambda: f2(xt, w2, stride=2**30, method=m))
+    expect(SIZE, "2d unbatched " + m, lambda: f2(xt[0], w2, stride=2**30, method=m))
+    # 2**41 elements: inside int64, past any memory
+    expect(SIZE, "1d stride 2**40 " + m, lambda: nn.conv_transpose1d(x1, w1, stride=2**40,
+                                                                     method=m))
+    expect(SIZE, "3d stride 2**21 " + m, lambda: nn.conv_transpose3d(x3, w3, stride=2**21,
+                                                                     method=m))
+    expect(SIZE, "3d dilation 2**30 " + m,
+           lambda: nn.conv_transpose3d(x3, w3, dilation=2**30, method=m))
+big = np.broadcast_to(np.ones((1, 1, 1, 1), np.float32), (1, 1, 2**24, 2**24))
+expect(SIZE, "broadcast input", lambda: nn.conv_transpose2d(big, w2))
+# One axis of 2**63 + 2: past int64 on its own.
+expect(SIZE, "dilation and output_padding past int64",
+       lambda: nn.conv_transpose1d(x1, w1, dilation=2**62, output_padding=2**62 - 1))
+expect(ValueError, "stride beyond int64", lambda: nn.conv_transpose2d(x2, w2, stride=2**70),
+       "stride")
+expect(ValueError, "output_padding beyond int64",
+       lambda: nn.conv_transpose2d(x2, w2, output_padding=2**70), "output_padding")
+expect(ValueError, "padding beyond int64", lambda: nn.conv_transpose2d(x2, w2, padding=2**70),
+       "padding")
+''',
+    # -- conv gradients: input_size / weight_size of 2**40 elements and more
+    "conv_grad_huge_sizes": '''
+G = nn.grad
+try:
+    from convcore.nn import _conv_dweight
+    WEIGHT_METHODS = ["auto", *_conv_dweight.METHODS]
+except ImportError:
+    WEIGHT_METHODS = ["auto", "direct", "im2col"]
+for m in CONV_METHODS:
+    # 2**20 x 2**20 at stride 2**19 gives the 2 x 2 grad_output: 2**40 elements
+    expect(SIZE, "conv2d_input 2**40 " + m,
+           lambda: G.conv2d_input((1, 1, 2**20, 2**20), w2, g2x2, stride=2**19, method=m))
+    expect(SIZE, "conv2d_input unbatched 2**40 " + m,
+           lambda: G.conv2d_input((1, 2**20, 2**20), w2, g2x2[0], stride=2**19, method=m))
+    expect(SIZE, "conv3d_input 2**42 " + m,
+           lambda: G.conv3d_input((1, 1, 2**14, 2**14, 2**14), w3, g3x2, stride=2**13,
+                                  method=m))
+    # 2**80 elements: past int64
+    expect(SIZE, "conv2d_input 2**80 " + m,
+           lambda: G.conv2d_input((1, 1, 2**40, 2**40), w2, g2x2, stride=2**39, method=m))
+expect(ValueError, "input_size beyond int64",
+       lambda: G.conv2d_input((1, 1, 2**70, 4), w2, g2x2), "input_size")
+bigx = np.broadcast_to(np.ones((1, 1, 1, 1), np.float32), (1, 1, 2**24, 2**24))
+for m in WEIGHT_METHODS:
+    # a 2**20 x 2**20 kernel over a 2**24 x 2**24 (broadcast) input at stride 2**23
+    expect(SIZE, "conv2d_weight 2**40 " + m,
+           lambda: G.conv2d_weight(bigx, (1, 1, 2**20, 2**20), g2x2, stride=2**23, method=m))
+    expect(SIZE, "conv2d_weight broadcast input " + m,
+           lambda: G.conv2d_weight(bigx, (1, 1, 2, 2), np.ones((1, 1, 2, 2), np.float32),
+                                   stride=2**23, method=m))
+expect(ValueError, "weight_size beyond int64",
+       lambda: G.conv2d_weight(x2, (1, 1, 2**70, 2), g2x2), "kernel")
 ''',
 }
 

@@ -71,9 +71,11 @@ def _apply_padding_mode(x, pads, padding_mode, op):
     return np.pad(x, ((0, 0), (0, 0)) + tuple(pads), mode=_NP_PAD_MODE[padding_mode])
 
 
-def check_groups(op, groups, c_in, c_out, c_in_group, x_shape, w_shape):
+def check_groups(op, groups, c_in, c_out, c_in_group, x_shape, w_shape,
+                 names=("input.shape", "weight.shape")):
     """``groups`` as an int, checked against the channel counts as torch
-    checks them (``x_shape``, ``w_shape`` for the messages)."""
+    checks them (``x_shape``, ``w_shape`` and their ``names`` for the
+    messages)."""
     groups = int_arg(groups, op, "groups")
     if groups <= 0:
         raise ValueError(f"{op}: groups must be positive, got groups={groups}")
@@ -81,9 +83,9 @@ def check_groups(op, groups, c_in, c_out, c_in_group, x_shape, w_shape):
         raise ValueError(f"{op}: input channels ({c_in}) and output channels ({c_out}) must "
                          f"both be divisible by groups={groups}")
     if c_in_group * groups != c_in:
-        raise ValueError(f"{op}: weight.shape={w_shape} expects {c_in_group * groups} "
+        raise ValueError(f"{op}: {names[1]}={w_shape} expects {c_in_group * groups} "
                          f"input channels (C_in / groups = {c_in_group}, groups={groups}), "
-                         f"got input.shape={x_shape}")
+                         f"got {names[0]}={x_shape}")
     return groups
 
 
@@ -115,12 +117,12 @@ def conv_spec(rank, op, x_shape, w_shape, groups, stride, pads, dilation, dtype)
                     out_size=three_axes(out), dtype=np.dtype(dtype), rank=rank)
 
 
-def check_nonempty(op, x_shape, w_shape):
+def check_nonempty(op, x_shape, w_shape, names=("input.shape", "weight.shape")):
     """ValueError for empty channels, kernel or spatial axes (an empty
     batch is fine)."""
     if w_shape[0] == 0 or any(k == 0 for k in w_shape[2:]) or any(s == 0 for s in x_shape[1:]):
         raise ValueError(f"{op}: expected non-empty channels, kernel and spatial axes, got "
-                         f"input.shape={x_shape}, weight.shape={w_shape}")
+                         f"{names[0]}={x_shape}, {names[1]}={w_shape}")
 
 
 def check_bias(bias, c_out, dtype, op):

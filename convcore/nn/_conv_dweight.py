@@ -17,7 +17,7 @@ not depend on the thread count.
 """
 import math
 
-from .. import _im2col, _methods, _plans, _validate, _wisdom
+from .. import _conv, _dispatch, _im2col, _methods, _plans, _validate, _wisdom
 from .._methods import dtype_class
 from .._threads import blas_threads, get_num_threads
 from . import _conv_dweight_cost_table
@@ -26,6 +26,38 @@ from . import _conv_dweight_cost_table
 def _pointwise(spec):
     return spec.taps == 1 and spec.stride == (1, 1, 1) and spec.pad == (0, 0, 0) \
         and spec.in_size == spec.out_size
+
+
+# Lanes per vector per cost class, at the widest ISA the features model
+# (csrc/conv/conv.h: the main tile holds 2 vectors of output channels).
+_LANES = {"f4": 16, "f8": 8}
+
+
+def make_direct(spec):
+    """``run(x, dy, dw)``: the direct kernel of csrc/conv/dweight_op.c, an
+    implicit GEMM (output channels along the vector, input channels x taps
+    broadcast from x, output positions the reduction; taps in the padding
+    skipped), or dot products along W for depthwise layers."""
+    args = (spec.stride, spec.pad, spec.dilation, spec.groups)
+    isa, threads = _dispatch.isa_level, get_num_threads()
+
+    def run(x, dy, dw):
+        _conv.dweight(x, dy, dw, *args, isa, threads)
+    return run
+
+
+def features_direct(spec):
+    """(('direct', dtype class), features): 1, the output-gradient elements
+    packed and the multiply-adds the tiles run (whole blocks of 2 vectors
+    of output channels; depthwise: the layer's own)."""
+    cls = dtype_class(spec.dtype)
+    lanes = _LANES.get(cls, 1)
+    packed = float(spec.n * spec.c_out * math.prod(spec.out_size))
+    if spec.c_in_group == 1 and spec.c_out_group < lanes:
+        return ("direct", cls), (1.0, 0.0, float(spec.macs))
+    block = 2 * lanes
+    padded = -(-spec.c_out_group // block) * block
+    return ("direct", cls), (1.0, packed, float(spec.macs) / spec.c_out_group * padded)
 
 
 def make_im2col(spec, block_bytes=None):
@@ -54,6 +86,7 @@ def features_im2col(spec):
 
 
 METHODS = _methods.Registry([
+    _methods.Method("direct", make_direct, features_direct),
     _methods.Method("im2col", make_im2col, features_im2col),
 ], _conv_dweight_cost_table.COSTS)
 

@@ -48,8 +48,9 @@ def _spec(rank, op, x_shape, w_shape, g_shape, stride, padding, dilation, groups
           names):
     """The forward convolution's ConvSpec, checked against grad_output's
     shape; ``names`` of the (input, weight) shapes for the messages."""
-    groups = check_groups(op, groups, x_shape[1], w_shape[0], w_shape[1], x_shape, w_shape)
-    check_nonempty(op, x_shape, w_shape)
+    groups = check_groups(op, groups, x_shape[1], w_shape[0], w_shape[1], x_shape, w_shape,
+                          names)
+    check_nonempty(op, x_shape, w_shape, names)
     if g_shape[1] != w_shape[0]:
         raise ValueError(f"{op}: grad_output has {g_shape[1]} channels but the weight "
                          f"({names[1]}={w_shape}) has {w_shape[0]} output channels")
