@@ -680,14 +680,15 @@ class Geomean:
 
 
 def section_geomean(section, prefix, target, results):
-    """:class:`Geomean` of ``results`` (CaseResults) of ``section``."""
+    """:class:`Geomean` of ``results`` (CaseResults) of ``section``: the
+    cases with a peer labelled ``prefix...``; one whose peers did not run is
+    listed as missing."""
     ratios, missing = {}, []
     for res in results:
-        if res.case.section != section:
+        peers = [r for r in res.rows if r.role == "peer" and r.label.startswith(prefix)]
+        if res.case.section != section or not peers:
             continue
-        found = [(r.ratio, r.label) for r in res.rows
-                 if r.role == "peer" and r.label.startswith(prefix) and r.ratio is not None
-                 and r.ratio > 0]
+        found = [(r.ratio, r.label) for r in peers if r.ratio is not None and r.ratio > 0]
         if found:
             rt, label = min(found)
             ratios[res.case.name] = (label, rt)

@@ -793,7 +793,8 @@ def test_section_geomean_one_ratio_per_case_against_fastest_matching_peer():
     results = [_result("a", "pool", {"torch x": 2.0, "torch y": 8.0, "other": 0.1}),
                _result("b", "pool", {"torch z": 8.0}),
                _result("c", "pool", {"torch z": None}),            # torch missing
-               _result("d", "signal", {"torch w": 0.01})]           # other section
+               _result("d", "signal", {"torch w": 0.01}),           # other section
+               _result("e", "pool", {"numpy v": 3.0})]              # no such peer
     g = _runner.section_geomean("pool", "torch", 3.0, results)
     assert g.ratios == {"a": ("torch x", 2.0), "b": ("torch z", 8.0)}
     assert g.value == pytest.approx(4.0) and g.verdict == "PASS"
