@@ -28,7 +28,7 @@ __all__ = [
     "conv_weight_bound", "conv_bias_ref", "conv_bias_bound", "TRANSPOSE_AXES",
     "TRANSPOSE_CASES", "transpose_problem", "GRAD_AXES", "GRAD_CASES", "grad_problem",
     "case_id", "TRANSPOSE_SHAPE_CASES", "GRAD_SHAPE_CASES", "torch_conv_transpose",
-    "torch_conv_input", "torch_conv_weight", "torch_conv_bias", "conv_geometries",
+    "torch_conv_input", "torch_conv_weight", "torch_conv_bias", "conv_geometries", "user_data",
 ]
 
 
@@ -460,3 +460,16 @@ def conv_geometries(st):
                     kw=dict(stride=stride, padding=padding, dilation=dilation, groups=groups),
                     unbatched=draw(st.booleans()))
     return draw_geometry()
+
+
+def user_data(rng, shape, dtype, kind):
+    """Data users have: a linear trend, a large DC offset, or values spread
+    over twelve orders of magnitude (signs random)."""
+    if kind == "trend":
+        a = np.linspace(-50.0, 150.0, int(np.prod(shape))).reshape(shape)
+        a = a + rng.standard_normal(shape)
+    elif kind == "dc":
+        a = 1e4 + rng.standard_normal(shape)
+    else:
+        a = rng.choice([-1.0, 1.0], shape) * 10.0 ** rng.uniform(-6, 6, shape)
+    return a.astype(dtype)

@@ -26,7 +26,7 @@ from _conv_grad_ref import (GRAD_AXES, GRAD_CASES, GRAD_SHAPE_CASES, case_id, co
                             conv_bias_ref, conv_geometries, conv_input_bound, conv_input_ref,
                             conv_weight_bound, conv_weight_ref, grad_problem,
                             output_padding_for, torch_conv_bias, torch_conv_input,
-                            torch_conv_weight)
+                            torch_conv_weight, user_data)
 from _conv_ref import TOL, assert_conv_close, conv_bound, conv_ref, seed_for
 
 try:
@@ -827,3 +827,19 @@ def test_the_methods_are_the_apis():
     run under their names)."""
     assert set(INPUT_FIXED) == set(API_INPUT_METHODS), INPUT_FIXED
     assert set(WEIGHT_FIXED) >= set(API_WEIGHT_METHODS), WEIGHT_FIXED
+
+
+@pytest.mark.parametrize("kind", ["trend", "dc", "dynamic"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_data_users_have(dtype, kind):
+    rng = np.random.default_rng(seed_for("user grad", kind, np.dtype(dtype).str))
+    x = user_data(rng, (2, 4, 13, 10), dtype, kind)
+    w = user_data(rng, (6, 2, 3, 3), dtype, kind)
+    kw = dict(stride=(2, 1), padding=(1, 1), dilation=(1, 2), groups=2)
+    go = user_data(rng, (2, 6) + tuple(nn.conv2d(x, w, **kw).shape[2:]), dtype, kind)
+    for method in INPUT_METHODS:
+        check_input(nn.grad.conv2d_input(x.shape, w, go, **kw, method=method), x.shape, w, go,
+                    kw, dtype, f"input {method} {kind}")
+    for method in WEIGHT_METHODS:
+        check_weight(nn.grad.conv2d_weight(x, w.shape, go, **kw, method=method), x, w.shape,
+                     go, kw, dtype, f"weight {method} {kind}")

@@ -26,7 +26,7 @@ from _conv_grad_ref import (TRANSPOSE_AXES, TRANSPOSE_CASES, TRANSPOSE_SHAPE_CAS
                             conv_geometries, conv_input_ref, conv_transpose_bound,
                             conv_transpose_ref, conv_weight_bound, conv_weight_ref,
                             output_padding_for, torch_conv_transpose, transpose_out_size,
-                            transpose_problem)
+                            transpose_problem, user_data)
 from _conv_ref import TOL, assert_conv_close, conv_bound, conv_ref, random_case, seed_for
 
 try:
@@ -636,3 +636,17 @@ def test_eight_python_threads_at_once_equal_serial_calls(method):
         results = list(pool.map(call, jobs))
     for i, out in zip(jobs, results):
         assert out.tobytes() == serial[i].tobytes(), f"case {i}"
+
+
+@pytest.mark.parametrize("kind", ["trend", "dc", "dynamic"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("method", METHODS)
+def test_data_users_have(method, dtype, kind):
+    rng = np.random.default_rng(seed_for("user", method, kind, np.dtype(dtype).str))
+    x = user_data(rng, (2, 6, 11, 9), dtype, kind)
+    w = user_data(rng, (6, 2, 3, 4), dtype, kind)
+    b = user_data(rng, (4,), dtype, kind)
+    kw = dict(stride=(2, 1), padding=(1, 2), output_padding=(1, 0), groups=2,
+              dilation=(1, 2))
+    out = nn.conv_transpose2d(x, w, b, **kw, method=method)
+    check_against_references(out, x, w, b, kw, dtype, f"{method} {kind}")
