@@ -19,7 +19,7 @@ __all__ = [
     "PADDING_MODES", "NP_PAD_MODE", "explicit_pads", "pad_input", "conv_ref", "conv_bound",
     "result_dtype", "max_error_ratio", "assert_conv_close", "TOL", "seed_for", "random_case",
     "GEOMETRY_AXES", "GEOMETRY_CASES", "geometry_problem", "geometry_id", "SHAPE_CASES",
-    "pairwise",
+    "pairwise", "with_layout", "snapshot",
 ]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -259,3 +259,35 @@ SHAPE_CASES = [
     ("depthwise-wide", (2, 16, 6, 6), (16, 1, 3, 3), dict(groups=16, padding=1)),
     ("empty-batch", (0, 4, 7, 8), (6, 2, 3, 2), dict(groups=2)),
 ]
+
+
+def with_layout(a, layout):
+    """An array equal to ``a`` laid out as ``layout``."""
+    if layout == "C":
+        return np.ascontiguousarray(a)
+    if layout == "F":
+        return np.asfortranarray(a)
+    if layout == "transposed":
+        axes = tuple(range(a.ndim))[::-1]
+        return np.ascontiguousarray(a.transpose(axes)).transpose(axes)
+    if layout == "negative":
+        flip = (slice(None, None, -1),) * a.ndim
+        return np.ascontiguousarray(a[flip])[flip]
+    if layout == "strided":
+        big = np.zeros(tuple(2 * n + 1 for n in a.shape), a.dtype)
+        view = big[(slice(1, None, 2),) * a.ndim]
+        view[...] = a
+        return view
+    if layout == "readonly":
+        r = a.copy()
+        r.setflags(write=False)
+        return r
+    if layout == "bigendian":
+        return a.astype(a.dtype.newbyteorder(">"))
+    raise ValueError(layout)
+
+
+def snapshot(a):
+    """Everything about ``a`` a call could change."""
+    return (a.tobytes(), a.dtype.str, a.shape, a.strides, a.flags.c_contiguous,
+            a.flags.f_contiguous, a.flags.writeable, a.flags.owndata)

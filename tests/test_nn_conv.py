@@ -27,7 +27,7 @@ from convcore import _dispatch
 from convcore.nn import _conv_methods
 from _conv_ref import (GEOMETRY_CASES, PADDING_MODES, SHAPE_CASES, TOL, assert_conv_close,
                        conv_bound, conv_ref, explicit_pads, geometry_id, geometry_problem,
-                       random_case, seed_for)
+                       random_case, seed_for, snapshot, with_layout)
 
 try:
     import torch
@@ -233,37 +233,6 @@ def test_mixed_dtypes_compute_in_the_wider_one(method, xt, wt, bt, expected):
 
 # -- memory layouts; inputs never modified ---------------------------------------
 
-def _with_layout(a, layout):
-    """An array equal to ``a`` laid out as ``layout``."""
-    if layout == "C":
-        return np.ascontiguousarray(a)
-    if layout == "F":
-        return np.asfortranarray(a)
-    if layout == "transposed":
-        axes = tuple(range(a.ndim))[::-1]
-        return np.ascontiguousarray(a.transpose(axes)).transpose(axes)
-    if layout == "negative":
-        flip = (slice(None, None, -1),) * a.ndim
-        return np.ascontiguousarray(a[flip])[flip]
-    if layout == "strided":
-        big = np.zeros(tuple(2 * n + 1 for n in a.shape), a.dtype)
-        view = big[(slice(1, None, 2),) * a.ndim]
-        view[...] = a
-        return view
-    if layout == "readonly":
-        r = a.copy()
-        r.setflags(write=False)
-        return r
-    if layout == "bigendian":
-        return a.astype(a.dtype.newbyteorder(">"))
-    raise ValueError(layout)
-
-
-def _snapshot(a):
-    return (a.tobytes(), a.dtype.str, a.shape, a.strides, a.flags.c_contiguous,
-            a.flags.f_contiguous, a.flags.writeable, a.flags.owndata)
-
-
 LAYOUTS = ["C", "F", "transposed", "negative", "strided", "readonly", "bigendian"]
 # Each layout of x with a C weight and the reverse, the same layout for
 # both, and a fixed sample of the other pairs.
@@ -281,11 +250,11 @@ def test_layouts(method, x_layout, w_layout, dtype):
     x, w, b = random_case(rng, (2, 4, 7, 6), (4, 2, 3, 2), dtype)
     kw = _kwargs(dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2))
     expected = nn.conv2d(x, w, b, **kw, method=method)
-    xl, wl = _with_layout(x, x_layout), _with_layout(w, w_layout)
-    bl = _with_layout(b, w_layout)
-    before = [_snapshot(a) for a in (xl, wl, bl)]
+    xl, wl = with_layout(x, x_layout), with_layout(w, w_layout)
+    bl = with_layout(b, w_layout)
+    before = [snapshot(a) for a in (xl, wl, bl)]
     out = nn.conv2d(xl, wl, bl, **kw, method=method)
-    assert [_snapshot(a) for a in (xl, wl, bl)] == before, "an input was modified"
+    assert [snapshot(a) for a in (xl, wl, bl)] == before, "an input was modified"
     assert out.dtype == np.dtype(dtype) and out.dtype.isnative
     np.testing.assert_array_equal(out, expected)
     check_against_references(out, x, w, b, kw, dtype, method, with_torch=False)

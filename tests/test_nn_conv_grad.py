@@ -27,7 +27,7 @@ from _conv_grad_ref import (GRAD_AXES, GRAD_CASES, GRAD_SHAPE_CASES, case_id, co
                             conv_weight_bound, conv_weight_ref, grad_problem,
                             output_padding_for, torch_conv_bias, torch_conv_input,
                             torch_conv_weight, user_data)
-from _conv_ref import TOL, assert_conv_close, conv_bound, conv_ref, seed_for
+from _conv_ref import TOL, assert_conv_close, conv_bound, conv_ref, seed_for, snapshot, with_layout
 
 try:
     import torch
@@ -453,33 +453,6 @@ def test_conv_bias_of_an_unbatched_gradient_with_a_leading_axis():
 
 
 # -- layouts; inputs never modified -----------------------------------------------
-
-def with_layout(a, layout):
-    if layout == "C":
-        return np.ascontiguousarray(a)
-    if layout == "F":
-        return np.asfortranarray(a)
-    if layout == "negative":
-        flip = (slice(None, None, -1),) * a.ndim
-        return np.ascontiguousarray(a[flip])[flip]
-    if layout == "strided":
-        big = np.zeros(tuple(2 * n + 1 for n in a.shape), a.dtype)
-        view = big[(slice(1, None, 2),) * a.ndim]
-        view[...] = a
-        return view
-    if layout == "readonly":
-        r = a.copy()
-        r.setflags(write=False)
-        return r
-    if layout == "bigendian":
-        return a.astype(a.dtype.newbyteorder(">"))
-    raise ValueError(layout)
-
-
-def snapshot(a):
-    return (a.tobytes(), a.dtype.str, a.shape, a.strides, a.flags.c_contiguous,
-            a.flags.f_contiguous, a.flags.writeable, a.flags.owndata)
-
 
 LAYOUTS = ["C", "F", "negative", "strided", "readonly", "bigendian"]
 LAYOUT_KW = _full(dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2))

@@ -27,7 +27,8 @@ from _conv_grad_ref import (TRANSPOSE_AXES, TRANSPOSE_CASES, TRANSPOSE_SHAPE_CAS
                             conv_transpose_ref, conv_weight_bound, conv_weight_ref,
                             output_padding_for, torch_conv_transpose, transpose_out_size,
                             transpose_problem, user_data)
-from _conv_ref import TOL, assert_conv_close, conv_bound, conv_ref, random_case, seed_for
+from _conv_ref import (TOL, assert_conv_close, conv_bound, conv_ref, random_case, seed_for,
+                       snapshot, with_layout)
 
 try:
     import torch
@@ -351,34 +352,6 @@ def test_mixed_dtypes_compute_in_the_wider_one(method, xt, wt, bt, expected):
 
 
 # -- layouts; inputs never modified -----------------------------------------------
-
-def with_layout(a, layout):
-    """An array equal to ``a`` laid out as ``layout``."""
-    if layout == "C":
-        return np.ascontiguousarray(a)
-    if layout == "F":
-        return np.asfortranarray(a)
-    if layout == "negative":
-        flip = (slice(None, None, -1),) * a.ndim
-        return np.ascontiguousarray(a[flip])[flip]
-    if layout == "strided":
-        big = np.zeros(tuple(2 * n + 1 for n in a.shape), a.dtype)
-        view = big[(slice(1, None, 2),) * a.ndim]
-        view[...] = a
-        return view
-    if layout == "readonly":
-        r = a.copy()
-        r.setflags(write=False)
-        return r
-    if layout == "bigendian":
-        return a.astype(a.dtype.newbyteorder(">"))
-    raise ValueError(layout)
-
-
-def snapshot(a):
-    return (a.tobytes(), a.dtype.str, a.shape, a.strides, a.flags.c_contiguous,
-            a.flags.f_contiguous, a.flags.writeable, a.flags.owndata)
-
 
 LAYOUTS = ["C", "F", "negative", "strided", "readonly", "bigendian"]
 

@@ -17,10 +17,11 @@ not depend on the thread count.
 """
 import math
 
-from .. import _conv, _dispatch, _im2col, _methods, _plans, _validate, _wisdom
+from .. import _conv, _dispatch, _im2col, _methods, _validate
 from .._methods import dtype_class
 from .._threads import blas_threads, get_num_threads
 from . import _conv_dweight_cost_table
+from ._conv_methods import SpecRegistry
 
 
 def _pointwise(spec):
@@ -85,50 +86,14 @@ def features_im2col(spec):
     return ("im2col", dtype_class(spec.dtype)), (1.0, float(filled), float(spec.macs))
 
 
-METHODS = _methods.Registry([
+METHODS = SpecRegistry("dweight", [
     _methods.Method("direct", make_direct, features_direct),
     _methods.Method("im2col", make_im2col, features_im2col),
 ], _conv_dweight_cost_table.COSTS)
-
-
-def check(method, op):
-    """ValueError unless ``method`` is 'auto' or a registered name."""
-    try:
-        METHODS.check(method)
-    except ValueError as exc:
-        raise ValueError(f"{op}: {exc}") from None
-
-
-def problem_key(spec):
-    """The name of a problem for the measured-choice cache (_wisdom)."""
-    return (f"dweight|n={spec.n}|c={spec.c_in}->{spec.c_out}|g={spec.groups}"
-            f"|in={spec.in_size}|k={spec.kernel}|s={spec.stride}|d={spec.dilation}"
-            f"|p={spec.pad}|{spec.dtype.str}")
-
-
-def choose(spec):
-    """The method 'auto' runs for ``spec``."""
-    return METHODS.choose(list(METHODS), problem_key(spec), spec)
-
-
-def plan(spec, method):
-    """``run(x, dy, dw)`` of ``method`` ('auto': :func:`choose`) on ``spec``,
-    kept per spec unless the measured-choice cache is on."""
-    key = ("dweight", spec, method)
-    run = _plans.lookup(key)
-    if run is None:
-        name = choose(spec) if method == "auto" else method
-        run = METHODS[name].make(spec)
-        if _wisdom.PATH is None:
-            _plans.store(key, run)
-    return run
+check, choose, plan = METHODS.check_name, METHODS.pick, METHODS.plan
 
 
 def measure(spec, x, dy):
-    """(fastest method, {method: seconds per call}) on these arrays, the
-    choice recorded in the opt-in cache."""
-    dw = _validate.empty(spec.w_shape, spec.dtype, "the weight gradient")
-    times = _methods.time_methods(lambda m: plan(spec, m)(x, dy, dw), list(METHODS))
-    best = min(times, key=times.get)
-    _wisdom.record(problem_key(spec), best, times)
-    return best, times
+    """(fastest method, {method: seconds per call}) on these arrays."""
+    return METHODS.measure(spec, x, dy,
+                           _validate.empty(spec.w_shape, spec.dtype, "the weight gradient"))
