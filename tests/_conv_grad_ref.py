@@ -29,6 +29,7 @@ __all__ = [
     "TRANSPOSE_CASES", "transpose_problem", "GRAD_AXES", "GRAD_CASES", "grad_problem",
     "case_id", "TRANSPOSE_SHAPE_CASES", "GRAD_SHAPE_CASES", "torch_conv_transpose",
     "torch_conv_input", "torch_conv_weight", "torch_conv_bias", "conv_geometries", "user_data",
+    "fd_grad", "FD_TOL",
 ]
 
 
@@ -473,3 +474,20 @@ def user_data(rng, shape, dtype, kind):
     else:
         a = rng.choice([-1.0, 1.0], shape) * 10.0 ** rng.uniform(-6, 6, shape)
     return a.astype(dtype)
+
+
+# Error of a central difference of a linear float64 loss, relative to the
+# largest bound of the gradient: the loss's rounding over 2h.
+FD_TOL = 1e-8
+
+
+def fd_grad(loss, a, h=1e-2):
+    """Central differences of the scalar ``loss`` at every element of ``a``
+    (exact up to rounding: the losses here are linear in ``a``)."""
+    g = np.empty_like(a)
+    for i in np.ndindex(*a.shape):
+        ap, am = a.copy(), a.copy()
+        ap[i] += h
+        am[i] -= h
+        g[i] = (loss(ap) - loss(am)) / (2 * h)
+    return g

@@ -13,13 +13,14 @@ import itertools
 import zlib
 
 import numpy as np
+import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
 __all__ = [
     "PADDING_MODES", "NP_PAD_MODE", "explicit_pads", "pad_input", "conv_ref", "conv_bound",
     "result_dtype", "max_error_ratio", "assert_conv_close", "TOL", "seed_for", "random_case",
     "GEOMETRY_AXES", "GEOMETRY_CASES", "geometry_problem", "geometry_id", "SHAPE_CASES",
-    "pairwise", "with_layout", "snapshot",
+    "pairwise", "with_layout", "snapshot", "raises",
 ]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -291,3 +292,16 @@ def snapshot(a):
     """Everything about ``a`` a call could change."""
     return (a.tobytes(), a.dtype.str, a.shape, a.strides, a.flags.c_contiguous,
             a.flags.f_contiguous, a.flags.writeable, a.flags.owndata)
+
+
+def raises(exc, words, fn, *args, exact=False, **kwargs):
+    """The message of the ``exc`` that ``fn(*args, **kwargs)`` raises
+    (exactly that type with ``exact``), holding each of ``words``."""
+    with pytest.raises(exc) as info:
+        fn(*args, **kwargs)
+    if exact:
+        assert type(info.value) is exc, type(info.value)
+    message = str(info.value)
+    for word in words:
+        assert word in message, f"{word!r} not in {message!r}"
+    return message

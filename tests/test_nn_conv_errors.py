@@ -10,6 +10,7 @@ import pytest
 
 import convcore.nn as nn
 from convcore.nn import _conv_methods
+from _conv_ref import raises
 
 METHODS = ["auto", *_conv_methods.METHODS]
 SANITIZER_RUN = os.environ.get("CONVCORE_SANITIZER_RUN") == "1"
@@ -23,15 +24,6 @@ W3 = np.ones((4, 2, 2, 2, 2), np.float32)
 ARGS = {1: (nn.conv1d, X1, W1), 2: (nn.conv2d, X2, W2), 3: (nn.conv3d, X3, W3)}
 
 
-def _raises(exc, words, fn, *args, exact=False, **kwargs):
-    with pytest.raises(exc) as info:
-        fn(*args, **kwargs)
-    if exact:
-        assert type(info.value) is exc, type(info.value)
-    message = str(info.value)
-    for word in words:
-        assert word in message, f"{word!r} not in {message!r}"
-    return message
 
 
 # (id, exception, words the message holds, kwargs of conv{rank}d beyond x, w)
@@ -94,7 +86,7 @@ def test_bad_arguments(name, exc, words, kwargs, rank):
     if name == "stride-wrong-length" and rank == 1:
         kwargs["stride"] = (1, 1)
     exact = name.startswith(("padding-mode", "method", "winograd"))
-    _raises(exc, [f"conv{rank}d"] * (exc is ValueError and "wrong-length" not in name)
+    raises(exc, [f"conv{rank}d"] * (exc is ValueError and "wrong-length" not in name)
             + words, f, x, w, exact=exact, **kwargs)
 
 
@@ -106,14 +98,14 @@ def test_the_winograd_method_is_refused_by_name(rank, method):
     f = ARGS[rank][0]
     x = np.ones((1, 2) + (6,) * rank)
     w = np.ones((2, 2) + (3,) * rank)
-    message = _raises(ValueError, ["winograd", "not available"], f, x, w, method="winograd",
+    message = raises(ValueError, ["winograd", "not available"], f, x, w, method="winograd",
                       exact=True)
     assert "'auto'" in message
     assert f(x, w, method=method).shape == (1, 2) + (4,) * rank
 
 
 def test_unknown_method_names_the_registered_ones():
-    message = _raises(ValueError, ["'bogus'"], nn.conv2d, X2, W2, method="bogus", exact=True)
+    message = raises(ValueError, ["'bogus'"], nn.conv2d, X2, W2, method="bogus", exact=True)
     for name in METHODS:
         assert repr(name) in message
 
@@ -123,7 +115,7 @@ def test_unknown_method_names_the_registered_ones():
 def test_same_padding_with_a_stride_is_a_value_error(rank, padding_mode):
     f, x, w = ARGS[rank]
     for stride in (2, (1,) * (rank - 1) + (2,)):
-        _raises(ValueError, ["same", "stride"], f, x, w, stride=stride, padding="same",
+        raises(ValueError, ["same", "stride"], f, x, w, stride=stride, padding="same",
                 padding_mode=padding_mode, exact=True)
 
 
@@ -189,10 +181,10 @@ SHAPE_ERRORS = [  # (id, fn, x, w, kwargs, exception, words)
 def test_bad_shapes(name, f, x, w, kwargs, exc, words):
     kwargs = dict(kwargs)
     bias = kwargs.pop("bias", None)
-    _raises(exc, [f.__name__] + words, f, x, w, bias, **kwargs)
+    raises(exc, [f.__name__] + words, f, x, w, bias, **kwargs)
     # choose_conv_method checks its arguments as the op does.
     if np.ndim(w) in (3, 4, 5):
-        _raises(exc, [], nn.choose_conv_method, x, w, bias, **kwargs)
+        raises(exc, [], nn.choose_conv_method, x, w, bias, **kwargs)
 
 
 @pytest.mark.parametrize("rank", [1, 2, 3])
@@ -219,7 +211,7 @@ def test_padding_at_the_limits_of_reflect_and_circular(rank):
 
 def test_choose_conv_method_bad_weight_rank():
     for w in (np.ones((4, 2)), np.ones((1,) * 6), np.float32(1)):
-        _raises(ValueError, ["weight", str(np.shape(w))], nn.choose_conv_method, X2, w)
+        raises(ValueError, ["weight", str(np.shape(w))], nn.choose_conv_method, X2, w)
 
 
 # -- dtypes ----------------------------------------------------------------------
@@ -249,7 +241,7 @@ def test_bad_dtypes_are_type_errors(method, name, convert, which):
         pytest.skip("long double is float64 on this platform")
     args = {"input": X2, "weight": W2, "bias": np.ones(4, np.float32)}
     args[which] = convert(args[which])
-    _raises(TypeError, ["conv2d", which], nn.conv2d, args["input"], args["weight"],
+    raises(TypeError, ["conv2d", which], nn.conv2d, args["input"], args["weight"],
             args["bias"], method=method)
 
 

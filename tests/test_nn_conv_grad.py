@@ -26,7 +26,7 @@ from _conv_grad_ref import (GRAD_AXES, GRAD_CASES, GRAD_SHAPE_CASES, case_id, co
                             conv_bias_ref, conv_geometries, conv_input_bound, conv_input_ref,
                             conv_weight_bound, conv_weight_ref, grad_problem,
                             output_padding_for, torch_conv_bias, torch_conv_input,
-                            torch_conv_weight, user_data)
+                            torch_conv_weight, user_data, fd_grad, FD_TOL)
 from _conv_ref import TOL, assert_conv_close, conv_bound, conv_ref, seed_for, snapshot, with_layout
 
 try:
@@ -559,21 +559,6 @@ def test_input_gradient_is_the_transposed_convolution(method, case):
 
 # -- finite differences (float64) -------------------------------------------------
 
-def fd_grad(loss, a, h=1e-2):
-    """Central differences of the scalar ``loss`` at every element of ``a``
-    (exact up to rounding: the losses here are linear in ``a``)."""
-    g = np.empty_like(a)
-    for i in np.ndindex(*a.shape):
-        ap, am = a.copy(), a.copy()
-        ap[i] += h
-        am[i] -= h
-        g[i] = (loss(ap) - loss(am)) / (2 * h)
-    return g
-
-
-# Error of a central difference of a linear float64 loss, relative to the
-# largest bound of the gradient: the loss's rounding over 2h.
-FD_TOL = 1e-8
 
 FD_CASES = [  # (x_shape, w_shape (C_out, C_in / groups, *k), kwargs)
     ((2, 2, 9), (3, 2, 3), dict(stride=2, padding=1)),

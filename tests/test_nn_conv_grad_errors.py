@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import convcore.nn as nn
+from _conv_ref import raises
 
 try:
     import torch
@@ -19,15 +20,6 @@ INPUT_METHODS = ["auto", "direct", "im2col", "fft"]
 WEIGHT_METHODS = ["auto", "direct", "im2col"]
 
 
-def _raises(exc, words, fn, *args, exact=False, **kwargs):
-    with pytest.raises(exc) as info:
-        fn(*args, **kwargs)
-    if exact:
-        assert type(info.value) is exc, type(info.value)
-    message = str(info.value)
-    for word in words:
-        assert word in message, f"{word!r} not in {message!r}"
-    return message
 
 
 def _fn(module, name):
@@ -108,7 +100,7 @@ def test_transpose_bad_arguments(name, exc, words, kwargs, rank):
     x, wt, _, _ = _arrays(rank)
     kwargs = {k: _expand(v, rank) for k, v in kwargs.items()}
     exact = name.startswith(("method", "winograd"))
-    _raises(exc, words, f, x, wt, exact=exact, **kwargs)
+    raises(exc, words, f, x, wt, exact=exact, **kwargs)
 
 
 @pytest.mark.parametrize("rank", [1, 2, 3])
@@ -127,7 +119,7 @@ def test_transpose_winograd_is_refused_by_name(rank, method):
     f = _fn(nn, f"conv_transpose{rank}d")
     x = np.ones((1, 2) + (6,) * rank)
     w = np.ones((2, 2) + (3,) * rank)
-    _raises(ValueError, ["winograd"], f, x, w, method="winograd", exact=True)
+    raises(ValueError, ["winograd"], f, x, w, method="winograd", exact=True)
     assert f(x, w, method=method).shape == (1, 2) + (8,) * rank
 
 
@@ -167,7 +159,7 @@ def test_transpose_bad_shapes(name, rank, x, w, kwargs, exc, words):
     f = _fn(nn, f"conv_transpose{rank}d")
     kwargs = dict(kwargs)
     bias = kwargs.pop("bias", None)
-    _raises(exc, words, f, x, w, bias, **kwargs)
+    raises(exc, words, f, x, w, bias, **kwargs)
 
 
 @pytest.mark.skipif(torch is None, reason="torch is not importable")
@@ -204,7 +196,7 @@ def test_transpose_bad_dtypes_are_type_errors(name, convert, which):
     f = _fn(nn, "conv_transpose2d")
     args = {"input": X2, "weight": WT2, "bias": np.ones(3, np.float32)}
     args[which] = convert(args[which])
-    _raises(TypeError, [which], f, args["input"], args["weight"], args["bias"])
+    raises(TypeError, [which], f, args["input"], args["weight"], args["bias"])
 
 
 @pytest.mark.parametrize("which", ["weight", "grad_output"])
@@ -214,7 +206,7 @@ def test_input_grad_bad_dtypes_are_type_errors(name, convert, which):
     x, _, w, go = _arrays(2)
     args = {"weight": w, "grad_output": go}
     args[which] = convert(args[which])
-    _raises(TypeError, [which], f, x.shape, args["weight"], args["grad_output"])
+    raises(TypeError, [which], f, x.shape, args["weight"], args["grad_output"])
 
 
 @pytest.mark.parametrize("which", ["input", "grad_output"])
@@ -224,13 +216,13 @@ def test_weight_grad_bad_dtypes_are_type_errors(name, convert, which):
     x, _, w, go = _arrays(2)
     args = {"input": x, "grad_output": go}
     args[which] = convert(args[which])
-    _raises(TypeError, [which], f, args["input"], w.shape, args["grad_output"])
+    raises(TypeError, [which], f, args["input"], w.shape, args["grad_output"])
 
 
 @pytest.mark.parametrize("name,convert", BAD_DTYPES, ids=[c[0] for c in BAD_DTYPES])
 def test_bias_grad_bad_dtypes_are_type_errors(name, convert):
     f = _fn(nn.grad, "conv_bias")
-    _raises(TypeError, ["grad_output"], f, convert(np.ones((1, 4, 2, 2), np.float32)))
+    raises(TypeError, ["grad_output"], f, convert(np.ones((1, 4, 2, 2), np.float32)))
 
 
 # -- conv_input / conv_weight: arguments shared with the forward -----------------------
@@ -259,7 +251,7 @@ def test_input_grad_bad_arguments(name, exc, words, kwargs, rank):
     f = _fn(nn.grad, f"conv{rank}d_input")
     x, _, w, go = _arrays(rank)
     kwargs = {k: _expand(v, rank) for k, v in kwargs.items()}
-    _raises(exc, words, f, x.shape, w, go, exact=name.startswith(("method", "winograd")),
+    raises(exc, words, f, x.shape, w, go, exact=name.startswith(("method", "winograd")),
             **kwargs)
 
 
@@ -273,7 +265,7 @@ def test_weight_grad_bad_arguments(name, exc, words, kwargs, rank):
     f = _fn(nn.grad, f"conv{rank}d_weight")
     x, _, w, go = _arrays(rank)
     kwargs = {k: _expand(v, rank) for k, v in kwargs.items()}
-    _raises(exc, words, f, x, w.shape, go, exact=name.startswith(("method", "winograd")),
+    raises(exc, words, f, x, w.shape, go, exact=name.startswith(("method", "winograd")),
             **kwargs)
 
 
@@ -334,7 +326,7 @@ INPUT_SIZE_ERRORS = [  # (id, input_size, weight, grad_output, kwargs, exception
                          ids=[c[0] for c in INPUT_SIZE_ERRORS])
 def test_input_size_errors(name, size, w, go, kwargs, exc, words):
     f = _fn(nn.grad, "conv2d_input")
-    _raises(exc, words, f, size, w, go, **kwargs)
+    raises(exc, words, f, size, w, go, **kwargs)
 
 
 def test_input_size_within_the_stride_remainder_is_accepted():
@@ -377,7 +369,7 @@ WEIGHT_SIZE_ERRORS = [  # (id, input, weight_size, grad_output, kwargs, exceptio
                          ids=[c[0] for c in WEIGHT_SIZE_ERRORS])
 def test_weight_size_errors(name, x, size, go, kwargs, exc, words):
     f = _fn(nn.grad, "conv2d_weight")
-    _raises(exc, words, f, x, size, go, **kwargs)
+    raises(exc, words, f, x, size, go, **kwargs)
 
 
 # -- conv_bias ---------------------------------------------------------------------
@@ -386,7 +378,7 @@ def test_weight_size_errors(name, x, size, go, kwargs, exc, words):
                          ids=["0d", "1d", "python-float"])
 def test_bias_grad_needs_a_channel_axis(go):
     f = _fn(nn.grad, "conv_bias")
-    _raises(ValueError, ["grad_output", str(np.shape(go))], f, go)
+    raises(ValueError, ["grad_output", str(np.shape(go))], f, go)
 
 
 def test_ragged_lists_are_refused():

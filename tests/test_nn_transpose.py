@@ -26,7 +26,7 @@ from _conv_grad_ref import (TRANSPOSE_AXES, TRANSPOSE_CASES, TRANSPOSE_SHAPE_CAS
                             conv_geometries, conv_input_ref, conv_transpose_bound,
                             conv_transpose_ref, conv_weight_bound, conv_weight_ref,
                             output_padding_for, torch_conv_transpose, transpose_out_size,
-                            transpose_problem, user_data)
+                            transpose_problem, user_data, fd_grad, FD_TOL)
 from _conv_ref import (TOL, assert_conv_close, conv_bound, conv_ref, random_case, seed_for,
                        snapshot, with_layout)
 
@@ -399,21 +399,6 @@ def test_inputs_are_never_modified(method):
 
 # -- finite differences (float64) -------------------------------------------------
 
-def fd_grad(loss, a, h=1e-2):
-    """Central differences of the scalar ``loss`` at every element of ``a``
-    (exact up to rounding: the losses here are linear in ``a``)."""
-    g = np.empty_like(a)
-    for i in np.ndindex(*a.shape):
-        ap, am = a.copy(), a.copy()
-        ap[i] += h
-        am[i] -= h
-        g[i] = (loss(ap) - loss(am)) / (2 * h)
-    return g
-
-
-# Error of a central difference of a linear float64 loss, relative to the
-# largest bound of the gradient: rounding of the loss over 2h.
-FD_TOL = 1e-8
 
 FD_CASES = [  # (x_shape, w_shape (C_in, C_out / groups, *k), kwargs)
     ((2, 2, 5), (2, 3, 3), dict(stride=2, padding=1, output_padding=1)),
