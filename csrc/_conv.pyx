@@ -77,23 +77,12 @@ def dweight_kernel_isa(str dtype, int isa):
     return <int>cc_conv_dweight_select(_dtype_code(dtype), <cc_isa>isa).isa
 
 
-def direct(cnp.ndarray x, cnp.ndarray w, bias, cnp.ndarray out, stride, pad, dilation,
-           Py_ssize_t groups, int isa, int threads):
-    """out (OUT) = the convolution of x with w plus bias (None: no bias);
-    stride, pad, dilation: 3 ints each (D, H, W); isa caps the kernel level
-    (0 scalar reference)."""
-    cdef cc_conv_problem p
-    cdef cc_dtype dt = _dtype(x, "x", 5)
-    cdef cnp.ndarray b
-    cdef const void *bp = NULL
-    cdef int i, status
-    if _dtype(w, "w", 5) != dt or _dtype(out, "out", 5) != dt:
-        raise ValueError("w and out must have x's dtype")
-    if bias is not None:
-        b = bias
-        if _dtype(b, "bias", 1) != dt or b.shape[0] != out.shape[1]:
-            raise ValueError("bias must have x's dtype and shape (C_out,)")
-        bp = cnp.PyArray_DATA(b)
+cdef int _problem(cc_conv_problem *p, cnp.ndarray x, cnp.ndarray w, cnp.ndarray out,
+                  stride, pad, dilation, Py_ssize_t groups, int threads) except -1:
+    """p = the problem of x (N, C_in, D, H, W), w (C_out, C_in / groups, *k)
+    and out (N, C_out, *out_size) (for the weight gradient: its output
+    gradient), after the checks that keep the C code in bounds."""
+    cdef int i
     if threads < 1:
         raise ValueError(f"threads must be positive, got {threads}")
     p.n, p.c_in, p.c_out, p.groups = x.shape[0], x.shape[1], w.shape[0], groups
@@ -107,6 +96,29 @@ def direct(cnp.ndarray x, cnp.ndarray w, bias, cnp.ndarray out, stride, pad, dil
         p.stride[i] = stride[i]
         p.pad[i] = pad[i]
         p.dilation[i] = dilation[i]
+        if p.stride[i] < 1 or p.dilation[i] < 1 or p.pad[i] < 0:
+            raise ValueError("stride and dilation must be positive, pad non-negative")
+    return 0
+
+
+def direct(cnp.ndarray x, cnp.ndarray w, bias, cnp.ndarray out, stride, pad, dilation,
+           Py_ssize_t groups, int isa, int threads):
+    """out (OUT) = the convolution of x with w plus bias (None: no bias);
+    stride, pad, dilation: 3 ints each (D, H, W); isa caps the kernel level
+    (0 scalar reference)."""
+    cdef cc_conv_problem p
+    cdef cc_dtype dt = _dtype(x, "x", 5)
+    cdef cnp.ndarray b
+    cdef const void *bp = NULL
+    cdef int status
+    if _dtype(w, "w", 5) != dt or _dtype(out, "out", 5) != dt:
+        raise ValueError("w and out must have x's dtype")
+    if bias is not None:
+        b = bias
+        if _dtype(b, "bias", 1) != dt or b.shape[0] != out.shape[1]:
+            raise ValueError("bias must have x's dtype and shape (C_out,)")
+        bp = cnp.PyArray_DATA(b)
+    _problem(&p, x, w, out, stride, pad, dilation, groups, threads)
     cdef const void *xp = cnp.PyArray_DATA(x)
     cdef const void *wp = cnp.PyArray_DATA(w)
     cdef void *op = cnp.PyArray_DATA(out)
@@ -124,24 +136,10 @@ def dweight(cnp.ndarray x, cnp.ndarray dy, cnp.ndarray dw, stride, pad, dilation
     (D, H, W); isa caps the kernel level (0 scalar reference)."""
     cdef cc_conv_problem p
     cdef cc_dtype dt = _dtype(x, "x", 5)
-    cdef int i, status
+    cdef int status
     if _dtype(dy, "dy", 5) != dt or _dtype(dw, "dw", 5) != dt:
         raise ValueError("dy and dw must have x's dtype")
-    if threads < 1:
-        raise ValueError(f"threads must be positive, got {threads}")
-    p.n, p.c_in, p.c_out, p.groups = x.shape[0], x.shape[1], dw.shape[0], groups
-    if (groups < 1 or dy.shape[0] != p.n or dy.shape[1] != p.c_out
-            or p.c_in % groups or p.c_out % groups or dw.shape[1] * groups != p.c_in):
-        raise ValueError("inconsistent shapes or groups")
-    for i in range(3):
-        p.inp[i] = x.shape[2 + i]
-        p.out[i] = dy.shape[2 + i]
-        p.kernel[i] = dw.shape[2 + i]
-        p.stride[i] = stride[i]
-        p.pad[i] = pad[i]
-        p.dilation[i] = dilation[i]
-        if p.stride[i] < 1 or p.dilation[i] < 1 or p.pad[i] < 0:
-            raise ValueError("stride and dilation must be positive, pad non-negative")
+    _problem(&p, x, dw, dy, stride, pad, dilation, groups, threads)
     if cnp.PyArray_SIZE(dw) == 0:
         return
     if cnp.PyArray_SIZE(x) == 0 or cnp.PyArray_SIZE(dy) == 0:
