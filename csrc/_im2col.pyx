@@ -464,6 +464,24 @@ cdef inline void _bias_tile(bint f64, cc_index_t rows, cc_index_t m, const char 
                 cf[i] = (<const float *>bias)[o]
 
 
+cdef int _run_items(cc_index_t items, double work, int threads, size_t ws_bytes,
+                    _workspaces *ws, cc_range_fn fn, void *job, str what) except -1:
+    """fn on items [0, items) of job on the pool, each worker with a column
+    workspace of ws_bytes in *ws (a field of job); one thread below
+    CONV_PARALLEL_MIN_WORK multiply-adds of ``work``."""
+    cdef int status, nt = threads
+    if items < 2 or work < CONV_PARALLEL_MIN_WORK:
+        nt = 1
+    nt = <int>min(nt, items)
+    if _ws_open(ws, nt, ws_bytes) != CC_OK:
+        raise MemoryError("convcore: out of memory for the im2col workspace")
+    with nogil:
+        cc_parallel_for(items, 1, nt, fn, job)
+        status = _ws_close(ws)
+    check_status(status, what, "for the im2col workspace")
+    return 0
+
+
 cdef void _conv_items(void *ctx, cc_index_t begin, cc_index_t end,
                       int worker) noexcept nogil:
     """Items [begin, end): (image, group, tile) in C order."""
@@ -518,7 +536,7 @@ def conv(cnp.ndarray x, cnp.ndarray w, bias, cnp.ndarray out, stride, pad, dilat
     see conv_plan).  BLAS should run one thread per call when threads > 1.
     """
     cdef _conv_job j
-    cdef int code = _float_code(x, "x"), nt, status = CC_OK
+    cdef int code = _float_code(x, "x")
     _check_array(x, "x", 5, code, False)
     _check_array(w, "w", 5, code, False)
     _check_array(out, "out", 5, code, True)
@@ -556,17 +574,9 @@ def conv(cnp.ndarray x, cnp.ndarray w, bias, cnp.ndarray out, stride, pad, dilat
     j.x = <const char *>cnp.PyArray_DATA(x)
     j.w = <const char *>cnp.PyArray_DATA(w)
     j.out = <char *>cnp.PyArray_DATA(out)
-    cdef cc_index_t items = n * groups * j.tiles
-    nt = threads
-    if items < 2 or <double>out.size * <double>j.rows < CONV_PARALLEL_MIN_WORK:
-        nt = 1
-    nt = <int>min(nt, items)
-    if _ws_open(&j.ws, nt, <size_t>j.tile * <size_t>j.kc * j.esize) != CC_OK:
-        raise MemoryError("convcore: out of memory for the im2col workspace")
-    with nogil:
-        cc_parallel_for(items, 1, nt, _conv_items, &j)
-        status = _ws_close(&j.ws)
-    check_status(status, "im2col convolution", "for the im2col workspace")
+    _run_items(n * groups * j.tiles, <double>out.size * <double>j.rows, threads,
+               <size_t>j.tile * <size_t>j.kc * j.esize, &j.ws, _conv_items, &j,
+               "im2col convolution")
 
 
 #: Work items of the weight gradient per call, at least (groups x blocks of
@@ -663,7 +673,7 @@ def conv_dweight(cnp.ndarray x, cnp.ndarray dy, cnp.ndarray dw, stride, pad, dil
     summed in one order whatever the thread count.  BLAS should run one
     thread per call when threads > 1."""
     cdef _dweight_job j
-    cdef int code = _float_code(x, "x"), nt, status = CC_OK
+    cdef int code = _float_code(x, "x")
     _check_array(x, "x", 5, code, False)
     _check_array(dy, "dy", 5, code, False)
     _check_array(dw, "dw", 5, code, True)
@@ -697,17 +707,9 @@ def conv_dweight(cnp.ndarray x, cnp.ndarray dy, cnp.ndarray dw, stride, pad, dil
     j.x = <const char *>cnp.PyArray_DATA(x)
     j.dy = <const char *>cnp.PyArray_DATA(dy)
     j.dw = <char *>cnp.PyArray_DATA(dw)
-    cdef cc_index_t items = groups * j.blocks
-    nt = threads
-    if items < 2 or <double>dy.size * <double>j.rows < CONV_PARALLEL_MIN_WORK:
-        nt = 1
-    nt = <int>min(nt, items)
-    if _ws_open(&j.ws, nt, <size_t>j.tile * <size_t>j.kc * j.esize) != CC_OK:
-        raise MemoryError("convcore: out of memory for the im2col workspace")
-    with nogil:
-        cc_parallel_for(items, 1, nt, _dweight_items, &j)
-        status = _ws_close(&j.ws)
-    check_status(status, "im2col weight gradient", "for the im2col workspace")
+    _run_items(groups * j.blocks, <double>dy.size * <double>j.rows, threads,
+               <size_t>j.tile * <size_t>j.kc * j.esize, &j.ws, _dweight_items, &j,
+               "im2col weight gradient")
 
 
 cdef struct _fold_job:
