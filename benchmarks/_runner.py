@@ -14,7 +14,10 @@ All competitors of a case run side by side in one process:
 3. *Calibration*, once per callable: the inner loop count ``n`` is the
    number of back-to-back calls that together take at least ``min_time``
    (about 2 ms).
-4. *Rounds*, interleaved round-robin (A, B, C, A, B, C, ...): one *sample*
+4. *Rounds*, interleaved, each round in an order drawn afresh (a fixed
+   seed; B, A, C, C, A, B, ...: no callable always runs right after the same
+   one, which on a 2-core machine measured the callable after torch's
+   up to 30% slow whatever it was): one *sample*
    of a callable is one untimed call, then the median of the ``n`` per-call
    times of its inner loop.  A callable takes at most ``rounds`` samples,
    fewer if its samples would exceed the per-case ``budget`` (never fewer
@@ -204,6 +207,7 @@ class Settings:
     busy_calls: int = 60            # --contention: calls timed one by one, busy
     busy_start: float = 0.3         # seconds the busy process runs before the calls
     mode: str = "full"
+    shuffle: int | None = 0         # seed of each round's order (None: round-robin)
 
     @classmethod
     def quick(cls):
@@ -617,7 +621,7 @@ def run_case(case, settings, machine=None, *, timer=time.perf_counter,
     timings = time_interleaved(
         runnable, settings.rounds, min_time=settings.min_time, budget=settings.budget,
         min_rounds=settings.min_rounds, max_rounds=case.max_rounds,
-        max_inner=settings.max_inner, timer=timer,
+        max_inner=settings.max_inner, timer=timer, shuffle=settings.shuffle,
         settle=settler(settings) if settle is _FROM_SETTINGS else settle)
 
     peak = (getattr(machine, "peak_gflops", None) or {}).get(case.dtype)

@@ -347,12 +347,25 @@ def test_run_case_arithmetic_and_verdicts():
 def test_run_case_interleaves_all_competitors():
     clock = FakeClock()
     case = _fake_case(clock)
-    _runner.run_case(case, fake_settings(rounds=2, min_time=1e-3), timer=clock, make_copy=None)
+    _runner.run_case(case, fake_settings(rounds=2, min_time=1e-3, shuffle=None), timer=clock,
+                     make_copy=None)
     # warm-up + calibration first, then per round: each competitor once
     # (a 1 ms sample is one call; warm=True adds one untimed call)
     round_order = ["convcore", "convcore", "fast peer", "fast peer", "slow peer", "slow peer",
                    "info peer", "info peer", "wrong peer", "wrong peer"]
     assert clock.log[-2 * len(round_order):] == round_order * 2
+
+
+def test_run_case_draws_each_rounds_order_by_default():
+    clock = FakeClock()
+    case = _fake_case(clock)
+    rounds = 6
+    _runner.run_case(case, fake_settings(rounds=rounds, min_time=1e-3), timer=clock,
+                     make_copy=None)
+    timed = clock.log[-2 * 5 * rounds:][::2]   # each sample: an untimed call, then one timed
+    orders = [tuple(timed[i:i + 5]) for i in range(0, len(timed), 5)]
+    assert all(sorted(o) == sorted(orders[0]) for o in orders)   # each competitor once a round
+    assert len(set(orders)) > 1                                  # not always the same order
 
 
 def test_run_case_checks_tuple_outputs_and_their_dtypes():

@@ -11,7 +11,9 @@ That is a stride-1 correlation with those taps, reversed (their spacing
 axes swapped in each group: a forward layer convolution
 (:mod:`._conv_spec`), run by any forward method, whose output is every
 ``s``-th element of the adjoint's.  At stride 1 the one phase writes the
-whole output in place.  No zero-inserted input is ever built and no tap
+whole output in place.  The phase's weights, any cropped input and the
+phase outputs are workspaces reused across calls (``_scratch``: fresh
+megabytes would page-fault on every call).  No zero-inserted input is ever built and no tap
 meets a zero it would have held; residues no tap reaches (a stride larger
 than the kernel's extent) are the bias alone.
 """
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import _plans, _validate, _wisdom
+from .. import _plans, _scratch, _validate, _wisdom
 from .._geometry import ntuple
 from . import _conv_methods
 from ._args import float_array, three_axes
@@ -66,6 +68,10 @@ def _axis_phases(n, m, k, s, d, pad):
     return phases, covered
 
 
+# The crop of a phase that reads its whole input.
+_WHOLE = (slice(None),) * 2 + (slice(0, None),) * 3
+
+
 def _descending(taps):
     """The slice of the kernel axis holding ``taps``: decreasing, evenly
     spaced indices."""
@@ -74,15 +80,17 @@ def _descending(taps):
     return slice(taps[0], stop if stop >= 0 else None, -step)
 
 
-def _adjoint_weight(w, groups, taps):
+def _adjoint_weight(w, groups, taps, ws):
     """The taps ``taps`` (a slice per spatial axis) of ``w`` (C_out, C_in /
     groups, *kernel) as a weight of the adjoint (C_in, C_out / groups,
-    *taps): the channel axes swapped per group, one copy."""
+    *taps): the channel axes swapped per group, copied into a workspace of
+    ``ws`` (a :class:`~convcore._scratch.Scratch`)."""
     c_out, cig = w.shape[:2]
     grouped = w.reshape((groups, c_out // groups, cig) + w.shape[2:])
     picked = grouped.swapaxes(1, 2)[(slice(None),) * 3 + taps]
-    return np.ascontiguousarray(picked).reshape((groups * cig, c_out // groups)
-                                                + picked.shape[3:])
+    out = ws.empty(picked.shape, w.dtype)
+    np.copyto(out, picked)
+    return out.reshape((groups * cig, c_out // groups) + picked.shape[3:])
 
 
 def _phases(spec):
@@ -132,15 +140,18 @@ def _plan(spec, method):
     def run(y, w, bias, out):
         if not covered:
             out[...] = 0 if bias is None else bias.reshape(-1, 1, 1, 1)
-        for (fwd, taps, crop, target), fwd_run in zip(phases, runs):
-            yp = np.ascontiguousarray(y[crop])
-            wp = _adjoint_weight(w, spec.groups, taps)
-            if in_place:
-                fwd_run(yp, wp, bias, out)
-                continue
-            part = np.empty(fwd.out_shape, spec.dtype)
-            fwd_run(yp, wp, bias, part)
-            out[target] = part
+        with _scratch.Scratch() as ws:
+            for (fwd, taps, crop, target), fwd_run in zip(phases, runs):
+                yp = y if crop == _WHOLE else ws.empty(fwd.x_shape, spec.dtype)
+                if yp is not y:
+                    np.copyto(yp, y[crop])
+                wp = _adjoint_weight(w, spec.groups, taps, ws)
+                if in_place:
+                    fwd_run(yp, wp, bias, out)
+                    continue
+                part = ws.empty(fwd.out_shape, spec.dtype)
+                fwd_run(yp, wp, bias, part)
+                out[target] = part
 
     if _wisdom.PATH is None:
         _plans.store(key, run)
