@@ -62,10 +62,11 @@ def write_build_config(cflags, ldflags, threads):
 
 def family_extension(name, c_sources, cflags, ldflags):
     """One extension module per op family: its .pyx, its C files, the shared
-    cc_cpu.c and cc_parallel.c."""
+    cc_cpu.c, cc_parallel.c and cc_scratch.c."""
     return Extension(
         f"convcore.{name}",
-        sources=[f"csrc/{name}.pyx", "csrc/cc_cpu.c", "csrc/cc_parallel.c", *sorted(c_sources)],
+        sources=[f"csrc/{name}.pyx", "csrc/cc_cpu.c", "csrc/cc_parallel.c", "csrc/cc_scratch.c",
+                 *sorted(c_sources)],
         include_dirs=["csrc", np.get_include()],
         depends=sorted(glob.glob("csrc/**/*.h", recursive=True)
                        + glob.glob("csrc/**/*.inc", recursive=True)),

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cc_scratch.h"
 #include "conv.h"
 
 /* Below this many multiply-adds a call stays on the calling thread: waking
@@ -426,7 +427,7 @@ static int pack_weights(conv_ctx *c)
 {
     const cc_conv_problem *p = c->p;
     const cc_index_t MR = c->k->mr, taps = p->kernel[0] * p->kernel[1] * p->kernel[2];
-    c->wp = malloc((size_t)(p->groups * c->blocks * c->cig * taps * MR) * c->esz);
+    c->wp = cc_scratch_acquire((size_t)(p->groups * c->blocks * c->cig * taps * MR) * c->esz);
     if (!c->wp)
         return CC_ENOMEM;
     if (c->bias) {
@@ -524,7 +525,7 @@ int cc_conv_direct(cc_dtype dt, const cc_conv_problem *p, const void *x, const v
     free(c.tcol);
     free(c.masks);
     free(c.tmasked);
-    free(c.wp);
+    cc_scratch_release(c.wp);
     free(c.bp);
     free(c.scratch);
     return status;

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cc_scratch.h"
 #include "conv.h"
 
 /* Below this many multiply-adds a call stays on the calling thread (as
@@ -278,7 +279,7 @@ static int run_general(dw_ctx *c)
         c->crows = chunk / OW;
         c->cseg = OW;
     }
-    c->dyp = malloc((size_t)(p->groups * c->mblocks * p->n * c->P * MR) * c->esz);
+    c->dyp = cc_scratch_acquire((size_t)(p->groups * c->mblocks * p->n * c->P * MR) * c->esz);
     c->scratch = malloc((size_t)(c->threads * c->tper * NR * MR) * c->esz);
     if (!c->dyp || !c->scratch)
         return CC_ENOMEM;
@@ -329,7 +330,7 @@ int cc_conv_dweight(cc_dtype dt, const cc_conv_problem *p, const void *x, const 
                             c.esz == sizeof(float) ? depthwise_f32 : depthwise_f64, &c);
     }
     free(c.range);
-    free(c.dyp);
+    cc_scratch_release(c.dyp);
     free(c.scratch);
     return status;
 }
