@@ -22,9 +22,10 @@ _INT32_MAX = np.iinfo(np.int32).max
 
 
 def _axis_tables(n, k, size, start, width):
-    """Per axis: the inputs ``j`` and taps ``t`` of each output (arrays of
-    shape ``(size, width)``), where each slot is a real tap, and the number
-    of inputs of each output."""
+    """One axis of ``n`` inputs and a kernel of ``k`` taps, outputs
+    ``start .. start + size - 1`` of the full convolution: ``(j, t, valid,
+    count)``, the input and tap of each slot (``(size, width)`` arrays), the
+    slots that hold a tap, and the number of inputs of each output."""
     f = np.arange(start, start + size, dtype=np.int64)
     first = np.maximum(f - (k - 1), 0)
     count = np.minimum(f, n - 1) - first + 1

@@ -3,6 +3,7 @@ correlate (its transpose) and scipy.linalg.convolution_matrix."""
 import numpy as np
 import pytest
 import scipy.linalg
+import scipy.signal
 import scipy.sparse
 from numpy.testing import assert_allclose, assert_array_equal
 
@@ -146,7 +147,6 @@ def test_valid_with_the_kernel_larger_in_every_axis_is_convolves():
     x = np.array([[1, 2], [3, 4]])
     k = np.arange(20).reshape(4, 5)
     expect = convcore.convolve(x, k, "valid")
-    import scipy.signal
     assert_array_equal(expect, scipy.signal.convolve(x, k, "valid"))
     assert expect.shape == (3, 4)
     A = convolution_matrix(k, (2, 2), "valid")
