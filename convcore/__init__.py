@@ -37,6 +37,8 @@ del _load_compiled
 
 from . import nn
 from ._config import show_config
+from ._convmatrix import convolution_matrix
+from ._geometry import conv_output_shape, receptive_field
 from ._patch import patch_scipy, unpatch_scipy
 from ._signal import (choose_conv_method, convolve, convolve2d, correlate, correlate2d,
                       fftconvolve, oaconvolve)
@@ -47,4 +49,5 @@ __all__ = [
     "choose_conv_method",
     "set_num_threads", "get_num_threads", "threads", "show_config",
     "patch_scipy", "unpatch_scipy",
+    "conv_output_shape", "receptive_field", "convolution_matrix",
 ]

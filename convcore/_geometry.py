@@ -126,3 +126,160 @@ def window_count(size, kernel, stride, padding, dilation, ceil_mode=False):
     if ceil_mode and (out - 1) * stride >= size + padding:
         out -= 1
     return out
+
+
+# --------------------------------------------------------------------------
+# Public shape helpers
+
+def _shape(value, name):
+    """``value`` (an int or a sequence of ints) as a tuple of Python ints."""
+    items = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+    if not items:
+        raise ValueError(f"{name} must have at least one axis; got {name}={value!r}")
+    return ntuple(items, len(items), name)
+
+
+def conv_output_shape(input_shape, kernel_shape, stride=1, padding=0, dilation=1,
+                      ceil_mode=False):
+    """Spatial output shape of a convolution or pooling layer.
+
+    Parameters
+    ----------
+    input_shape : int or sequence of ints
+        The spatial axes of the input (no batch or channel axes); an int is
+        a 1-D input.  Its length is the number of spatial axes.
+    kernel_shape, stride, padding, dilation : int or sequence of ints
+        Per axis, as torch takes them: an int for every axis, or a sequence
+        of one value or one value per axis.  ``padding`` is added on both
+        sides of each axis.
+    ceil_mode : bool, optional
+        Round the window count up, as torch's pooling does with
+        ``ceil_mode=True``; a last window that would start past the input
+        and its left padding is not counted.
+
+    Returns
+    -------
+    tuple of int
+        ``floor((W + 2*P - D*(F - 1) - 1) / S) + 1`` per axis (``ceil`` with
+        ``ceil_mode``), in exact Python integers.
+
+    Raises
+    ------
+    ValueError
+        For a negative input size or padding, a kernel size, stride or
+        dilation below 1, per-axis sequences of the wrong length, values
+        past 64-bit integers, and an output size below 1 on any axis.
+    TypeError
+        For values that are not integers.
+
+    Examples
+    --------
+    >>> import convcore
+    >>> convcore.conv_output_shape((224, 224), 7, stride=2, padding=3)
+    (112, 112)
+    >>> convcore.conv_output_shape(6, 3, stride=2, ceil_mode=True)
+    (3,)
+    """
+    size = _shape(input_shape, "input_shape")
+    n = len(size)
+    given = {"input_shape": input_shape, "kernel_shape": kernel_shape, "stride": stride,
+             "padding": padding, "dilation": dilation}
+    args = {name: size if name == "input_shape" else ntuple(value, n, name)
+            for name, value in given.items()}
+    for name, low in (("input_shape", 0), ("kernel_shape", 1), ("stride", 1),
+                      ("padding", 0), ("dilation", 1)):
+        if any(v < low for v in args[name]):
+            raise ValueError(f"{name} must be at least {low}; got {name}={given[name]!r}")
+    out = []
+    for axis, (w, f, s, p, d) in enumerate(zip(*args.values())):
+        count = window_count(w, f, s, p, d, bool(ceil_mode))
+        if count < 1:
+            raise ValueError(
+                f"the output size along axis {axis} would be {count}: the window of "
+                f"kernel_shape={kernel_shape!r} with dilation={dilation!r} spans "
+                f"{d * (f - 1) + 1} samples, more than the {w + 2 * p} of "
+                f"input_shape={input_shape!r} with padding={padding!r}")
+        out.append(count)
+    return tuple(out)
+
+
+def _layer(index, layer):
+    """The ``(kernel, stride, padding, dilation)`` of ``layers[index]`` as
+    Python ints."""
+    where = f"layers[{index}]"
+    if not isinstance(layer, (tuple, list)) or len(layer) != 4:
+        raise ValueError(f"{where} must be a (kernel, stride, padding, dilation) tuple; "
+                         f"got {where}={layer!r}")
+    values = []
+    for v in layer:
+        if isinstance(v, (bool, np.bool_)):
+            raise TypeError(f"{where} must hold integers; got {where}={layer!r}")
+        try:
+            values.append(operator.index(v))
+        except TypeError:
+            raise TypeError(f"{where} must hold integers; got {where}={layer!r}") from None
+    kernel, stride, padding, dilation = values
+    if kernel < 1 or stride < 1 or dilation < 1 or padding < 0:
+        raise ValueError(f"{where} must have kernel, stride and dilation at least 1 and "
+                         f"padding at least 0; got {where}={layer!r}")
+    return values
+
+
+def receptive_field(layers):
+    """Receptive field of a stack of convolution and pooling layers, along
+    one axis.
+
+    Parameters
+    ----------
+    layers : sequence of (kernel, stride, padding, dilation) tuples
+        The layers from the input on, each as integers; pooling layers in
+        the same form.  ``padding`` is added on both sides.
+
+    Returns
+    -------
+    size : int
+        The number of input samples one unit of the last layer sees.
+    jump : int
+        The distance, in input samples, between neighbouring units of the
+        last layer: the product of the strides.
+    start : int or float
+        The input coordinate (0-based, sample ``i`` at ``i``) of the centre
+        of the first unit's field; a float when it falls between two samples
+        (even kernels), negative when padding moves it left of the input.
+
+    Raises
+    ------
+    ValueError
+        For a layer that is not a 4-tuple, or with a kernel, stride or
+        dilation below 1 or a negative padding; the message names the layer
+        by its index.
+    TypeError
+        For a layer holding values that are not integers.
+
+    Notes
+    -----
+    With ``k = dilation * (kernel - 1) + 1`` the extent of a layer's window,
+    and starting from ``size = jump = 1``, ``start = 0`` (one input sample),
+    each layer applies::
+
+        size  += (k - 1) * jump
+        start += ((k - 1) / 2 - padding) * jump
+        jump  *= stride
+
+    Examples
+    --------
+    >>> import convcore
+    >>> convcore.receptive_field([(3, 1, 0, 1)] * 3)
+    (7, 1, 3)
+    >>> convcore.receptive_field([(3, 1, 1, 1), (2, 2, 0, 1)])
+    (4, 2, 0.5)
+    """
+    size, jump, twice_start = 1, 1, 0   # twice the start: an exact integer
+    for index, layer in enumerate(layers):
+        kernel, stride, padding, dilation = _layer(index, layer)
+        extent = dilation * (kernel - 1) + 1
+        size += (extent - 1) * jump
+        twice_start += (extent - 1 - 2 * padding) * jump
+        jump *= stride
+    start = twice_start // 2 if twice_start % 2 == 0 else twice_start / 2
+    return size, jump, start

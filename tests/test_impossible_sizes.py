@@ -370,6 +370,26 @@ for m in WEIGHT_METHODS:
 expect(ValueError, "weight_size beyond int64",
        lambda: G.conv2d_weight(x2, (1, 1, 2**70, 2), g2x2), "kernel")
 ''',
+    # -- convolution_matrix: nonzeros past the size rule, past memory, or a
+    # matrix with more rows or columns than int64 counts
+    "convolution_matrix_huge": '''
+cm = convcore.convolution_matrix
+k3 = np.ones(3)
+for mode in ("full", "same", "valid"):
+    expect(SIZE, "1d 2**46 " + mode, lambda: cm(k3, (2**46,), mode))
+    expect(SIZE, "2d 2**46 " + mode, lambda: cm(np.ones((3, 3), np.int8), (2**23, 2**23), mode))
+expect(MemoryError, "past the limit", lambda: cm(np.ones((2, 2)), (2**31, 2**31)),
+       "convolution_matrix")
+kb = np.broadcast_to(np.ones(1), (2**30,))
+expect(MemoryError, "broadcast kernel", lambda: cm(kb, 2**30), "convolution_matrix")
+expect(MemoryError, "broadcast kernel same", lambda: cm(kb, 2**31, "same"), "convolution_matrix")
+expect(ValueError, "columns past int64", lambda: cm(np.ones((1, 1)), (2**40, 2**40)),
+       "input_shape")
+expect(ValueError, "rows past int64", lambda: cm(np.ones((2**20, 1)), (2**44, 2**20), "full"),
+       "input_shape")
+expect(ValueError, "size past int64", lambda: cm(k3, 2**70), "input_shape")
+check("small still works", cm(k3, 4).nnz == 12)
+''',
 }
 
 # The im2col method fills its patch matrix a block at a time: a product
