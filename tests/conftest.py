@@ -39,23 +39,34 @@ def pytest_configure(config):
         "sanitizer run deselects it with -m 'not bigmem' (ASan shadow memory)")
 
 
-def run_python(code, env=None, timeout=120, **kwargs):
-    """Run ``code`` in a fresh interpreter that imports the same convcore
-    this process imported (in-place build or installed), with ``env``
-    entries set (a value of None removes the variable), killed after
-    ``timeout`` seconds (subprocess.TimeoutExpired)."""
+def package_root():
+    """The folder holding the convcore this process imported (in-place
+    build or installed)."""
     import convcore
 
-    package_root = str(Path(convcore.__file__).resolve().parent.parent)
+    return str(Path(convcore.__file__).resolve().parent.parent)
+
+
+def child_env(env=None):
+    """This process's environment for a child interpreter that imports the
+    same convcore (see :func:`package_root`), with ``env`` entries set (a
+    value of None removes the variable)."""
     full_env = dict(os.environ)
     full_env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (package_root, full_env.get("PYTHONPATH")) if p)
+        p for p in (package_root(), full_env.get("PYTHONPATH")) if p)
     for key, value in (env or {}).items():
         if value is None:
             full_env.pop(key, None)
         else:
             full_env[key] = value
-    return subprocess.run([sys.executable, "-c", code], env=full_env, cwd=package_root,
+    return full_env
+
+
+def run_python(code, env=None, timeout=120, **kwargs):
+    """Run ``code`` in a fresh interpreter that imports the same convcore
+    this process imported, with ``env`` as :func:`child_env` takes it,
+    killed after ``timeout`` seconds (subprocess.TimeoutExpired)."""
+    return subprocess.run([sys.executable, "-c", code], env=child_env(env), cwd=package_root(),
                           capture_output=True, text=True, timeout=timeout, **kwargs)
 
 
