@@ -843,3 +843,166 @@ def gemm(cnp.ndarray a, cnp.ndarray b, cnp.ndarray c, bint accumulate=False,
             _gemm_split(RowMajor, NoTrans, NoTrans, m, n, k, <float>1, <const float *>ap,
                         lda, <const float *>bp, ldb, <float>(1 if accumulate else 0),
                         <float *>cp, ldc, limit)
+
+
+# -- locally connected and tiled convolutions (convcore/nn/_local.py) ----------
+#
+# Per output position p a small product with the weight set s(p) of p:
+# forward y[p] = w[s] @ cols[p], input gradient gcols[p] = w[s].T @ dy[p],
+# weight gradient dw[s] = sum over the positions of s (in order) of
+# dy[p] @ cols[p].T, with cols (P, K, N), dy and y (P, M, N), w and dw
+# (S, M, K) (M output channels, K = C_in * taps, N images).  The products
+# are memory-bound on w (read or written once, each of its bytes used N
+# times), so items are positions (forward, input gradient) or (set, block
+# of rows of dw) and the pool runs them, one BLAS thread each (the caller
+# sets it).  Every output is one item's, computed the same way whatever the
+# thread count.
+
+cdef enum:
+    _LOCAL_FWD = 0
+    _LOCAL_DINPUT = 1
+    _LOCAL_DWEIGHT = 2
+
+LOCAL_FWD, LOCAL_DINPUT, LOCAL_DWEIGHT = _LOCAL_FWD, _LOCAL_DINPUT, _LOCAL_DWEIGHT
+#: The weight gradient splits the rows of a set into blocks until there are
+#: this many items (fixed by the problem, never by the thread count).
+LOCAL_MIN_ITEMS = 16
+
+
+cdef struct _local_job:
+    int mode
+    bint f64
+    const char *w        # (S, M, K); dw for LOCAL_DWEIGHT (written)
+    const char *cols     # (P, K, N); gcols for LOCAL_DINPUT (written)
+    const char *y        # (P, M, N); dy for the gradients
+    const long long *set_of   # (P,) the set of each position
+    const long long *order    # (P,) positions ordered by set, in order within it
+    const long long *start    # (S + 1,) the set's positions in order
+    cc_index_t m, k, n, mb, blocks
+    size_t esize
+
+
+cdef void _local_items(void *ctx, cc_index_t begin, cc_index_t end,
+                       int worker) noexcept nogil:
+    cdef _local_job *j = <_local_job *>ctx
+    cdef cc_index_t item, p, s, m0, mr, i
+    cdef const char *ws
+    cdef char *wd
+    cdef const char *cp
+    cdef const char *yp
+    cdef bint first
+    for item in range(begin, end):
+        if j.mode != _LOCAL_DWEIGHT:
+            p = item
+            s = j.set_of[p]
+            ws = j.w + <size_t>(s * j.m * j.k) * j.esize
+            cp = j.cols + <size_t>(p * j.k * j.n) * j.esize
+            yp = j.y + <size_t>(p * j.m * j.n) * j.esize
+            if j.mode == _LOCAL_FWD:
+                if j.f64:
+                    _gemm(RowMajor, NoTrans, NoTrans, j.m, j.n, j.k, <double>1,
+                          <const double *>ws, j.k, <const double *>cp, j.n, <double>0,
+                          <double *>yp, j.n)
+                else:
+                    _gemm(RowMajor, NoTrans, NoTrans, j.m, j.n, j.k, <float>1,
+                          <const float *>ws, j.k, <const float *>cp, j.n, <float>0,
+                          <float *>yp, j.n)
+            else:
+                if j.f64:
+                    _gemm(RowMajor, Trans, NoTrans, j.k, j.n, j.m, <double>1,
+                          <const double *>ws, j.k, <const double *>yp, j.n, <double>0,
+                          <double *>cp, j.n)
+                else:
+                    _gemm(RowMajor, Trans, NoTrans, j.k, j.n, j.m, <float>1,
+                          <const float *>ws, j.k, <const float *>yp, j.n, <float>0,
+                          <float *>cp, j.n)
+            continue
+        s = item // j.blocks
+        m0 = item % j.blocks * j.mb
+        mr = min(j.mb, j.m - m0)
+        wd = <char *>j.w + <size_t>((s * j.m + m0) * j.k) * j.esize
+        if j.start[s] == j.start[s + 1] or j.n == 0:
+            memset(wd, 0, <size_t>(mr * j.k) * j.esize)
+            continue
+        first = True
+        for i in range(j.start[s], j.start[s + 1]):
+            p = j.order[i]
+            cp = j.cols + <size_t>(p * j.k * j.n) * j.esize
+            yp = j.y + <size_t>((p * j.m + m0) * j.n) * j.esize
+            if j.f64:
+                _gemm(RowMajor, NoTrans, Trans, mr, j.k, j.n, <double>1,
+                      <const double *>yp, j.n, <const double *>cp, j.n,
+                      <double>(0 if first else 1), <double *>wd, j.k)
+            else:
+                _gemm(RowMajor, NoTrans, Trans, mr, j.k, j.n, <float>1,
+                      <const float *>yp, j.n, <const float *>cp, j.n,
+                      <float>(0 if first else 1), <float *>wd, j.k)
+            first = False
+
+
+def local_matmul(int mode, cnp.ndarray w, cnp.ndarray cols, cnp.ndarray y,
+                 cnp.ndarray set_of, cnp.ndarray order, cnp.ndarray start, int threads):
+    """The per-position products of the locally connected and tiled
+    convolutions (see above), ``mode`` one of LOCAL_FWD (y OUT),
+    LOCAL_DINPUT (cols OUT) and LOCAL_DWEIGHT (w OUT; the rest IN).
+
+    w: (S, M, K); cols: (P, K, N); y: (P, M, N); one native float dtype,
+    C-contiguous, aligned.  set_of: int64 (P,) in [0, S); order: int64
+    (P,) the positions grouped by set; start: int64 (S + 1,) offsets of
+    the groups in order (checked to agree with set_of)."""
+    cdef _local_job j
+    cdef int code = _float_code(w, "w")
+    if mode not in (LOCAL_FWD, LOCAL_DINPUT, LOCAL_DWEIGHT):
+        raise ValueError(f"mode must be 0, 1 or 2, got {mode}")
+    _check_array(w, "w", 3, code, mode == LOCAL_DWEIGHT)
+    _check_array(cols, "cols", 3, code, mode == LOCAL_DINPUT)
+    _check_array(y, "y", 3, code, mode == LOCAL_FWD)
+    if threads < 1:
+        raise ValueError(f"threads must be positive, got {threads}")
+    s_, m, k = (<object>w).shape
+    p_, n = (<object>cols).shape[0], (<object>cols).shape[2]
+    if (<object>cols).shape[1] != k or (<object>y).shape != (p_, m, n):
+        raise ValueError(f"shapes w {(<object>w).shape}, cols {(<object>cols).shape}, "
+                         f"y {(<object>y).shape} do not match")
+    set_np = np.asarray(set_of)
+    order_np = np.asarray(order)
+    start_np = np.asarray(start)
+    for name, a, length in (("set_of", set_np, p_), ("order", order_np, p_),
+                            ("start", start_np, s_ + 1)):
+        if a.dtype != np.int64 or a.shape != (length,) or not a.flags.c_contiguous:
+            raise ValueError(f"{name} must be C-contiguous int64 of length {length}")
+    if p_ and (set_np.min() < 0 or set_np.max() >= s_):
+        raise ValueError("set_of out of range")
+    if start_np[0] != 0 or start_np[s_] != p_ or np.any(np.diff(start_np) < 0) or \
+            np.any(set_np[order_np] != np.repeat(np.arange(s_), np.diff(start_np))):
+        raise ValueError("order and start do not group the positions by set_of")
+    j.mode, j.f64, j.esize = mode, code == CC_DT_F64, w.itemsize
+    j.m, j.k, j.n = m, k, n
+    j.w = <const char *>cnp.PyArray_DATA(w)
+    j.cols = <const char *>cnp.PyArray_DATA(cols)
+    j.y = <const char *>cnp.PyArray_DATA(y)
+    j.set_of = <const long long *>cnp.PyArray_DATA(set_np)
+    j.order = <const long long *>cnp.PyArray_DATA(order_np)
+    j.start = <const long long *>cnp.PyArray_DATA(start_np)
+    cdef cc_index_t items
+    if mode == LOCAL_DWEIGHT:
+        if w.size == 0:
+            return
+        j.blocks = min(m, max(1, (LOCAL_MIN_ITEMS + s_ - 1) // s_))
+        j.mb = (m + j.blocks - 1) // j.blocks
+        j.blocks = (m + j.mb - 1) // j.mb
+        items = s_ * j.blocks
+    else:
+        if (<object>y).size == 0 or (<object>cols).size == 0:
+            if mode == LOCAL_FWD:
+                y.fill(0)
+            else:
+                cols.fill(0)
+            return
+        items = p_
+    cdef int nt = threads
+    if items < 2 or <double>p_ * m * k * n < CONV_PARALLEL_MIN_WORK:
+        nt = 1
+    nt = <int>min(nt, items)
+    with nogil:
+        cc_parallel_for(items, 1, nt, _local_items, &j)
