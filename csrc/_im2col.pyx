@@ -29,6 +29,7 @@ from libc.string cimport memset
 from _blas cimport ColMajor, NoTrans, RowMajor, Trans, _gemm, _gemm_split, _gemv
 from _corr_problem cimport fill_corr_problem
 from _types cimport blas_t, real_t
+from cc_cpu cimport cc_cpu_best_isa
 from cc_common cimport CC_ENOMEM, CC_MAX_NDIM, CC_OK, cc_index_t, check_status
 from cc_direct cimport cc_corr_problem
 from cc_dtype cimport (CC_DT_C64, CC_DT_C128, CC_DT_COUNT, CC_DT_F32, CC_DT_F64, cc_dtype,
@@ -39,6 +40,15 @@ from cc_im2col cimport (CC_IM2COL_DTYPE_SET, cc_fold_fn, cc_fold_select,
                         cc_im2col_elem_size, cc_im2col_fn, cc_im2col_matvec_select,
                         cc_im2col_select, cc_matvec_fn, cc_unfold_fn, cc_unfold_geom,
                         cc_unfold_select)
+
+cdef extern from "im2col/local.h" nogil:
+    void cc_local_dot_f32__avx2(cc_index_t n, cc_index_t m, cc_index_t k, const float *a,
+                                const float *w, float *y, cc_index_t ldy)
+    void cc_local_axpy_f32__avx2(cc_index_t rows, cc_index_t inner, cc_index_t k,
+                                 const float *coef, cc_index_t rstride,
+                                 cc_index_t istride, const float *src, int accumulate,
+                                 float *dst)
+    int cc_local_have_avx2()
 
 cnp.import_array()
 
@@ -875,6 +885,7 @@ LOCAL_MIN_ITEMS = 16
 cdef struct _local_job:
     int mode
     bint f64
+    bint simd            # float32 on the AVX2 micro-kernels (im2col/local.h), else BLAS
     const char *w        # (S, M, K); dw for LOCAL_DWEIGHT (written)
     const char *cols     # (P, N, K); gcols for LOCAL_DINPUT (written)
     const char *y        # (P, N, M); dy for the gradients
@@ -901,7 +912,14 @@ cdef void _local_items(void *ctx, cc_index_t begin, cc_index_t end,
             ws = j.w + <size_t>(s * j.m * j.k) * j.esize
             cp = j.cols + <size_t>(p * j.k * j.n) * j.esize
             yp = j.y + <size_t>(p * j.m * j.n) * j.esize
-            if j.mode == _LOCAL_FWD:  # y[p] (N x M) = cols[p] (N x K) @ w[s].T
+            if j.simd:
+                if j.mode == _LOCAL_FWD:
+                    cc_local_dot_f32__avx2(j.n, j.m, j.k, <const float *>cp,
+                                           <const float *>ws, <float *>yp, j.m)
+                else:
+                    cc_local_axpy_f32__avx2(j.n, j.m, j.k, <const float *>yp, j.m, 1,
+                                            <const float *>ws, 0, <float *>cp)
+            elif j.mode == _LOCAL_FWD:  # y[p] (N x M) = cols[p] (N x K) @ w[s].T
                 if j.f64:
                     _gemm(RowMajor, NoTrans, Trans, j.n, j.m, j.k, <double>1,
                           <const double *>cp, j.k, <const double *>ws, j.k, <double>0,
@@ -933,7 +951,10 @@ cdef void _local_items(void *ctx, cc_index_t begin, cc_index_t end,
             cp = j.cols + <size_t>(p * j.k * j.n) * j.esize
             yp = j.y + <size_t>(p * j.n * j.m + m0) * j.esize
             # dw[s][m0:m0+mr] (+)= dy[p][:, m0:m0+mr].T @ cols[p]
-            if j.f64:
+            if j.simd:
+                cc_local_axpy_f32__avx2(mr, j.n, j.k, <const float *>yp, 1, j.m,
+                                        <const float *>cp, not first, <float *>wd)
+            elif j.f64:
                 _gemm(RowMajor, Trans, NoTrans, mr, j.k, j.n, <double>1,
                       <const double *>yp, j.m, <const double *>cp, j.k,
                       <double>(0 if first else 1), <double *>wd, j.k)
@@ -945,7 +966,8 @@ cdef void _local_items(void *ctx, cc_index_t begin, cc_index_t end,
 
 
 def local_matmul(int mode, cnp.ndarray w, cnp.ndarray cols, cnp.ndarray y,
-                 cnp.ndarray set_of, cnp.ndarray order, cnp.ndarray start, int threads):
+                 cnp.ndarray set_of, cnp.ndarray order, cnp.ndarray start, int threads,
+                 int isa=0):
     """The per-position products of the locally connected and tiled
     convolutions (see above), ``mode`` one of LOCAL_FWD (y OUT),
     LOCAL_DINPUT (cols OUT) and LOCAL_DWEIGHT (w OUT; the rest IN).
@@ -953,7 +975,9 @@ def local_matmul(int mode, cnp.ndarray w, cnp.ndarray cols, cnp.ndarray y,
     w: (S, M, K); cols: (P, N, K); y: (P, N, M); one native float dtype,
     C-contiguous, aligned.  set_of: int64 (P,) in [0, S); order: int64
     (P,) the positions grouped by set; start: int64 (S + 1,) offsets of
-    the groups in order (checked to agree with set_of)."""
+    the groups in order (checked to agree with set_of).  isa: the level
+    (convcore._dispatch); float32 at avx2 or above runs the micro-kernels
+    of im2col/local.h, everything else BLAS (one thread per call)."""
     cdef _local_job j
     cdef int code = _float_code(w, "w")
     if mode not in (LOCAL_FWD, LOCAL_DINPUT, LOCAL_DWEIGHT):
@@ -981,6 +1005,8 @@ def local_matmul(int mode, cnp.ndarray w, cnp.ndarray cols, cnp.ndarray y,
             np.any(set_np[order_np] != np.repeat(np.arange(s_), np.diff(start_np))):
         raise ValueError("order and start do not group the positions by set_of")
     j.mode, j.f64, j.esize = mode, code == CC_DT_F64, w.itemsize
+    j.simd = (not j.f64 and isa >= 1 and cc_cpu_best_isa() >= 1
+              and cc_local_have_avx2() == 1)
     j.m, j.k, j.n = m, k, n
     j.w = <const char *>cnp.PyArray_DATA(w)
     j.cols = <const char *>cnp.PyArray_DATA(cols)

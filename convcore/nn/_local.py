@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from .. import _im2col, _validate
+from .. import _dispatch, _im2col, _validate
 from .._threads import blas_threads, get_num_threads
 from ._args import float_array
 from ._conv import conv_spec, paddings, strides
@@ -115,7 +115,8 @@ class _Problem:
         set_of, order, start = self.sets
         threads = get_num_threads()
         with blas_threads(1):
-            _im2col.local_matmul(mode, w3, cols, y, set_of, order, start, threads)
+            _im2col.local_matmul(mode, w3, cols, y, set_of, order, start, threads,
+                                 _dispatch.isa_level)
 
 
 def _check_bias(bias, c_out, out, dtype, op):
