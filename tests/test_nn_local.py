@@ -11,6 +11,7 @@ import pytest
 
 import convcore
 import convcore.nn as nn
+from convcore import _dispatch
 from convcore.nn import grad
 from _conv_grad_ref import fd_grad
 from _conv_ref import raises, snapshot
@@ -363,3 +364,23 @@ def test_exported():
     for name in ("local_conv1d_input", "local_conv2d_input", "local_conv1d_weight",
                  "local_conv2d_weight", "tiled_conv2d_input", "tiled_conv2d_weight"):
         assert name in grad.__all__ and callable(getattr(grad, name))
+
+
+@pytest.mark.parametrize("isa", _dispatch.supported_isas())
+@pytest.mark.parametrize("rank,gi,tiles", [(1, 4, None), (2, 1, None), (2, 4, None),
+                                           (2, 2, (2, 3)), (2, 0, (1, 1))])
+def test_isa_levels(rank, gi, tiles, isa):
+    # float32 runs the micro-kernels of im2col/local.h at avx2 and above
+    # (odd K, N and C_out exercise their tails), BLAS at 'scalar'.
+    x, w, b, kw, out = _case(rank, GEOMS[rank][gi], np.float32, tiles=tiles, c_in=5,
+                             c_out=7, n=5, seed=41)
+    f, f_in, f_w = _ops(rank, tiles)
+    dy = _rand(np.random.default_rng(42), (5, 7) + out, np.float32)
+    with _dispatch.forced_isa(isa):
+        y, dx, dw = f(x, w, b, **kw), f_in(x.shape, w, dy, **kw), f_w(x, w.shape, dy, **kw)
+    _close(y, local_ref(x, w, b, **kw), local_ref(abs(x), abs(w), abs(b), **kw).max(),
+           np.float32)
+    _close(dx, local_input_ref(x.shape, w, dy, **kw),
+           local_input_ref(x.shape, abs(w), abs(dy), **kw).max(), np.float32)
+    _close(dw, local_weight_ref(x, w.shape, dy, **kw),
+           local_weight_ref(abs(x), w.shape, abs(dy), **kw).max(), np.float32)
