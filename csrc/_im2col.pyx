@@ -882,6 +882,45 @@ LOCAL_FWD, LOCAL_DINPUT, LOCAL_DWEIGHT = _LOCAL_FWD, _LOCAL_DINPUT, _LOCAL_DWEIG
 LOCAL_MIN_ITEMS = 16
 
 
+cdef struct _gather_job:
+    cc_unfold_geom geom
+    const char *x
+    char *cols
+    cc_index_t n, c, k, plane
+    size_t esize
+
+
+cdef inline void _gather_position(const _gather_job *j, cc_index_t p, const real_t *x,
+                                  real_t *block) noexcept nogil:
+    """block[img, :] (N x K) = the window of position p of every image
+    (zeros outside the input), taps in (c, kd, kh, kw) order."""
+    cdef const cc_unfold_geom *g = &j.geom
+    cdef cc_index_t o2 = p % g.out[2], o1 = p // g.out[2] % g.out[1]
+    cdef cc_index_t o0 = p // (g.out[2] * g.out[1])
+    cdef cc_index_t img, c, a, b, e, i0, i1, i2
+    cdef const real_t *src
+    cdef const real_t *row
+    cdef real_t *dst
+    for img in range(j.n):
+        dst = block + img * j.k
+        for c in range(j.c):
+            src = x + (img * j.c + c) * j.plane
+            for a in range(g.k[0]):
+                i0 = o0 * g.s[0] + a * g.d[0] - g.pad[0]
+                for b in range(g.k[1]):
+                    i1 = o1 * g.s[1] + b * g.d[1] - g.pad[1]
+                    if i0 < 0 or i0 >= g.inp[0] or i1 < 0 or i1 >= g.inp[1]:
+                        for e in range(g.k[2]):
+                            dst[e] = 0
+                    else:
+                        row = src + (i0 * g.inp[1] + i1) * g.inp[2]
+                        i2 = o2 * g.s[2] - g.pad[2]
+                        for e in range(g.k[2]):
+                            dst[e] = row[i2] if 0 <= i2 < g.inp[2] else 0
+                            i2 += g.d[2]
+                    dst += g.k[2]
+
+
 cdef struct _local_job:
     int mode
     bint f64
@@ -894,6 +933,9 @@ cdef struct _local_job:
     const long long *start    # (S + 1,) the set's positions in order
     cc_index_t m, k, n, mb, blocks
     size_t esize
+    bint fused           # forward from x: each item gathers its columns (gather.x)
+    _gather_job gather   # into its worker's workspace (ws) first
+    _workspaces ws
 
 
 cdef void _local_items(void *ctx, cc_index_t begin, cc_index_t end,
@@ -912,6 +954,15 @@ cdef void _local_items(void *ctx, cc_index_t begin, cc_index_t end,
             ws = j.w + <size_t>(s * j.m * j.k) * j.esize
             cp = j.cols + <size_t>(p * j.k * j.n) * j.esize
             yp = j.y + <size_t>(p * j.m * j.n) * j.esize
+            if j.fused:
+                wd = _ws_get(&j.ws, worker)
+                if wd == NULL:
+                    return
+                if j.f64:
+                    _gather_position(&j.gather, p, <const double *>j.gather.x, <double *>wd)
+                else:
+                    _gather_position(&j.gather, p, <const float *>j.gather.x, <float *>wd)
+                cp = wd
             if j.simd:
                 if j.mode == _LOCAL_FWD:
                     cc_local_dot_f32__avx2(j.n, j.m, j.k, <const float *>cp,
@@ -967,7 +1018,7 @@ cdef void _local_items(void *ctx, cc_index_t begin, cc_index_t end,
 
 def local_matmul(int mode, cnp.ndarray w, cnp.ndarray cols, cnp.ndarray y,
                  cnp.ndarray set_of, cnp.ndarray order, cnp.ndarray start, int threads,
-                 int isa=0):
+                 int isa=0, cnp.ndarray x=None, geometry=None):
     """The per-position products of the locally connected and tiled
     convolutions (see above), ``mode`` one of LOCAL_FWD (y OUT),
     LOCAL_DINPUT (cols OUT) and LOCAL_DWEIGHT (w OUT; the rest IN).
@@ -977,20 +1028,39 @@ def local_matmul(int mode, cnp.ndarray w, cnp.ndarray cols, cnp.ndarray y,
     (P,) the positions grouped by set; start: int64 (S + 1,) offsets of
     the groups in order (checked to agree with set_of).  isa: the level
     (convcore._dispatch); float32 at avx2 or above runs the micro-kernels
-    of im2col/local.h, everything else BLAS (one thread per call)."""
+    of im2col/local.h, everything else BLAS (one thread per call).  With
+    ``x`` (N, C, D, H, W) and ``geometry`` (grid, kernel, stride, pad,
+    dilation; LOCAL_FWD only) cols is None: each position gathers its
+    columns from x as local_columns would, into a per-thread workspace."""
     cdef _local_job j
     cdef int code = _float_code(w, "w")
     if mode not in (LOCAL_FWD, LOCAL_DINPUT, LOCAL_DWEIGHT):
         raise ValueError(f"mode must be 0, 1 or 2, got {mode}")
     _check_array(w, "w", 3, code, mode == LOCAL_DWEIGHT)
-    _check_array(cols, "cols", 3, code, mode == LOCAL_DINPUT)
     _check_array(y, "y", 3, code, mode == LOCAL_FWD)
+    j.fused = x is not None
+    if j.fused:
+        if mode != LOCAL_FWD or cols is not None or geometry is None:
+            raise ValueError("x goes with mode LOCAL_FWD, cols None and the geometry")
+        _check_array(x, "x", 5, code, False)
+        grid, kernel, stride, pad, dilation = geometry
+        xs = (<object>x).shape
+        _set_geom(&j.gather.geom, xs[2:], grid, kernel, stride, pad, dilation)
+        j.gather.n, j.gather.c = xs[0], xs[1]
+        j.gather.k = j.gather.c * kernel[0] * kernel[1] * kernel[2]
+        j.gather.plane = xs[2] * xs[3] * xs[4]
+        j.gather.x = <const char *>cnp.PyArray_DATA(x)
+        j.gather.esize = x.itemsize
+        cols_shape = (grid[0] * grid[1] * grid[2], xs[0], j.gather.k)
+    else:
+        _check_array(cols, "cols", 3, code, mode == LOCAL_DINPUT)
+        cols_shape = (<object>cols).shape
     if threads < 1:
         raise ValueError(f"threads must be positive, got {threads}")
     s_, m, k = (<object>w).shape
-    p_, n = (<object>cols).shape[0], (<object>cols).shape[1]
-    if (<object>cols).shape[2] != k or (<object>y).shape != (p_, n, m):
-        raise ValueError(f"shapes w {(<object>w).shape}, cols {(<object>cols).shape}, "
+    p_, n = cols_shape[0], cols_shape[1]
+    if cols_shape[2] != k or (<object>y).shape != (p_, n, m):
+        raise ValueError(f"shapes w {(<object>w).shape}, cols {cols_shape}, "
                          f"y {(<object>y).shape} do not match")
     set_np = np.asarray(set_of)
     order_np = np.asarray(order)
@@ -1009,7 +1079,7 @@ def local_matmul(int mode, cnp.ndarray w, cnp.ndarray cols, cnp.ndarray y,
               and cc_local_have_avx2() == 1)
     j.m, j.k, j.n = m, k, n
     j.w = <const char *>cnp.PyArray_DATA(w)
-    j.cols = <const char *>cnp.PyArray_DATA(cols)
+    j.cols = NULL if j.fused else <const char *>cnp.PyArray_DATA(cols)
     j.y = <const char *>cnp.PyArray_DATA(y)
     j.set_of = <const long long *>cnp.PyArray_DATA(set_np)
     j.order = <const long long *>cnp.PyArray_DATA(order_np)
@@ -1023,7 +1093,7 @@ def local_matmul(int mode, cnp.ndarray w, cnp.ndarray cols, cnp.ndarray y,
         j.blocks = (m + j.mb - 1) // j.mb
         items = s_ * j.blocks
     else:
-        if (<object>y).size == 0 or (<object>cols).size == 0:
+        if (<object>y).size == 0 or p_ * n * k == 0:
             if mode == LOCAL_FWD:
                 y.fill(0)
             else:
@@ -1034,47 +1104,17 @@ def local_matmul(int mode, cnp.ndarray w, cnp.ndarray cols, cnp.ndarray y,
     if items < 2 or <double>p_ * m * k * n < CONV_PARALLEL_MIN_WORK:
         nt = 1
     nt = <int>min(nt, items)
+    if not j.fused:
+        with nogil:
+            cc_parallel_for(items, 1, nt, _local_items, &j)
+        return
+    if _ws_open(&j.ws, nt, <size_t>(n * k) * j.esize) != CC_OK:
+        raise MemoryError("convcore: out of memory for the local columns workspace")
+    cdef int status
     with nogil:
         cc_parallel_for(items, 1, nt, _local_items, &j)
-
-
-cdef struct _gather_job:
-    cc_unfold_geom geom
-    const char *x
-    char *cols
-    cc_index_t n, c, k, plane
-    size_t esize
-
-
-cdef inline void _gather_position(const _gather_job *j, cc_index_t p, const real_t *x,
-                                  real_t *cols) noexcept nogil:
-    """cols[p, img, :] = the window of position p of every image (zeros
-    outside the input), taps in (c, kd, kh, kw) order."""
-    cdef const cc_unfold_geom *g = &j.geom
-    cdef cc_index_t o2 = p % g.out[2], o1 = p // g.out[2] % g.out[1]
-    cdef cc_index_t o0 = p // (g.out[2] * g.out[1])
-    cdef cc_index_t img, c, a, b, e, i0, i1, i2
-    cdef const real_t *src
-    cdef const real_t *row
-    cdef real_t *dst
-    for img in range(j.n):
-        dst = cols + (p * j.n + img) * j.k
-        for c in range(j.c):
-            src = x + (img * j.c + c) * j.plane
-            for a in range(g.k[0]):
-                i0 = o0 * g.s[0] + a * g.d[0] - g.pad[0]
-                for b in range(g.k[1]):
-                    i1 = o1 * g.s[1] + b * g.d[1] - g.pad[1]
-                    if i0 < 0 or i0 >= g.inp[0] or i1 < 0 or i1 >= g.inp[1]:
-                        for e in range(g.k[2]):
-                            dst[e] = 0
-                    else:
-                        row = src + (i0 * g.inp[1] + i1) * g.inp[2]
-                        i2 = o2 * g.s[2] - g.pad[2]
-                        for e in range(g.k[2]):
-                            dst[e] = row[i2] if 0 <= i2 < g.inp[2] else 0
-                            i2 += g.d[2]
-                    dst += g.k[2]
+        status = _ws_close(&j.ws)
+    check_status(status, "local convolution", "for the columns workspace")
 
 
 cdef void _gather_items(void *ctx, cc_index_t begin, cc_index_t end,
@@ -1083,9 +1123,9 @@ cdef void _gather_items(void *ctx, cc_index_t begin, cc_index_t end,
     cdef cc_index_t p
     for p in range(begin, end):
         if j.esize == 8:
-            _gather_position(j, p, <const double *>j.x, <double *>j.cols)
+            _gather_position(j, p, <const double *>j.x, <double *>j.cols + p * j.n * j.k)
         else:
-            _gather_position(j, p, <const float *>j.x, <float *>j.cols)
+            _gather_position(j, p, <const float *>j.x, <float *>j.cols + p * j.n * j.k)
 
 
 def local_columns(cnp.ndarray x, cnp.ndarray cols, grid, kernel, stride, pad, dilation,
