@@ -1167,47 +1167,65 @@ def local_columns(cnp.ndarray x, cnp.ndarray cols, grid, kernel, stride, pad, di
                         nt, _gather_items, &j)
 
 
-cdef inline void _scatter_plane(const _gather_job *j, cc_index_t img, cc_index_t c,
-                                const real_t *cols, real_t *x) noexcept nogil:
-    """x[img, c] = the sum of the column blocks' entries of channel c over
-    the positions whose windows hold each sample (position, then tap order)."""
+#: Channels per item of local_fold: an item reads a run of LOCAL_FOLD_CHANNELS
+#: * taps contiguous columns per position (one plane per item read 9 floats
+#: 18 KB apart: 3.3 ms for the benchmark's input gradient on one thread).
+cdef enum:
+    _LOCAL_FOLD_CHANNELS = 16
+
+LOCAL_FOLD_CHANNELS = _LOCAL_FOLD_CHANNELS
+
+
+cdef inline void _scatter_planes(const _gather_job *j, cc_index_t img, cc_index_t c0,
+                                 cc_index_t c1, const real_t *cols,
+                                 real_t *x) noexcept nogil:
+    """x[img, c0:c1] = the sum of the column blocks' entries of those
+    channels over the positions whose windows hold each sample (in
+    position, then tap order)."""
     cdef const cc_unfold_geom *g = &j.geom
     cdef cc_index_t taps = g.k[0] * g.k[1] * g.k[2]
     cdef cc_index_t positions = g.out[0] * g.out[1] * g.out[2]
-    cdef cc_index_t p, o0, o1, o2, a, b, e, i0, i1, i2, q
-    cdef real_t *plane = x + (img * j.c + c) * j.plane
+    cdef cc_index_t p, o0, o1, o2, a, b, e, i0, i1, i2, q, c
+    cdef real_t *plane
     cdef real_t *row
     cdef const real_t *src
-    for q in range(j.plane):
-        plane[q] = 0
+    for q in range((c1 - c0) * j.plane):
+        x[(img * j.c + c0) * j.plane + q] = 0
     for p in range(positions):
         o2 = p % g.out[2]
         o1 = p // g.out[2] % g.out[1]
         o0 = p // (g.out[2] * g.out[1])
-        src = cols + (p * j.n + img) * j.k + c * taps
-        for a in range(g.k[0]):
-            i0 = o0 * g.s[0] + a * g.d[0] - g.pad[0]
-            for b in range(g.k[1]):
-                i1 = o1 * g.s[1] + b * g.d[1] - g.pad[1]
-                if 0 <= i0 < g.inp[0] and 0 <= i1 < g.inp[1]:
-                    row = plane + (i0 * g.inp[1] + i1) * g.inp[2]
-                    i2 = o2 * g.s[2] - g.pad[2]
-                    for e in range(g.k[2]):
-                        if 0 <= i2 < g.inp[2]:
-                            row[i2] += src[e]
-                        i2 += g.d[2]
-                src += g.k[2]
+        src = cols + (p * j.n + img) * j.k + c0 * taps
+        for c in range(c0, c1):
+            plane = x + (img * j.c + c) * j.plane
+            for a in range(g.k[0]):
+                i0 = o0 * g.s[0] + a * g.d[0] - g.pad[0]
+                for b in range(g.k[1]):
+                    i1 = o1 * g.s[1] + b * g.d[1] - g.pad[1]
+                    if 0 <= i0 < g.inp[0] and 0 <= i1 < g.inp[1]:
+                        row = plane + (i0 * g.inp[1] + i1) * g.inp[2]
+                        i2 = o2 * g.s[2] - g.pad[2]
+                        for e in range(g.k[2]):
+                            if 0 <= i2 < g.inp[2]:
+                                row[i2] += src[e]
+                            i2 += g.d[2]
+                    src += g.k[2]
 
 
 cdef void _scatter_items(void *ctx, cc_index_t begin, cc_index_t end,
                          int worker) noexcept nogil:
+    """Items (image, block of _LOCAL_FOLD_CHANNELS channels)."""
     cdef _gather_job *j = <_gather_job *>ctx
-    cdef cc_index_t item
+    cdef cc_index_t item, blocks = (j.c + _LOCAL_FOLD_CHANNELS - 1) // _LOCAL_FOLD_CHANNELS
+    cdef cc_index_t img, c0, c1
     for item in range(begin, end):
+        img = item // blocks
+        c0 = item % blocks * _LOCAL_FOLD_CHANNELS
+        c1 = min(j.c, c0 + _LOCAL_FOLD_CHANNELS)
         if j.esize == 8:
-            _scatter_plane(j, item // j.c, item % j.c, <const double *>j.x, <double *>j.cols)
+            _scatter_planes(j, img, c0, c1, <const double *>j.x, <double *>j.cols)
         else:
-            _scatter_plane(j, item // j.c, item % j.c, <const float *>j.x, <float *>j.cols)
+            _scatter_planes(j, img, c0, c1, <const float *>j.x, <float *>j.cols)
 
 
 def local_fold(cnp.ndarray cols, cnp.ndarray x, grid, kernel, stride, pad, dilation,
@@ -1216,8 +1234,8 @@ def local_fold(cnp.ndarray cols, cnp.ndarray x, grid, kernel, stride, pad, dilat
     local_columns.
 
     cols: IN (P, N, C * KD*KH*KW); x: OUT (N, C, D, H, W), written whole;
-    the rest as local_columns.  Items are (image, channel) planes, each
-    summed in one order (positions, then taps) whatever the threads."""
+    the rest as local_columns.  Items are (image, block of channels), each
+    sample summed in one order (positions, then taps) whatever the threads."""
     cdef _gather_job j
     cdef int code = _float_code(x, "x")
     _check_array(x, "x", 5, code, True)
@@ -1239,7 +1257,7 @@ def local_fold(cnp.ndarray cols, cnp.ndarray x, grid, kernel, stride, pad, dilat
     # _scatter_items reads j.x as the columns and writes j.cols as the image.
     j.x = <const char *>cnp.PyArray_DATA(cols)
     j.cols = <char *>cnp.PyArray_DATA(x)
-    cdef cc_index_t items = j.n * j.c
+    cdef cc_index_t items = j.n * ((j.c + _LOCAL_FOLD_CHANNELS - 1) // _LOCAL_FOLD_CHANNELS)
     cdef int nt = threads
     if items < 2 or cols.size < FOLD_PARALLEL_MIN_ELEMS:
         nt = 1

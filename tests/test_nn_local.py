@@ -272,8 +272,9 @@ def test_gradients_unbatched(rank):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("tiles", [None, (1, 1), (2, 3)])
 def test_threads_bit_identical(tiles, dtype):
-    # Large enough for the pool (CONV_PARALLEL_MIN_WORK multiply-adds).
-    x, w, b, kw, out = _case(2, ((16, 16), (3, 3), 1, 1, 1), dtype, c_in=16, c_out=32,
+    # Large enough for the pool (CONV_PARALLEL_MIN_WORK multiply-adds); 20
+    # channels: two blocks of local_fold's items.
+    x, w, b, kw, out = _case(2, ((16, 16), (3, 3), 1, 1, 1), dtype, c_in=20, c_out=32,
                              n=4, tiles=tiles, seed=31)
     f, f_in, f_w = _ops(2, tiles)
     dy = _rand(np.random.default_rng(32), (4, 32) + out, dtype)
@@ -285,6 +286,12 @@ def test_threads_bit_identical(tiles, dtype):
     for other in results[1:]:
         for a, c in zip(results[0], other):
             np.testing.assert_array_equal(a, c)
+    y, dx, dw = results[0]
+    _close(y, local_ref(x, w, b, **kw), local_ref(abs(x), abs(w), abs(b), **kw).max(), dtype)
+    _close(dx, local_input_ref(x.shape, w, dy, **kw),
+           local_input_ref(x.shape, abs(w), abs(dy), **kw).max(), dtype)
+    _close(dw, local_weight_ref(x, w.shape, dy, **kw),
+           local_weight_ref(abs(x), w.shape, abs(dy), **kw).max(), dtype)
     prev = convcore.get_num_threads()
     try:
         convcore.set_num_threads(2)
