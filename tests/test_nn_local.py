@@ -4,7 +4,6 @@ position at a time, float64), central differences for every gradient, the
 identities tiled t=(1, 1) == conv2d and tiled t=out == local_conv2d, bad
 arguments, untouched inputs and thread-count invariance.
 """
-import itertools
 
 import numpy as np
 import pytest
