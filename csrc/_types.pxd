@@ -6,3 +6,8 @@ ctypedef fused blas_t:
     double
     float complex
     double complex
+
+# The layer ops' element types.
+ctypedef fused real_t:
+    float
+    double

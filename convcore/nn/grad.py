@@ -15,10 +15,14 @@ from .._threads import get_num_threads
 from ._args import as_input, check_divisor, pool_args, three_axes
 from ._conv_grad import (conv1d_input, conv1d_weight, conv2d_input, conv2d_weight,
                          conv3d_input, conv3d_weight, conv_bias)
+from ._local import (local_conv1d_input, local_conv1d_weight, local_conv2d_input,
+                     local_conv2d_weight, tiled_conv2d_input, tiled_conv2d_weight)
 from ._window import pool_geometry
 
 __all__ = ["conv1d_input", "conv2d_input", "conv3d_input", "conv1d_weight", "conv2d_weight",
            "conv3d_weight", "conv_bias",
+           "local_conv1d_input", "local_conv2d_input", "local_conv1d_weight",
+           "local_conv2d_weight", "tiled_conv2d_input", "tiled_conv2d_weight",
            "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d"]
 
 
