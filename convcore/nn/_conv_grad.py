@@ -22,7 +22,7 @@ __all__ = ["conv1d_input", "conv2d_input", "conv3d_input", "conv1d_weight", "con
            "conv3d_weight", "conv_bias"]
 
 
-def _shape_arg(value, length, name, op):
+def shape_arg(value, length, name, op):
     """``value`` as a tuple of ``length`` non-negative ints."""
     try:
         shape = tuple(operator.index(v) for v in value)
@@ -35,7 +35,9 @@ def _shape_arg(value, length, name, op):
     return shape
 
 
-def _grad_output(grad_output, rank, op):
+def grad_output_array(grad_output, rank, op):
+    """``grad_output`` as a float array with a batch axis, and whether it
+    had one."""
     g = float_array(grad_output, op, "grad_output")
     if g.ndim not in (rank + 1, rank + 2):
         raise ValueError(f"{op}: expected {rank + 1}-D (unbatched) or {rank + 2}-D (batched) "
@@ -72,12 +74,12 @@ def _conv_input(rank, op, input_size, weight, grad_output, stride, padding, dila
                 method):
     _conv_methods.check(method, op)
     weight = float_array(weight, op, "weight")
-    g, batched = _grad_output(grad_output, rank, op)
+    g, batched = grad_output_array(grad_output, rank, op)
     if weight.ndim != rank + 2:
         raise ValueError(f"{op}: expected {rank + 2}-D weight (C_out, C_in / groups, "
                          f"*kernel), got weight.shape={weight.shape}")
     # (N, C_in, *spatial), or (C_in, *spatial) for an unbatched grad_output.
-    x_shape = _shape_arg(input_size, rank + 1 + batched, "input_size", op)
+    x_shape = shape_arg(input_size, rank + 1 + batched, "input_size", op)
     x_shape = x_shape if batched else (1,) + x_shape
     dtype = np.result_type(g.dtype, weight.dtype).newbyteorder("=")
     spec = _spec(rank, op, x_shape, weight.shape, g.shape, stride, padding, dilation, groups,
@@ -93,13 +95,13 @@ def _conv_weight(rank, op, input, weight_size, grad_output, stride, padding, dil
                  method):
     _conv_dweight.check(method, op)
     x = float_array(input, op, "input")
-    g, batched = _grad_output(grad_output, rank, op)
+    g, batched = grad_output_array(grad_output, rank, op)
     if x.ndim != g.ndim + (0 if batched else -1):
         raise ValueError(f"{op}: input and grad_output must both be batched or both "
                          f"unbatched, got input.shape={x.shape}, "
                          f"grad_output.shape={g.shape if batched else g.shape[1:]}")
     x = x if batched else x[None]
-    w_shape = _shape_arg(weight_size, rank + 2, "weight_size", op)
+    w_shape = shape_arg(weight_size, rank + 2, "weight_size", op)
     dtype = np.result_type(x.dtype, g.dtype).newbyteorder("=")
     spec = _spec(rank, op, x.shape, w_shape, g.shape, stride, padding, dilation, groups,
                  dtype, ("input.shape", "weight_size"))

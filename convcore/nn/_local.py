@@ -30,7 +30,7 @@ from .. import _dispatch, _im2col, _validate
 from .._threads import blas_threads, get_num_threads
 from ._args import float_array
 from ._conv import conv_spec, paddings, strides
-from ._conv_grad import _grad_output, _shape_arg
+from ._conv_grad import grad_output_array, shape_arg
 
 __all__ = ["local_conv1d", "local_conv2d", "tiled_conv2d", "local_conv1d_input",
            "local_conv2d_input", "local_conv1d_weight", "local_conv2d_weight",
@@ -176,8 +176,8 @@ def _forward(rank, op, x, weight, bias, stride, padding, dilation, local):
 
 def _grad_input(rank, op, input_size, weight, grad_output, stride, padding, dilation, local):
     weight = float_array(weight, op, "weight")
-    g, batched = _grad_output(grad_output, rank, op)
-    x_shape = _shape_arg(input_size, rank + 1 + batched, "input_size", op)
+    g, batched = grad_output_array(grad_output, rank, op)
+    x_shape = shape_arg(input_size, rank + 1 + batched, "input_size", op)
     x_shape = x_shape if batched else (1,) + x_shape
     dtype = np.result_type(g.dtype, weight.dtype).newbyteorder("=")
     prob = _Problem(rank, op, x_shape, weight.shape, stride, padding, dilation, dtype, local,
@@ -212,13 +212,13 @@ def _check_grad_output(prob, g_shape, n, op):
 
 def _grad_weight(rank, op, input, weight_size, grad_output, stride, padding, dilation, local):
     x = float_array(input, op, "input")
-    g, batched = _grad_output(grad_output, rank, op)
+    g, batched = grad_output_array(grad_output, rank, op)
     if x.ndim != g.ndim + (0 if batched else -1):
         raise ValueError(f"{op}: input and grad_output must both be batched or both "
                          f"unbatched, got input.shape={x.shape}, "
                          f"grad_output.shape={g.shape if batched else g.shape[1:]}")
     x = x if batched else x[None]
-    w_shape = _shape_arg(weight_size, 2 * rank + 2, "weight_size", op)
+    w_shape = shape_arg(weight_size, 2 * rank + 2, "weight_size", op)
     dtype = np.result_type(x.dtype, g.dtype).newbyteorder("=")
     prob = _Problem(rank, op, x.shape, w_shape, stride, padding, dilation, dtype, local,
                     "weight_size")
