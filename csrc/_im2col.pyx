@@ -1079,7 +1079,9 @@ def local_matmul(int mode, cnp.ndarray w, cnp.ndarray cols, cnp.ndarray y,
               and cc_local_have_avx2() == 1)
     j.m, j.k, j.n = m, k, n
     j.w = <const char *>cnp.PyArray_DATA(w)
-    j.cols = NULL if j.fused else <const char *>cnp.PyArray_DATA(cols)
+    j.cols = NULL
+    if not j.fused:
+        j.cols = <const char *>cnp.PyArray_DATA(cols)
     j.y = <const char *>cnp.PyArray_DATA(y)
     j.set_of = <const long long *>cnp.PyArray_DATA(set_np)
     j.order = <const long long *>cnp.PyArray_DATA(order_np)
