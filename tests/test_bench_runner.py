@@ -472,6 +472,28 @@ def test_fft_and_pool_sections_load():
     assert by_name["maxpool2d_k3s2p1_grad_f32"].bytes == 4 * half + 4 * x + 4 * x
 
 
+def test_local_section_cases_and_their_outputs():
+    found = _runner.discover_sections(BENCH)
+    local = _runner.load_section("local", found["local"])
+    assert [c.name for c in local.cases] == [
+        "local_conv2d_3x3_64to64_28_n8", "local_conv2d_input_3x3_64to64_28_n8",
+        "local_conv2d_weight_3x3_64to64_28_n8"]
+    weight = 26 * 26 * 64 * 64 * 9
+    x, y = 8 * 64 * 28 * 28, 8 * 64 * 26 * 26
+    for c in local.cases:
+        assert c.bandwidth_target == 0.5 and c.targets == {}
+        assert c.input_nbytes == 4 * weight and c.bytes == 4 * (weight + x + y)
+        assert c.flops == 2 * 8 * 64 * 26 * 26 * 64 * 9
+    # the NumPy peer computes the forward's numbers
+    mod = sys.modules["cases_local"]
+    rng = np.random.default_rng(0)
+    xs = rng.standard_normal((2, 3, 6, 5), dtype=np.float32)
+    w = rng.standard_normal((4, 3, 2, 3, 3, 3), dtype=np.float32)
+    import convcore.nn as nn
+    np.testing.assert_allclose(mod._numpy_local_conv2d(xs, w), nn.local_conv2d(xs, w),
+                               rtol=1e-4, atol=1e-4)
+
+
 # ------------------------------------------------------------- section nn
 
 def _nn():
