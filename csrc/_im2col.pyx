@@ -884,8 +884,8 @@ LOCAL_MIN_ITEMS = 16
 
 cdef struct _gather_job:
     cc_unfold_geom geom
-    const char *x
-    char *cols
+    const char *src        # local_columns: the image; local_fold: the columns
+    char *dst              # local_columns: the columns; local_fold: the image
     cc_index_t n, c, k, plane
     size_t esize
 
@@ -933,7 +933,7 @@ cdef struct _local_job:
     const long long *start    # (S + 1,) the set's positions in order
     cc_index_t m, k, n, mb, blocks
     size_t esize
-    bint fused           # forward from x: each item gathers its columns (gather.x)
+    bint fused           # forward from x: each item gathers its columns (from gather.src)
     _gather_job gather   # into its worker's workspace (ws) first
     _workspaces ws
 
@@ -959,9 +959,9 @@ cdef void _local_items(void *ctx, cc_index_t begin, cc_index_t end,
                 if wd == NULL:
                     return
                 if j.f64:
-                    _gather_position(&j.gather, p, <const double *>j.gather.x, <double *>wd)
+                    _gather_position(&j.gather, p, <const double *>j.gather.src, <double *>wd)
                 else:
-                    _gather_position(&j.gather, p, <const float *>j.gather.x, <float *>wd)
+                    _gather_position(&j.gather, p, <const float *>j.gather.src, <float *>wd)
                 cp = wd
             if j.simd:
                 if j.mode == _LOCAL_FWD:
@@ -1049,7 +1049,7 @@ def local_matmul(int mode, cnp.ndarray w, cnp.ndarray cols, cnp.ndarray y,
         j.gather.n, j.gather.c = xs[0], xs[1]
         j.gather.k = j.gather.c * kernel[0] * kernel[1] * kernel[2]
         j.gather.plane = xs[2] * xs[3] * xs[4]
-        j.gather.x = <const char *>cnp.PyArray_DATA(x)
+        j.gather.src = <const char *>cnp.PyArray_DATA(x)
         j.gather.esize = x.itemsize
         cols_shape = (grid[0] * grid[1] * grid[2], xs[0], j.gather.k)
     else:
@@ -1125,9 +1125,34 @@ cdef void _gather_items(void *ctx, cc_index_t begin, cc_index_t end,
     cdef cc_index_t p
     for p in range(begin, end):
         if j.esize == 8:
-            _gather_position(j, p, <const double *>j.x, <double *>j.cols + p * j.n * j.k)
+            _gather_position(j, p, <const double *>j.src, <double *>j.dst + p * j.n * j.k)
         else:
-            _gather_position(j, p, <const float *>j.x, <float *>j.cols + p * j.n * j.k)
+            _gather_position(j, p, <const float *>j.src, <float *>j.dst + p * j.n * j.k)
+
+
+cdef cc_index_t _gather_init(_gather_job *j, cnp.ndarray x, cnp.ndarray cols, grid, kernel,
+                             stride, pad, dilation, int threads, bint to_cols) except -1:
+    """j = the job of local_columns (to_cols: x -> cols) or local_fold (cols
+    -> x), after checking both arrays (the input first); returns the
+    positions P."""
+    cdef int code = _float_code(x if to_cols else cols, "x" if to_cols else "cols")
+    _check_array(x, "x", 5, code, not to_cols)
+    _check_array(cols, "cols", 3, code, to_cols)
+    if threads < 1:
+        raise ValueError(f"threads must be positive, got {threads}")
+    xs = (<object>x).shape
+    _set_geom(&j.geom, xs[2:], grid, kernel, stride, pad, dilation)
+    j.n, j.c = xs[0], xs[1]
+    j.k = j.c * kernel[0] * kernel[1] * kernel[2]
+    j.plane = xs[2] * xs[3] * xs[4]
+    cdef cc_index_t positions = grid[0] * grid[1] * grid[2]
+    if (<object>cols).shape != (positions, j.n, j.k):
+        raise ValueError(f"cols must have shape {(positions, j.n, j.k)}, "
+                         f"got {(<object>cols).shape}")
+    j.esize = x.itemsize
+    j.src = <const char *>cnp.PyArray_DATA(x if to_cols else cols)
+    j.dst = <char *>cnp.PyArray_DATA(cols if to_cols else x)
+    return positions
 
 
 def local_columns(cnp.ndarray x, cnp.ndarray cols, grid, kernel, stride, pad, dilation,
@@ -1141,25 +1166,10 @@ def local_columns(cnp.ndarray x, cnp.ndarray cols, grid, kernel, stride, pad, di
     ints each.  C-contiguous, aligned, one native float dtype.  Items are
     positions."""
     cdef _gather_job j
-    cdef int code = _float_code(x, "x")
-    _check_array(x, "x", 5, code, False)
-    _check_array(cols, "cols", 3, code, True)
-    if threads < 1:
-        raise ValueError(f"threads must be positive, got {threads}")
-    xs = (<object>x).shape
-    _set_geom(&j.geom, xs[2:], grid, kernel, stride, pad, dilation)
-    j.n, j.c = xs[0], xs[1]
-    j.k = j.c * kernel[0] * kernel[1] * kernel[2]
-    j.plane = xs[2] * xs[3] * xs[4]
-    cdef cc_index_t positions = grid[0] * grid[1] * grid[2]
-    if (<object>cols).shape != (positions, j.n, j.k):
-        raise ValueError(f"cols must have shape {(positions, j.n, j.k)}, "
-                         f"got {(<object>cols).shape}")
+    cdef cc_index_t positions = _gather_init(&j, x, cols, grid, kernel, stride, pad, dilation,
+                                             threads, True)
     if cols.size == 0:
         return
-    j.esize = x.itemsize
-    j.x = <const char *>cnp.PyArray_DATA(x)
-    j.cols = <char *>cnp.PyArray_DATA(cols)
     cdef int nt = threads
     if positions < 2 or cols.size < FOLD_PARALLEL_MIN_ELEMS:
         nt = 1
@@ -1225,9 +1235,9 @@ cdef void _scatter_items(void *ctx, cc_index_t begin, cc_index_t end,
         c0 = item % blocks * _LOCAL_FOLD_CHANNELS
         c1 = min(j.c, c0 + _LOCAL_FOLD_CHANNELS)
         if j.esize == 8:
-            _scatter_planes(j, img, c0, c1, <const double *>j.x, <double *>j.cols)
+            _scatter_planes(j, img, c0, c1, <const double *>j.src, <double *>j.dst)
         else:
-            _scatter_planes(j, img, c0, c1, <const float *>j.x, <float *>j.cols)
+            _scatter_planes(j, img, c0, c1, <const float *>j.src, <float *>j.dst)
 
 
 def local_fold(cnp.ndarray cols, cnp.ndarray x, grid, kernel, stride, pad, dilation,
@@ -1239,26 +1249,9 @@ def local_fold(cnp.ndarray cols, cnp.ndarray x, grid, kernel, stride, pad, dilat
     the rest as local_columns.  Items are (image, block of channels), each
     sample summed in one order (positions, then taps) whatever the threads."""
     cdef _gather_job j
-    cdef int code = _float_code(x, "x")
-    _check_array(x, "x", 5, code, True)
-    _check_array(cols, "cols", 3, code, False)
-    if threads < 1:
-        raise ValueError(f"threads must be positive, got {threads}")
-    xs = (<object>x).shape
-    _set_geom(&j.geom, xs[2:], grid, kernel, stride, pad, dilation)
-    j.n, j.c = xs[0], xs[1]
-    j.k = j.c * kernel[0] * kernel[1] * kernel[2]
-    j.plane = xs[2] * xs[3] * xs[4]
-    cdef cc_index_t positions = grid[0] * grid[1] * grid[2]
-    if (<object>cols).shape != (positions, j.n, j.k):
-        raise ValueError(f"cols must have shape {(positions, j.n, j.k)}, "
-                         f"got {(<object>cols).shape}")
+    _gather_init(&j, x, cols, grid, kernel, stride, pad, dilation, threads, False)
     if x.size == 0:
         return
-    j.esize = x.itemsize
-    # _scatter_items reads j.x as the columns and writes j.cols as the image.
-    j.x = <const char *>cnp.PyArray_DATA(cols)
-    j.cols = <char *>cnp.PyArray_DATA(x)
     cdef cc_index_t items = j.n * ((j.c + _LOCAL_FOLD_CHANNELS - 1) // _LOCAL_FOLD_CHANNELS)
     cdef int nt = threads
     if items < 2 or cols.size < FOLD_PARALLEL_MIN_ELEMS:
