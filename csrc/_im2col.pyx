@@ -533,6 +533,34 @@ cdef void _conv_items(void *ctx, cc_index_t begin, cc_index_t end,
             r0 += kr
 
 
+cdef int _layer_arrays(cc_unfold_geom *geom, cnp.ndarray x, cnp.ndarray w, cnp.ndarray y,
+                       str w_name, str y_name, bint w_written, Py_ssize_t groups, int threads,
+                       Py_ssize_t block_bytes, stride, pad, dilation) except -1:
+    """The checks of a layer convolution's arrays, x (N, C_in, D, H, W), w
+    (C_out, C_in / groups, KD, KH, KW) and y (N, C_out, OD, OH, OW), the
+    inputs first (w_written: w is the output, the weight gradient; else y),
+    and geom from their shapes; returns the dtype code."""
+    cdef int code = _float_code(x, "x")
+    _check_array(x, "x", 5, code, False)
+    if w_written:
+        _check_array(y, y_name, 5, code, False)
+        _check_array(w, w_name, 5, code, True)
+    else:
+        _check_array(w, w_name, 5, code, False)
+        _check_array(y, y_name, 5, code, True)
+    if threads < 1:
+        raise ValueError(f"threads must be positive, got {threads}")
+    if block_bytes < 1:
+        raise ValueError(f"block_bytes must be positive, got {block_bytes}")
+    xs, ws, ys = (<object>x).shape, (<object>w).shape, (<object>y).shape
+    if groups < 1 or xs[1] % groups or ws[0] % groups or ws[1] * groups != xs[1] \
+            or ys[0] != xs[0] or ys[1] != ws[0]:
+        raise ValueError(f"shapes x {xs}, {w_name} {ws}, {y_name} {ys} do not match "
+                         f"groups={groups}")
+    _set_geom(geom, xs[2:], ys[2:], ws[2:], stride, pad, dilation)
+    return code
+
+
 def conv(cnp.ndarray x, cnp.ndarray w, bias, cnp.ndarray out, stride, pad, dilation,
          Py_ssize_t groups, int threads, Py_ssize_t block_bytes=CONV_BLOCK_BYTES):
     """out = the layer convolution of x with w (+ bias), im2col + gemm.
@@ -546,21 +574,10 @@ def conv(cnp.ndarray x, cnp.ndarray w, bias, cnp.ndarray out, stride, pad, dilat
     see conv_plan).  BLAS should run one thread per call when threads > 1.
     """
     cdef _conv_job j
-    cdef int code = _float_code(x, "x")
-    _check_array(x, "x", 5, code, False)
-    _check_array(w, "w", 5, code, False)
-    _check_array(out, "out", 5, code, True)
-    if threads < 1:
-        raise ValueError(f"threads must be positive, got {threads}")
-    if block_bytes < 1:
-        raise ValueError(f"block_bytes must be positive, got {block_bytes}")
+    cdef int code = _layer_arrays(&j.geom, x, w, out, "w", "out", False, groups, threads,
+                                  block_bytes, stride, pad, dilation)
     n, c_in = (<object>x).shape[0], (<object>x).shape[1]
     c_out, cg = (<object>w).shape[0], (<object>w).shape[1]
-    if groups < 1 or c_in % groups or c_out % groups or cg * groups != c_in \
-            or (<object>out).shape[0] != n or (<object>out).shape[1] != c_out:
-        raise ValueError(f"shapes x {(<object>x).shape}, w {(<object>w).shape}, out {(<object>out).shape} do not match "
-                         f"groups={groups}")
-    _set_geom(&j.geom, (<object>x).shape[2:], (<object>out).shape[2:], (<object>w).shape[2:], stride, pad, dilation)
     j.bias = NULL
     if bias is not None:
         _check_array(bias, "bias", 1, code, False)
@@ -683,21 +700,10 @@ def conv_dweight(cnp.ndarray x, cnp.ndarray dy, cnp.ndarray dw, stride, pad, dil
     summed in one order whatever the thread count.  BLAS should run one
     thread per call when threads > 1."""
     cdef _dweight_job j
-    cdef int code = _float_code(x, "x")
-    _check_array(x, "x", 5, code, False)
-    _check_array(dy, "dy", 5, code, False)
-    _check_array(dw, "dw", 5, code, True)
-    if threads < 1:
-        raise ValueError(f"threads must be positive, got {threads}")
-    if block_bytes < 1:
-        raise ValueError(f"block_bytes must be positive, got {block_bytes}")
+    cdef int code = _layer_arrays(&j.geom, x, dw, dy, "dw", "dy", True, groups, threads,
+                                  block_bytes, stride, pad, dilation)
     x_shape, dy_shape, dw_shape = (<object>x).shape, (<object>dy).shape, (<object>dw).shape
     n, c_in, c_out, cg = x_shape[0], x_shape[1], dw_shape[0], dw_shape[1]
-    if groups < 1 or c_in % groups or c_out % groups or cg * groups != c_in \
-            or dy_shape[0] != n or dy_shape[1] != c_out:
-        raise ValueError(f"shapes x {x_shape}, dy {dy_shape}, dw {dw_shape} do not match "
-                         f"groups={groups}")
-    _set_geom(&j.geom, x_shape[2:], dy_shape[2:], dw_shape[2:], stride, pad, dilation)
     if dw.size == 0:
         return
     j.f64 = code == CC_DT_F64
