@@ -12,7 +12,6 @@ differences of sum(convNd(x, w, b) * R) check every gradient, and
 hypothesis checks the adjoint identities on random geometries.
 """
 import concurrent.futures
-import contextlib
 
 import numpy as np
 import pytest
@@ -721,17 +720,6 @@ def _thread_case(i):
     return x, w, go, kw
 
 
-@contextlib.contextmanager
-def num_threads(n):
-    """convcore.set_num_threads(n), restored on leaving."""
-    before = convcore.get_num_threads()
-    convcore.set_num_threads(n)
-    try:
-        yield
-    finally:
-        convcore.set_num_threads(before)
-
-
 def _calls(op, method):
     """call(x, w, go, kw) of one gradient op with one method."""
     def call(x, w, go, kw):
@@ -758,7 +746,7 @@ def test_one_and_two_threads_are_bit_identical(op, method, case):
     before = convcore.get_num_threads()
     results = []
     for n in (1, 2, 1):
-        with num_threads(n):
+        with convcore.threads(n):
             results.append(call(x, w, go, kw))
     assert convcore.get_num_threads() == before
     assert results[0].tobytes() == results[1].tobytes() == results[2].tobytes()

@@ -12,7 +12,6 @@ and hypothesis checks the adjoint identity <conv(x, w), y> = <x,
 conv_transpose(y, w)> on random geometries.
 """
 import concurrent.futures
-import contextlib
 
 import numpy as np
 import pytest
@@ -553,17 +552,6 @@ def _thread_case(i):
     return x, w, b, kw
 
 
-@contextlib.contextmanager
-def num_threads(n):
-    """convcore.set_num_threads(n), restored on leaving."""
-    before = convcore.get_num_threads()
-    convcore.set_num_threads(n)
-    try:
-        yield
-    finally:
-        convcore.set_num_threads(before)
-
-
 @pytest.mark.parametrize("case", range(len(THREAD_CASES)))
 @pytest.mark.parametrize("method", FIXED_METHODS)
 def test_one_and_two_threads_are_bit_identical(method, case):
@@ -572,7 +560,7 @@ def test_one_and_two_threads_are_bit_identical(method, case):
     before = convcore.get_num_threads()
     results = []
     for n in (1, 2, 1):
-        with num_threads(n):
+        with convcore.threads(n):
             results.append(f(x, w, b, **kw, method=method))
     assert convcore.get_num_threads() == before
     assert results[0].tobytes() == results[1].tobytes() == results[2].tobytes()
