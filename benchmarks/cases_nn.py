@@ -296,12 +296,13 @@ def backward_competitors(kind, conv, x, w, g, nn, methods, torch):
     return out
 
 
-def _backward_pick(kind, conv, nn):
+def _backward_pick(kind, conv):
     """The method(s) 'auto' runs for the backward op ``kind``."""
     from convcore.nn import _conv, _conv_dweight, _transpose
-    spec = _conv.conv_problem(conv.rank, "benchmark", np.empty(conv.x_shape, np.float32),
-                              np.empty(conv.w_shape, np.float32), None, *conv.args(),
-                              "zeros")[3]
+    r = conv.rank
+    spec = _conv.conv_spec(r, "benchmark", conv.x_shape, conv.w_shape, conv.groups,
+                           (conv.stride,) * r, ((conv.padding, conv.padding),) * r, (1,) * r,
+                           np.float32)
     if kind == "weight":
         return _conv_dweight.choose(spec)
     return "+".join(_transpose.choose(spec))
@@ -311,7 +312,7 @@ def _backward_case(name, title, conv, kind, target):
     def setup():
         import convcore.nn as nn
         x, w, g = backward_inputs(conv)
-        AUTO_PICKS[name] = _backward_pick(kind, conv, nn)
+        AUTO_PICKS[name] = _backward_pick(kind, conv)
         return backward_competitors(kind, conv, x, w, g, nn, registered_methods(kind),
                                     _torch())
 
