@@ -87,7 +87,8 @@ extensions = [
                      ldflags),
     family_extension("_pool", glob.glob("csrc/pool/*.c"), cflags, ldflags),
     family_extension("_im2col", glob.glob("csrc/im2col/*.c"), cflags, ldflags),
-    family_extension("_conv", glob.glob("csrc/conv/*.c"), cflags, ldflags),
+    family_extension("_conv", glob.glob("csrc/conv/*.c") + glob.glob("csrc/winograd/*.c"),
+                     cflags, ldflags),
 ]
 # A sanitized build keeps its objects apart so neither build reuses the other's.
 build_options = {"build": {"build_base": "build/sanitize"}} if env_flag("CONVCORE_SANITIZE") else {}

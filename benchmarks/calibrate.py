@@ -102,12 +102,14 @@ def draw(rng, shape, dtype):
     return (rng.standard_normal(shape) * 4).astype(dtype)
 
 
-def measure(quick, log):
-    """{(method, cls): [(features, seconds, (shape1, shape2, mode)), ...]}"""
+def measure(quick, log, only=None):
+    """{(method, cls): [(features, seconds, (shape1, shape2, mode)), ...]}
+    of every method, or of those in ``only``."""
     rng = np.random.default_rng(0)
     data = {}
     for cls, dtype in CLASS_DTYPES.items():
-        methods = [m for m in CLASS_METHODS.get(cls, METHODS) if m in METHODS]
+        methods = [m for m in CLASS_METHODS.get(cls, METHODS)
+                   if m in METHODS and (only is None or m in only)]
         for s1, s2, mode in problems(quick):
             p, q = draw(rng, s1, dtype), draw(rng, s2, dtype)
             for m in methods:
@@ -170,16 +172,21 @@ def render(table, threads, isa, what="``method='auto'``", script="calibrate.py",
     return "\n".join(lines)
 
 
-def run(argv, doc, measure, table, **render_kw):
+def run(argv, doc, measure, table, current=None, **render_kw):
     """The command line of a calibration script (its docstring ``doc``):
-    ``measure(quick, log)`` the timings, fit them, print the table and, with
-    --write, rewrite ``table`` (a path under the repository root)."""
+    ``measure(quick, log, only)`` the timings (``only``: the method names of
+    --only, or None for all), fit them, print the table and, with --write,
+    rewrite ``table`` (a path under the repository root).  With --only, the
+    rows of the other methods are kept from ``current`` (the table in
+    force)."""
     ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer problems")
     ap.add_argument("--write", action="store_true", help=f"rewrite {table}")
     ap.add_argument("--verbose", action="store_true", help="print every timing")
     ap.add_argument("--save", help="also write the timings to this JSON file")
     ap.add_argument("--load", help="fit timings saved by --save instead of measuring")
+    ap.add_argument("--only", action="append", metavar="METHOD",
+                    help="time only this method (repeatable); keep the other rows")
     args = ap.parse_args(argv)
     log = print if args.verbose else (lambda *a: None)
     isa = _cpu.ISA_NAMES[_dispatch.isa_level]
@@ -189,11 +196,15 @@ def run(argv, doc, measure, table, **render_kw):
         with open(args.load) as f:
             data = {tuple(k.split(":")): v for k, v in json.load(f).items()}
     else:
-        data = measure(args.quick, log)
+        data = measure(args.quick, log, args.only)
     if args.save:
         with open(args.save, "w") as f:
             json.dump({":".join(k): v for k, v in data.items()}, f)
-    text = render(fit_all(data, args.verbose), threads, isa, **render_kw)
+    fitted = fit_all(data, args.verbose)
+    if args.only:
+        fitted = {**{k: v for k, v in (current or {}).items() if k[0] not in args.only},
+                  **fitted}
+    text = render(fitted, threads, isa, **render_kw)
     if args.write:
         path = os.path.join(ROOT, table)
         with open(path, "w") as f:
@@ -205,7 +216,8 @@ def run(argv, doc, measure, table, **render_kw):
 
 
 def main(argv=None):
-    return run(argv, __doc__, measure, "convcore/_cost_table.py")
+    from convcore import _cost_table
+    return run(argv, __doc__, measure, "convcore/_cost_table.py", _cost_table.COSTS)
 
 
 if __name__ == "__main__":

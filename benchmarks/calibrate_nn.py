@@ -8,6 +8,8 @@ Usage (from the repository root, on a quiet machine)::
     python benchmarks/calibrate_nn.py --quick        # fewer problems (a rough table)
     python benchmarks/calibrate_nn.py --dweight ...  # the weight gradient's table instead
                                                      # (convcore/nn/_conv_dweight_cost_table.py)
+    python benchmarks/calibrate_nn.py --only winograd --write   # one method's rows, the
+                                                     # others kept
 
 Every registered method is timed through ``convcore.nn.convNd(...,
 method=m)`` (the public path) on a grid of layers: ranks 1 to 3, channel
@@ -25,7 +27,7 @@ import numpy as np
 from calibrate import run, seconds
 import convcore  # noqa: E402  (calibrate put the build on the path)
 from convcore.nn import _conv  # noqa: E402
-from convcore.nn import _conv_dweight  # noqa: E402
+from convcore.nn import _conv_cost_table, _conv_dweight, _conv_dweight_cost_table  # noqa: E402
 from convcore.nn._conv_methods import METHODS  # noqa: E402
 
 # Work limits per timed call: beyond these a method is far from
@@ -73,10 +75,11 @@ def not_timed(method, spec, feats):
     return spec.macs > MAX_MACS
 
 
-def measure_op(quick, log, registry, call):
+def measure_op(quick, log, only, registry, call):
     """{(method, cls): [(features, seconds, layer), ...]} of the methods of
-    ``registry``, each timed by ``call(rank, method, arrays, layer)`` on
-    the arrays (x, w, b, grad_output) of every layer of the grid."""
+    ``registry`` (those in ``only`` unless it is None), each timed by
+    ``call(rank, method, arrays, layer)`` on the arrays (x, w, b,
+    grad_output) of every layer of the grid the method can run."""
     rng = np.random.default_rng(0)
     data = {}
     for cls, dtype in CLASS_DTYPES.items():
@@ -88,7 +91,9 @@ def measure_op(quick, log, registry, call):
             *_, spec, _ = _conv.conv_problem(rank, "calibrate", x, w, b, s, p, d, g, "zeros")
             dy = rng.standard_normal(spec.out_shape[:2] + spec.out_size[3 - rank:])
             arrays = (x, w, b, dy.astype(dtype))
-            for m in registry:
+            for m in registry.candidates(spec):
+                if only is not None and m not in only:
+                    continue
                 row, feats = registry[m].features(spec)
                 if row[0] != m or not_timed(m, spec, feats):
                     continue
@@ -109,12 +114,12 @@ def _weight_gradient(rank, m, arrays, layer):
                                                      method=m)
 
 
-def measure(quick, log):
-    return measure_op(quick, log, METHODS, _forward)
+def measure(quick, log, only):
+    return measure_op(quick, log, only, METHODS, _forward)
 
 
-def measure_dweight(quick, log):
-    return measure_op(quick, log, _conv_dweight.METHODS, _weight_gradient)
+def measure_dweight(quick, log, only):
+    return measure_op(quick, log, only, _conv_dweight.METHODS, _weight_gradient)
 
 
 def main(argv=None):
@@ -122,9 +127,11 @@ def main(argv=None):
     if "--dweight" in argv:
         argv.remove("--dweight")
         return run(argv, __doc__, measure_dweight, "convcore/nn/_conv_dweight_cost_table.py",
+                   _conv_dweight_cost_table.COSTS,
                    what="the layer convolutions' weight gradient ``method='auto'``",
                    script="calibrate_nn.py --dweight", registry="nn._conv_dweight.METHODS")
     return run(argv, __doc__, measure, "convcore/nn/_conv_cost_table.py",
+               _conv_cost_table.COSTS,
                what="the layer convolutions' ``method='auto'``", script="calibrate_nn.py",
                registry="nn._conv_methods.METHODS")
 

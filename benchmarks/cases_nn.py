@@ -132,13 +132,19 @@ def skip_reason(fn, estimate, limit=MAX_CALL_S, clock=time.perf_counter):
     """Why a method is skipped (``None``: it runs): its modelled seconds per
     call ``estimate`` when known, else a call timed after a first one (which
     makes the plan; the second is timed only when the first exceeds
-    ``limit``)."""
+    ``limit``), or the reason of a method that cannot run the problem (a
+    method the model covers there has an estimate)."""
     if estimate is not None:
         return f"skipped: model {format_time(estimate)}/call > {limit:g} s" \
             if estimate > limit else None
     for _ in range(2):
         t0 = clock()
-        fn()
+        try:
+            fn()
+        except ValueError as exc:
+            if "cannot run this problem" not in str(exc):
+                raise
+            return "n/a: " + str(exc).split("cannot run this problem: ", 1)[1]
         took = clock() - t0
         if took <= limit:
             return None

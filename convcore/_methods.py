@@ -31,11 +31,20 @@ class Method:
         FFT) and the features they multiply.
     rounds : whether integer and bool results go through floating
         transforms (and so need the family's exactness rule).
+    refusal : ``refusal(*problem) -> None or str``, for a method that covers
+        only some problems: why it cannot run this one (None: it can).
+        'auto' never picks it there, and asking for it by name is an error
+        giving the reason.
     """
     name: str
     make: Callable
     features: Callable
     rounds: bool = False
+    refusal: Callable = None
+
+    def refuses(self, *problem):
+        """Why this method cannot run ``problem``, or None."""
+        return self.refusal(*problem) if self.refusal else None
 
 
 def dtype_class(dtype):

@@ -1,6 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Layer convolution, direct method: the compiled entry points of the conv
-family (csrc/conv/), the forward pass and the weight gradient.
+"""Layer convolution: the compiled entry points of the direct method
+(csrc/conv/: the forward pass and the weight gradient) and of Winograd's
+method (csrc/winograd/).
 
 Arrays are C-contiguous float32 or float64 of one dtype, laid out as
 convcore/nn/_conv_spec.py says: x (N, C_in, D, H, W), w and dw (C_out,
@@ -13,7 +14,8 @@ cimport numpy as cnp
 from cc_common cimport cc_index_t, check_status
 from cc_conv cimport (CC_CONV_DTYPE_SET, cc_conv_direct, cc_conv_dweight,
                       cc_conv_dweight_select, cc_conv_dweight_variants, cc_conv_problem,
-                      cc_conv_select, cc_conv_variants)
+                      cc_conv_select, cc_conv_variants, cc_conv_winograd, cc_wino_select,
+                      cc_wino_variants)
 from cc_cpu cimport cc_isa, cc_isa_name
 from cc_dtype cimport CC_DT_F32, CC_DT_F64, cc_dtype, cc_dtype_get, dtype_table
 
@@ -59,6 +61,14 @@ def dweight_variants():
     return _variant_names(cc_conv_dweight_variants(isas, dts, 64), isas, dts)
 
 
+def winograd_variants():
+    """(isa name, dtype name) of every compiled Winograd variant, the plain C
+    kernels included."""
+    cdef int isas[64]
+    cdef int dts[64]
+    return _variant_names(cc_wino_variants(isas, dts, 64), isas, dts)
+
+
 cdef cc_dtype _dtype_code(str dtype) except *:
     if dtype not in ("f32", "f64"):
         raise ValueError(f"dtype must be 'f32' or 'f64', got {dtype!r}")
@@ -75,6 +85,12 @@ def dweight_kernel_isa(str dtype, int isa):
     """The ISA level of the weight-gradient kernels that run for dtype
     ('f32' or 'f64') at isa."""
     return <int>cc_conv_dweight_select(_dtype_code(dtype), <cc_isa>isa).isa
+
+
+def winograd_kernel_isa(str dtype, int isa):
+    """The ISA level of the Winograd kernels that run for dtype ('f32' or
+    'f64') at isa."""
+    return <int>cc_wino_select(_dtype_code(dtype), <cc_isa>isa).isa
 
 
 cdef int _problem(cc_conv_problem *p, cnp.ndarray x, cnp.ndarray w, cnp.ndarray out,
@@ -101,23 +117,32 @@ cdef int _problem(cc_conv_problem *p, cnp.ndarray x, cnp.ndarray w, cnp.ndarray 
     return 0
 
 
+cdef cc_dtype _forward_arrays(cnp.ndarray x, cnp.ndarray w, bias, cnp.ndarray out,
+                              const void **bp) except *:
+    """The dtype of the forward operands, checked alike; *bp = bias's data
+    (NULL for None)."""
+    cdef cc_dtype dt = _dtype(x, "x", 5)
+    cdef cnp.ndarray b
+    if _dtype(w, "w", 5) != dt or _dtype(out, "out", 5) != dt:
+        raise ValueError("w and out must have x's dtype")
+    bp[0] = NULL
+    if bias is not None:
+        b = bias
+        if _dtype(b, "bias", 1) != dt or b.shape[0] != out.shape[1]:
+            raise ValueError("bias must have x's dtype and shape (C_out,)")
+        bp[0] = cnp.PyArray_DATA(b)
+    return dt
+
+
 def direct(cnp.ndarray x, cnp.ndarray w, bias, cnp.ndarray out, stride, pad, dilation,
            Py_ssize_t groups, int isa, int threads):
     """out (OUT) = the convolution of x with w plus bias (None: no bias);
     stride, pad, dilation: 3 ints each (D, H, W); isa caps the kernel level
     (0 scalar reference)."""
     cdef cc_conv_problem p
-    cdef cc_dtype dt = _dtype(x, "x", 5)
-    cdef cnp.ndarray b
-    cdef const void *bp = NULL
+    cdef const void *bp
+    cdef cc_dtype dt = _forward_arrays(x, w, bias, out, &bp)
     cdef int status
-    if _dtype(w, "w", 5) != dt or _dtype(out, "out", 5) != dt:
-        raise ValueError("w and out must have x's dtype")
-    if bias is not None:
-        b = bias
-        if _dtype(b, "bias", 1) != dt or b.shape[0] != out.shape[1]:
-            raise ValueError("bias must have x's dtype and shape (C_out,)")
-        bp = cnp.PyArray_DATA(b)
     _problem(&p, x, w, out, stride, pad, dilation, groups, threads)
     cdef const void *xp = cnp.PyArray_DATA(x)
     cdef const void *wp = cnp.PyArray_DATA(w)
@@ -152,3 +177,27 @@ def dweight(cnp.ndarray x, cnp.ndarray dy, cnp.ndarray dw, stride, pad, dilation
         status = cc_conv_dweight(dt, &p, xp, dyp, dwp, <cc_isa>isa, threads)
     check_status(status, "convolution weight gradient",
                  "for the weight gradient's packed output gradient")
+
+
+def winograd(cnp.ndarray x, cnp.ndarray w, bias, cnp.ndarray out, pad, tile,
+             Py_ssize_t groups, int isa, int threads):
+    """out (OUT) = the convolution of x with w plus bias (None: no bias) by
+    Winograd's method: stride and dilation 1, pad 3 ints (D, H, W), tile the
+    output tile (m_H, m_W) (m_H 1 for a kernel of one tap along H); isa caps
+    the kernel level (0 the plain C kernels)."""
+    cdef cc_conv_problem p
+    cdef const void *bp
+    cdef cc_dtype dt = _forward_arrays(x, w, bias, out, &bp)
+    cdef int m[2]
+    cdef int status
+    _problem(&p, x, w, out, (1, 1, 1), pad, (1, 1, 1), groups, threads)
+    m[0], m[1] = tile
+    cdef const void *xp = cnp.PyArray_DATA(x)
+    cdef const void *wp = cnp.PyArray_DATA(w)
+    cdef void *op = cnp.PyArray_DATA(out)
+    if cnp.PyArray_SIZE(out) == 0:
+        return
+    with nogil:
+        status = cc_conv_winograd(dt, &p, m, xp, wp, bp, op, <cc_isa>isa, threads)
+    check_status(status, "Winograd convolution",
+                 "for the Winograd convolution's padded input and transformed operands")

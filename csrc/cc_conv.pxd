@@ -1,5 +1,6 @@
 # The direct layer convolution's C entry points (csrc/conv/conv.h): the
-# forward pass and the weight gradient.
+# forward pass and the weight gradient; Winograd's method
+# (csrc/winograd/winograd.h).
 from cc_common cimport cc_index_t
 from cc_cpu cimport cc_isa
 from cc_dtype cimport cc_dtype
@@ -27,3 +28,14 @@ cdef extern from "conv/conv.h" nogil:
     int cc_conv_dweight_variants(int *isa, int *dt, int max)
     int cc_conv_dweight(cc_dtype dt, const cc_conv_problem *p, const void *x, const void *dy,
                         void *dw, cc_isa isa, int num_threads)
+
+cdef extern from "winograd/winograd.h" nogil:
+    enum:
+        CC_WINO_DTYPE_SET
+    ctypedef struct cc_wino_kernels:
+        cc_isa isa
+    const cc_wino_kernels *cc_wino_select(cc_dtype dt, cc_isa isa)
+    int cc_wino_variants(int *isa, int *dt, int max)
+    int cc_conv_winograd(cc_dtype dt, const cc_conv_problem *p, const int m[2], const void *x,
+                         const void *w, const void *bias, void *out, cc_isa isa,
+                         int num_threads)

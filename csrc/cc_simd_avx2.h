@@ -18,6 +18,7 @@
  *   CC_VADDSUB(a, b)       a - b in even lanes, a + b in odd, one rounding each
  *   CC_VLOAD_S2(p)         lanes p[0], p[2], ..., p[2 * lanes - 2]
  *   CC_GIDX_T CC_GIDX(s)   gather index vector (lane * s), CC_VGATHER(p, g)
+ *   CC_GIDX_LOADU(p)       gather index vector of int32 p[0 .. lanes)
  *   CC_CMASK_T             a compare's lane mask, CC_VBLEND(a, b, c) = c ? b : a
  *   CC_VHSUM(v)            sum of the lanes
  */
@@ -67,6 +68,7 @@ static const int64_t cc_avx2_mask64[8] = {-1, -1, -1, -1, 0, 0, 0, 0};
 #define CC_GIDX(s) _mm256_mullo_epi32(_mm256_set1_epi32((int)(s)), \
                                       _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
 #define CC_VGATHER(p, g) _mm256_i32gather_ps((p), (g), 4)
+#define CC_GIDX_LOADU(p) _mm256_loadu_si256((const __m256i *)(p))
 #define CC_CMASK_T __m256
 #define CC_VBLEND(a, b, c) _mm256_blendv_ps((a), (b), (c))
 CC_INLINE float cc_hsum_f32_avx2(__m256 v)
@@ -102,6 +104,7 @@ CC_INLINE float cc_hsum_f32_avx2(__m256 v)
 #define CC_GIDX_T __m128i
 #define CC_GIDX(s) _mm_mullo_epi32(_mm_set1_epi32((int)(s)), _mm_setr_epi32(0, 1, 2, 3))
 #define CC_VGATHER(p, g) _mm256_i32gather_pd((p), (g), 8)
+#define CC_GIDX_LOADU(p) _mm_loadu_si128((const __m128i *)(p))
 #define CC_CMASK_T __m256d
 #define CC_VBLEND(a, b, c) _mm256_blendv_pd((a), (b), (c))
 CC_INLINE double cc_hsum_f64_avx2(__m256d v)

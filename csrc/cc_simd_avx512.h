@@ -39,6 +39,7 @@
 #define CC_GIDX(s) _mm512_mullo_epi32(_mm512_set1_epi32((int)(s)), \
     _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
 #define CC_VGATHER(p, g) _mm512_i32gather_ps((g), (p), 4)
+#define CC_GIDX_LOADU(p) _mm512_loadu_si512((const void *)(p))
 #define CC_CMASK_T __mmask16
 #define CC_VBLEND(a, b, c) _mm512_mask_blend_ps((c), (a), (b))
 #define CC_VHSUM(v) _mm512_reduce_add_ps(v)
@@ -71,6 +72,7 @@
 #define CC_GIDX(s) _mm256_mullo_epi32(_mm256_set1_epi32((int)(s)), \
                                       _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
 #define CC_VGATHER(p, g) _mm512_i32gather_pd((g), (p), 8)
+#define CC_GIDX_LOADU(p) _mm256_loadu_si256((const __m256i *)(p))
 #define CC_CMASK_T __mmask8
 #define CC_VBLEND(a, b, c) _mm512_mask_blend_pd((c), (a), (b))
 #define CC_VHSUM(v) _mm512_reduce_add_pd(v)

@@ -20,7 +20,7 @@ __all__ = [
     "PADDING_MODES", "NP_PAD_MODE", "explicit_pads", "pad_input", "conv_ref", "conv_bound",
     "result_dtype", "max_error_ratio", "assert_conv_close", "TOL", "seed_for", "random_case",
     "GEOMETRY_AXES", "GEOMETRY_CASES", "geometry_problem", "geometry_id", "SHAPE_CASES",
-    "pairwise", "with_layout", "snapshot", "raises",
+    "pairwise", "with_layout", "snapshot", "raises", "method_covers", "covered_pairs",
 ]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -305,3 +305,23 @@ def raises(exc, words, fn, *args, exact=False, **kwargs):
     for word in words:
         assert word in message, f"{word!r} not in {message!r}"
     return message
+
+
+def method_covers(method, w_shape, kw):
+    """Whether ``method`` runs a convolution with this weight shape and these
+    arguments, by the rule the API states (not convcore's code): 'winograd'
+    covers conv1d and conv2d with 3 taps on every spatial axis, stride 1 and
+    dilation 1; every other method covers everything."""
+    if method != "winograd":
+        return True
+    rank = len(w_shape) - 2
+    ones = (1,) * rank
+    return (rank in (1, 2) and all(k == 3 for k in w_shape[2:])
+            and _per_axis(kw.get("stride", 1), rank) == ones
+            and _per_axis(kw.get("dilation", 1), rank) == ones)
+
+
+def covered_pairs(methods, cases, geometry):
+    """(method, case) for every method and case the method covers
+    (``geometry(case) -> (w_shape, kwargs)``), for parametrize."""
+    return [(m, c) for c in cases for m in methods if method_covers(m, *geometry(c))]

@@ -257,6 +257,11 @@ for m in CONV_METHODS:
     expect(SIZE, "conv1d 2**40 " + m, lambda: nn.conv1d(x1, w1, padding=2**40, method=m))
     expect(SIZE, "conv2d one axis " + m, lambda: nn.conv2d(
         np.ones((1, 1, 3, 2**14), np.float32), w2, padding=(2**30, 0), method=m))
+# Winograd's method where it applies (3x3 and 3-tap kernels, stride 1).
+w33 = np.ones((1, 1, 3, 3), np.float32)
+expect(SIZE, "conv2d 3x3 winograd", lambda: nn.conv2d(x2, w33, padding=P, method="winograd"))
+expect(SIZE, "conv1d 3 winograd", lambda: nn.conv1d(x1, w33[0], padding=2**40,
+                                                    method="winograd"))
 # measure=True runs the methods: refused as the op is.  A prediction alone
 # allocates nothing; it refuses what no array could hold (past sys.maxsize
 # bytes), as conv3d itself and the signal API's choose_conv_method do.

@@ -26,8 +26,9 @@ import convcore.nn as nn
 from convcore import _dispatch
 from convcore.nn import _conv_methods
 from _conv_ref import (GEOMETRY_CASES, PADDING_MODES, SHAPE_CASES, TOL, assert_conv_close,
-                       conv_bound, conv_ref, explicit_pads, geometry_id, geometry_problem,
-                       random_case, seed_for, snapshot, with_layout)
+                       conv_bound, conv_ref, covered_pairs, explicit_pads, geometry_id,
+                       geometry_problem, method_covers, random_case, seed_for, snapshot,
+                       with_layout)
 
 try:
     import torch
@@ -35,9 +36,17 @@ except ImportError:  # the NumPy reference still runs
     torch = None
 
 # Every registered method (collected at import: methods merged later are
-# covered as they are registered) and 'auto'.
+# covered as they are registered) and 'auto'.  A method that covers only
+# some geometries ('winograd') runs the problems it covers
+# (_conv_ref.method_covers); test_refused_where_not_covered checks the
+# others raise.
 FIXED_METHODS = list(_conv_methods.METHODS)
 METHODS = ["auto", *FIXED_METHODS]
+
+
+def methods_for(w_shape, kw=None):
+    """The methods of METHODS that cover this geometry."""
+    return [m for m in METHODS if method_covers(m, w_shape, kw or {})]
 # Methods whose NaN reaches exactly the outputs whose window holds it; the
 # others (transforms) may spread it further.
 EXACT_NAN_METHODS = ("direct", "im2col")
@@ -86,8 +95,13 @@ def check_against_references(got, x, w, b, kw, dtype, what, with_torch=True):
 
 # -- the geometry matrix ---------------------------------------------------------
 
-@pytest.mark.parametrize("case", GEOMETRY_CASES, ids=geometry_id)
-@pytest.mark.parametrize("method", METHODS)
+def _geometry(case):
+    _, w_shape, kw, _ = geometry_problem(case)
+    return w_shape, kw
+
+
+@pytest.mark.parametrize("method,case", covered_pairs(METHODS, GEOMETRY_CASES, _geometry),
+                         ids=lambda v: v if isinstance(v, str) else geometry_id(v))
 def test_geometry_matrix(method, case):
     x_shape, w_shape, kw, dtype = geometry_problem(case)
     rank = len(w_shape) - 2
@@ -115,9 +129,10 @@ def test_the_matrix_covers_every_value():
 # -- odd shapes ------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("name,x_shape,w_shape,kw", SHAPE_CASES, ids=[c[0] for c in SHAPE_CASES])
-@pytest.mark.parametrize("method", METHODS)
-def test_odd_shapes(method, name, x_shape, w_shape, kw, dtype):
+@pytest.mark.parametrize("method,case", covered_pairs(METHODS, SHAPE_CASES, lambda c: c[2:]),
+                         ids=lambda v: v if isinstance(v, str) else v[0])
+def test_odd_shapes(method, case, dtype):
+    name, x_shape, w_shape, kw = case
     kw = _kwargs(kw)
     rng = np.random.default_rng(seed_for(name))
     x, w, b = random_case(rng, x_shape, w_shape, dtype)
@@ -125,7 +140,7 @@ def test_odd_shapes(method, name, x_shape, w_shape, kw, dtype):
     check_against_references(out, x, w, b, kw, dtype, f"{method} {name}")
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", methods_for((3, 2, 7, 8)))
 def test_a_kernel_equal_to_the_padded_input_gives_one_output(method):
     rng = np.random.default_rng(1)
     x, w, b = random_case(rng, (1, 2, 5, 6), (3, 2, 7, 8), np.float64)
@@ -137,7 +152,7 @@ def test_a_kernel_equal_to_the_padded_input_gives_one_output(method):
 
 
 @pytest.mark.parametrize("rank", [1, 2, 3])
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", methods_for((2, 2, 3), dict(stride=3)))
 def test_a_stride_that_does_not_tile_leaves_the_remainder_unused(method, rank):
     """Size 8, kernel 3, stride 3: windows start at 0 and 3; inputs 6 and 7
     are read by none (torch's floor).  Changing them changes nothing (up to
@@ -165,8 +180,8 @@ MISSING_WINDOWS = [  # (x_shape, w_shape, kwargs): every tap of every window mis
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("case", range(len(MISSING_WINDOWS)))
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method,case", covered_pairs(METHODS, range(len(MISSING_WINDOWS)),
+                                                      lambda i: MISSING_WINDOWS[i][1:]))
 def test_windows_that_miss_the_input_give_exactly_the_bias(method, case, dtype):
     """Every output's window lies in the zero padding and the gaps between
     dilated taps: the bound is 0, so is the tolerance.  torch gives 0 (the
@@ -188,7 +203,7 @@ def test_windows_that_miss_the_input_give_exactly_the_bias(method, case, dtype):
 
 @pytest.mark.parametrize("padding_mode", PADDING_MODES)
 @pytest.mark.parametrize("rank", [1, 2, 3])
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", methods_for((6, 2, 3), dict(stride=2)))
 def test_unbatched_input(method, rank, padding_mode):
     rng = np.random.default_rng(seed_for(rank, padding_mode))
     x, w, b = random_case(rng, (4,) + (6,) * rank, (6, 2) + (3,) * rank, np.float64)
@@ -244,7 +259,7 @@ LAYOUT_PAIRS = sorted({("C", lay) for lay in LAYOUTS} | {(lay, "C") for lay in L
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("x_layout,w_layout", LAYOUT_PAIRS, ids="-".join)
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", methods_for((4, 2, 3, 2), dict(stride=(2, 1))))
 def test_layouts(method, x_layout, w_layout, dtype):
     rng = np.random.default_rng(seed_for(x_layout, w_layout))
     x, w, b = random_case(rng, (2, 4, 7, 6), (4, 2, 3, 2), dtype)
@@ -260,7 +275,7 @@ def test_layouts(method, x_layout, w_layout, dtype):
     check_against_references(out, x, w, b, kw, dtype, method, with_torch=False)
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", methods_for((4, 2, 3, 2)))
 def test_nested_lists_are_float64_arrays(method):
     rng = np.random.default_rng(6)
     x, w, b = random_case(rng, (2, 4, 7, 6), (4, 2, 3, 2), np.float64)
@@ -270,7 +285,7 @@ def test_nested_lists_are_float64_arrays(method):
 
 
 @pytest.mark.parametrize("padding_mode", PADDING_MODES)
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", methods_for((3, 1, 2), dict(dilation=2)))
 def test_inputs_are_never_modified(method, padding_mode):
     rng = np.random.default_rng(5)
     for rank in (1, 2, 3):
@@ -293,14 +308,21 @@ _ISA_CHILD = textwrap.dedent("""
     from convcore import _dispatch
     from convcore.nn import _conv_methods
     from _conv_ref import (GEOMETRY_CASES, SHAPE_CASES, conv_bound, conv_ref, geometry_id,
-                           geometry_problem, max_error_ratio, random_case, seed_for)
+                           geometry_problem, max_error_ratio, method_covers, random_case,
+                           seed_for)
     CONV = {1: nn.conv1d, 2: nn.conv2d, 3: nn.conv3d}
     problems = [geometry_problem(c) for c in GEOMETRY_CASES[::4]]
     problems += [(xs, ws, kw, np.dtype(dt)) for _, xs, ws, kw in SHAPE_CASES[::3]
                  for dt in ("float32", "float64") if xs[0] > 0]
+    # 3x3 and 3-tap layers, which every method covers.
+    problems += [((2, 6, 11, 13), (8, 3, 3, 3), dict(padding=1, groups=2), np.dtype(dt))
+                 for dt in ("float32", "float64")]
+    problems += [((1, 5, 40), (7, 5, 3), dict(padding="same"), np.dtype("float32"))]
     worst = {}
     for method in ["auto", *_conv_methods.METHODS]:
         for i, (xs, ws, kw, dtype) in enumerate(problems):
+            if not method_covers(method, ws, kw):
+                continue
             rng = np.random.default_rng(seed_for(i))
             x, w, b = random_case(rng, xs, ws, dtype)
             out = CONV[len(ws) - 2](x, w, b, **kw, method=method)
@@ -341,8 +363,9 @@ def _thread_case(i):
     return x, w, b, kw
 
 
-@pytest.mark.parametrize("case", range(len(THREAD_CASES)))
-@pytest.mark.parametrize("method", FIXED_METHODS)
+@pytest.mark.parametrize("method,case",
+                         covered_pairs(FIXED_METHODS, range(len(THREAD_CASES)),
+                                       lambda i: THREAD_CASES[i][1:3]))
 def test_one_and_two_threads_are_bit_identical(method, case):
     x, w, b, kw = _thread_case(case)
     f = CONV[w.ndim - 2]
@@ -357,14 +380,16 @@ def test_one_and_two_threads_are_bit_identical(method, case):
 
 @pytest.mark.parametrize("method", METHODS)
 def test_eight_python_threads_at_once_equal_serial_calls(method):
-    jobs = [(i, rep) for rep in range(3) for i in range(len(THREAD_CASES))]
-    cases = [_thread_case(i) for i in range(len(THREAD_CASES))]
+    covered = [i for i, (_, ws, kw, _) in enumerate(THREAD_CASES)
+               if method_covers(method, ws, kw)]
+    jobs = [(i, rep) for rep in range(3) for i in covered]
+    cases = {i: _thread_case(i) for i in covered}
 
     def call(i):
         x, w, b, kw = cases[i]
         return CONV[w.ndim - 2](x, w, b, **kw, method=method)
 
-    serial = [call(i) for i in range(len(THREAD_CASES))]
+    serial = {i: call(i) for i in covered}
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda job: call(job[0]), jobs))
     for (i, _), out in zip(jobs, results):
@@ -385,8 +410,8 @@ NAN_CASES = [  # (x_shape, w_shape, kwargs, where the special value goes)
 
 
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf], ids=["nan", "inf", "-inf"])
-@pytest.mark.parametrize("case", range(len(NAN_CASES)))
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method,case", covered_pairs(METHODS, range(len(NAN_CASES)),
+                                                      lambda i: NAN_CASES[i][1:3]))
 def test_special_values(method, case, value):
     """'direct' and 'im2col': a NaN (inf) in x reaches exactly the outputs
     whose window holds it, as torch (and the reference); other methods:
@@ -417,6 +442,32 @@ def test_special_values(method, case, value):
     assert np.isfinite(ref).sum() < ref.size or case == 1  # the value reaches some output
 
 
+# -- methods that cover some geometries --------------------------------------------
+
+REFUSED = [(m, w_shape, kw) for m in FIXED_METHODS
+           for w_shape, kw in [_geometry(c) for c in GEOMETRY_CASES[::3]]
+           + [c[2:] for c in SHAPE_CASES] + [t[1:3] for t in THREAD_CASES]
+           if not method_covers(m, w_shape, kw)]
+
+
+@pytest.mark.parametrize("method,w_shape,kw", REFUSED,
+                         ids=[f"{m}-{w}-{k}" for m, w, k in REFUSED])
+def test_refused_where_not_covered(method, w_shape, kw):
+    """A method asked for a geometry it does not cover raises a ValueError
+    naming it and the reason, never runs another algorithm; 'auto' runs."""
+    rank = len(w_shape) - 2
+    dilation = kw.get("dilation", 1)
+    dilation = (dilation,) * rank if isinstance(dilation, int) else dilation
+    size = tuple((k - 1) * d + 9 for k, d in zip(w_shape[2:], dilation))
+    x = np.ones((1, w_shape[1] * kw.get("groups", 1)) + size)
+    w = np.ones(w_shape)
+    f = CONV[rank]
+    with pytest.raises(ValueError, match=f"method='{method}' cannot run this problem"):
+        f(x, w, **kw, method=method)
+    assert nn.choose_conv_method(x, w, **kw) != method
+    f(x, w, **kw)
+
+
 # -- choose_conv_method ----------------------------------------------------------
 
 CHOOSE_CASES = [
@@ -442,13 +493,14 @@ def test_choose_conv_method(case):
     assert isinstance(explained, tuple) and len(explained) == 2
     chosen, costs = explained
     assert chosen == name
-    assert isinstance(costs, dict) and set(costs) <= set(FIXED_METHODS)
+    covering = {m for m in FIXED_METHODS if method_covers(m, ws, kw)}
+    assert isinstance(costs, dict) and set(costs) <= covering
     assert all(isinstance(t, float) and t >= 0 for t in costs.values())
 
     measured = nn.choose_conv_method(x, w, b, **kw, measure=True)
     assert isinstance(measured, tuple) and len(measured) == 2
     best, times = measured
-    assert set(times) == set(FIXED_METHODS)
+    assert set(times) == covering
     assert all(isinstance(t, float) and t > 0 for t in times.values())
     assert best in FIXED_METHODS and times[best] == min(times.values())
 
@@ -463,7 +515,7 @@ def test_choose_conv_method_takes_the_rank_from_the_weight():
 
 # -- the course's worked examples --------------------------------------------------
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", methods_for((12, 3, 40, 40), dict(stride=2)))
 def test_course_200x200x3_twelve_40x40_filters_stride_2(method):
     rng = np.random.default_rng(200)
     x, w, b = random_case(rng, (1, 3, 200, 200), (12, 3, 40, 40), np.float32)
@@ -475,7 +527,7 @@ def test_course_200x200x3_twelve_40x40_filters_stride_2(method):
                           np.float32, method)
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", methods_for((10, 3, 5, 5)))
 def test_course_32x32x3_ten_5x5_filters_pad_2(method):
     rng = np.random.default_rng(32)
     x, w, b = random_case(rng, (1, 3, 32, 32), (10, 3, 5, 5), np.float32)
@@ -505,7 +557,7 @@ def _course_by_hand(image, kernel, s):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", methods_for((1, 1, 3, 3), dict(stride=2)))
 def test_course_5x5_image_3x3_kernel_stride_2(method, dtype):
     expected = _course_by_hand(COURSE_IMAGE, COURSE_KERNEL, 2)
     np.testing.assert_array_equal(expected, [[1, 6], [0, 9]])
@@ -553,13 +605,14 @@ def conv_problems(draw):
         limit = size - 1 if padding_mode == "reflect" else size
         assume(padding_mode in ("zeros", "replicate") or max(left, right) <= limit)
         assume(size + left + right >= d * (k - 1) + 1)
-    method = draw(st.sampled_from(METHODS))
+    w_shape = (c_out, c_in // groups) + kernel
+    kw = dict(stride=stride, padding=padding, dilation=dilation, groups=groups,
+              padding_mode=padding_mode)
+    method = draw(st.sampled_from(methods_for(w_shape, kw)))
     dtype = draw(st.sampled_from(DTYPES))
     unbatched = draw(st.booleans())
     return dict(rank=rank, x_shape=((c_in,) if unbatched else (n, c_in)) + spatial,
-                w_shape=(c_out, c_in // groups) + kernel,
-                kw=dict(stride=stride, padding=padding, dilation=dilation, groups=groups,
-                        padding_mode=padding_mode), method=method, dtype=dtype)
+                w_shape=w_shape, kw=kw, method=method, dtype=dtype)
 
 
 @settings(max_examples=min(60, settings().max_examples), deadline=None)

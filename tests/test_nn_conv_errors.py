@@ -48,8 +48,6 @@ BAD_VALUES = [
     ("method", ValueError, ["method", "'fastest'"], dict(method="fastest")),
     ("method-none", ValueError, ["method", "None"], dict(method=None)),
     ("method-case", ValueError, ["method", "'FFT'"], dict(method="FFT")),
-    ("winograd", ValueError, ["method", "'winograd'", "not available"],
-     dict(method="winograd")),
 ]
 
 BAD_TYPES = [
@@ -85,23 +83,9 @@ def test_bad_arguments(name, exc, words, kwargs, rank):
         kwargs["padding"] = (1, 1)
     if name == "stride-wrong-length" and rank == 1:
         kwargs["stride"] = (1, 1)
-    exact = name.startswith(("padding-mode", "method", "winograd"))
+    exact = name.startswith(("padding-mode", "method"))
     raises(exc, [f"conv{rank}d"] * (exc is ValueError and "wrong-length" not in name)
             + words, f, x, w, exact=exact, **kwargs)
-
-
-@pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("rank", [1, 2, 3])
-def test_the_winograd_method_is_refused_by_name(rank, method):
-    """Even where Winograd's algorithm would apply (3-tap kernels, stride 1):
-    not another algorithm under its name."""
-    f = ARGS[rank][0]
-    x = np.ones((1, 2) + (6,) * rank)
-    w = np.ones((2, 2) + (3,) * rank)
-    message = raises(ValueError, ["winograd", "not available"], f, x, w, method="winograd",
-                      exact=True)
-    assert "'auto'" in message
-    assert f(x, w, method=method).shape == (1, 2) + (4,) * rank
 
 
 def test_unknown_method_names_the_registered_ones():
@@ -194,7 +178,7 @@ def test_padding_at_the_limits_of_reflect_and_circular(rank):
     x = np.arange(4.0 ** rank).reshape((1, 1) + (4,) * rank)
     w = np.ones((1, 1) + (1,) * rank)
     close = dict(rtol=1e-13, atol=1e-12)  # a transform method rounds
-    for method in METHODS:
+    for method in [m for m in METHODS if m != "winograd"]:  # a 1-tap kernel
         out = f(x, w, padding=3, padding_mode="reflect", method=method)
         assert out.shape == (1, 1) + (10,) * rank
         np.testing.assert_allclose(out, np.pad(x, ((0, 0), (0, 0)) + ((3, 3),) * rank,

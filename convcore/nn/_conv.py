@@ -175,6 +175,7 @@ def _conv(rank, op, x, weight, bias, stride, padding, dilation, groups, padding_
     _conv_methods.check(method, op)
     x5, w5, bias, spec, batched = conv_problem(rank, op, x, weight, bias, stride, padding,
                                                dilation, groups, padding_mode)
+    _conv_methods.check_spec(method, spec, op)
     out = _validate.empty(spec.out_shape, spec.dtype, f"{op}: the output")
     if out.size:  # an empty batch (N = 0) has nothing to compute, as in torch
         _conv_methods.plan(spec, method)(x5, w5, bias, out)
@@ -205,7 +206,9 @@ _DOC = """{rank}-D convolution (cross-correlation) of {layout} input, as
         How the input is extended by ``padding``, as ``torch.nn.Conv{rank}d``.
     method : {{'auto', 'direct', 'im2col', 'fft', 'winograd'}}
         The algorithm; 'auto' picks by a cost model
-        (:func:`convcore.nn.choose_conv_method` says which).
+        (:func:`convcore.nn.choose_conv_method` says which).  'winograd'
+        covers 3-tap kernels (3, 3x3) at stride 1 and dilation 1 in conv1d
+        and conv2d; elsewhere asking for it raises ValueError.
 
     Returns
     -------
@@ -261,5 +264,5 @@ def choose_conv_method(x, weight, bias=None, stride=1, padding=0, dilation=1, gr
         return _conv_methods.measure(spec, x5, w5, b)
     if explain:
         return _conv_methods.choose(spec), _conv_methods.METHODS.estimate_costs(
-            list(_conv_methods.METHODS), spec)
+            _conv_methods.METHODS.candidates(spec), spec)
     return _conv_methods.choose(spec)

@@ -16,7 +16,7 @@ from .. import _validate
 from . import _conv_dweight, _conv_methods
 from ._args import float_array
 from ._conv import check_groups, check_nonempty, conv_spec, paddings, strides
-from ._transpose import adjoint
+from ._transpose import adjoint, check_method
 
 __all__ = ["conv1d_input", "conv2d_input", "conv3d_input", "conv1d_weight", "conv2d_weight",
            "conv3d_weight", "conv_bias"]
@@ -85,6 +85,7 @@ def _conv_input(rank, op, input_size, weight, grad_output, stride, padding, dila
     spec = _spec(rank, op, x_shape, weight.shape, g.shape, stride, padding, dilation, groups,
                  dtype, ("input_size", "weight.shape"))
     _validate.check_nbytes(x_shape, dtype.itemsize, f"{op}: the input gradient")
+    check_method(spec, method, op)
     y = np.ascontiguousarray(g, dtype=dtype).reshape(spec.out_shape)
     w = np.ascontiguousarray(weight, dtype=dtype).reshape(spec.w_shape)
     out = adjoint(spec, y, w, None, method).reshape(x_shape)
@@ -141,9 +142,10 @@ _INPUT_DOC = """dL/dx of :func:`convcore.nn.conv{rank}d`, as
         (N, C_out, {out}), the gradient of the convolution's output.
     stride, padding, dilation, groups
         The convolution's (padding also 'valid' or 'same').
-    method : {{'auto', 'direct', 'im2col', 'fft'}}
+    method : {{'auto', 'direct', 'im2col', 'fft', 'winograd'}}
         The forward method that runs each phase of the transposed
-        convolution.
+        convolution ('winograd': stride 1, dilation 1, 3-tap kernels, 1-D
+        and 2-D).
 
     Returns
     -------

@@ -1,38 +1,44 @@
 """The layer convolutions' method registry, plans and the choice of 'auto'.
 
 Every method takes a :class:`~._conv_spec.ConvSpec` (its plan maker
-``make(spec) -> run(x, w, bias, out)``) and accepts every geometry the
-spec describes; none refuses a case another handles.  A plan is kept per
-spec, method, thread count and ISA level (``_plans``).  The weight
+``make(spec) -> run(x, w, bias, out)``).  'direct', 'im2col' and 'fft'
+accept every geometry the spec describes; 'winograd' covers 3-tap kernels
+at stride 1 and dilation 1 in 1-D and 2-D and refuses the rest with its
+reason (``Method.refusal``): 'auto' weighs it only where it runs.  A plan is
+kept per spec, method, thread count and ISA level (``_plans``).  The weight
 gradient's registry (``_conv_dweight``) is a :class:`SpecRegistry` too.
 """
 from .. import _methods, _plans, _validate, _wisdom
-from . import _conv_cost_table, _conv_direct, _conv_fft, _conv_im2col
+from . import _conv_cost_table, _conv_direct, _conv_fft, _conv_im2col, _conv_winograd
 
 
 class SpecRegistry(_methods.Registry):
     """The methods of one layer op whose problems are ConvSpecs
     (the convolution, its weight gradient): ``kind`` names the op in the
-    keys of its plans and measured choices; ``not_yet`` maps API names
-    without an implementation to the reason, so that asking for one is an
-    error that says so, never another algorithm."""
+    keys of its plans and measured choices."""
 
-    def __init__(self, kind, methods, costs, not_yet=None):
+    def __init__(self, kind, methods, costs):
         super().__init__(methods, costs)
         self.kind = kind
-        self.not_yet = dict(not_yet or {})
 
     def check_name(self, method, op):
         """ValueError naming ``op`` unless ``method`` is 'auto' or a
         registered name."""
-        if isinstance(method, str) and method in self.not_yet:
-            raise ValueError(f"{op}: method={method!r} is not available: "
-                             f"{self.not_yet[method]}; use one of 'auto', "
-                             f"{', '.join(map(repr, self))}")
         try:
             self.check(method)
         except ValueError as exc:
             raise ValueError(f"{op}: {exc}") from None
+
+    def candidates(self, spec):
+        """The methods that can run ``spec``, in registry order."""
+        return [m for m in self if self[m].refuses(spec) is None]
+
+    def check_spec(self, method, spec, op):
+        """ValueError naming ``op`` when ``method`` (a checked name) cannot
+        run ``spec``, with the method's reason."""
+        reason = None if method == "auto" else self[method].refuses(spec)
+        if reason is not None:
+            raise ValueError(f"{op}: method={method!r} cannot run this problem: {reason}")
 
     def problem_key(self, spec):
         """The name of a problem for the measured-choice cache (_wisdom)."""
@@ -42,7 +48,7 @@ class SpecRegistry(_methods.Registry):
 
     def pick(self, spec):
         """The method 'auto' runs for ``spec``."""
-        return self.choose(list(self), self.problem_key(spec), spec)
+        return self.choose(self.candidates(spec), self.problem_key(spec), spec)
 
     def plan(self, spec, method):
         """The ``run`` of ``method`` ('auto': :meth:`pick`) on ``spec``, kept
@@ -50,6 +56,7 @@ class SpecRegistry(_methods.Registry):
         key = (self.kind, spec, method)
         run = _plans.lookup(key)
         if run is None:
+            self.check_spec(method, spec, self.kind)
             run = self[self.pick(spec) if method == "auto" else method].make(spec)
             if _wisdom.PATH is None:
                 _plans.store(key, run)
@@ -59,22 +66,22 @@ class SpecRegistry(_methods.Registry):
         """(fastest method, {method: seconds per call}) of ``run(*operands)``
         on these arrays (the last the output), the choice recorded in the
         opt-in cache."""
-        times = _methods.time_methods(lambda m: self.plan(spec, m)(*operands), list(self))
+        times = _methods.time_methods(lambda m: self.plan(spec, m)(*operands),
+                                      self.candidates(spec))
         best = min(times, key=times.get)
         _wisdom.record(self.problem_key(spec), best, times)
         return best, times
 
 
-# API names without an implementation yet.
-NOT_YET = {"winograd": "Winograd's algorithm (3-tap / 3x3 kernels, stride 1, dilation 1) "
-                       "is not implemented in this version of convcore"}
-
 METHODS = SpecRegistry("conv", [
     _methods.Method("direct", _conv_direct.make, _conv_direct.features),
     _methods.Method("im2col", _conv_im2col.make, _conv_im2col.features),
     _methods.Method("fft", _conv_fft.make, _conv_fft.features),
-], _conv_cost_table.COSTS, NOT_YET)
-check, choose, plan = METHODS.check_name, METHODS.pick, METHODS.plan
+    _methods.Method("winograd", _conv_winograd.make, _conv_winograd.features,
+                    refusal=_conv_winograd.refusal),
+], _conv_cost_table.COSTS)
+check, check_spec, choose, plan = (METHODS.check_name, METHODS.check_spec, METHODS.pick,
+                                   METHODS.plan)
 
 
 def measure(spec, x, w, bias):

@@ -124,6 +124,20 @@ def choose(spec):
     return list(dict.fromkeys(_conv_methods.choose(fwd) for fwd, *_ in _phases(spec)[0]))
 
 
+def check_method(spec, method, op):
+    """ValueError naming ``op`` when ``method`` (a checked name) cannot run
+    some phase of the adjoint of ``spec``, with the method's reason."""
+    if method == "auto":
+        return
+    for fwd, *_ in _phases(spec)[0]:
+        reason = _conv_methods.METHODS[method].refuses(fwd)
+        if reason is not None:
+            where = "" if spec.stride == (1, 1, 1) else (
+                f" (in a phase of the stride {spec.stride[3 - spec.rank:]})")
+            raise ValueError(f"{op}: method={method!r} cannot run this problem: "
+                             f"{reason}{where}")
+
+
 def _plan(spec, method):
     """``run(y, w, bias, out)``: ``out`` (N, C_in, *in_size) = the adjoint of
     the convolution ``spec`` (:mod:`._conv_spec`) applied to ``y`` (N, C_out,
@@ -219,6 +233,7 @@ def _conv_transpose(rank, op, x, weight, bias, stride, padding, output_padding, 
     _validate.check_nbytes((x.shape[0], c_out) + size, dtype.itemsize, f"{op}: the output")
     spec = transpose_spec(rank, x.shape, weight.shape, groups, size, stride, pads, dilation,
                           dtype)
+    check_method(spec, method, op)
     y = np.ascontiguousarray(x, dtype=dtype).reshape(spec.out_shape)
     w = np.ascontiguousarray(weight, dtype=dtype).reshape(spec.w_shape)
     out = adjoint(spec, y, w, bias, method).reshape((x.shape[0], c_out) + size)
@@ -255,8 +270,9 @@ _DOC = """{rank}-D transposed convolution of {layout} input, as
         Samples added at the end of each axis of the output, each smaller
         than the axis's stride or its dilation.
     groups : int
-    method : {{'auto', 'direct', 'im2col', 'fft'}}
-        The forward method that runs each phase (see the module
+    method : {{'auto', 'direct', 'im2col', 'fft', 'winograd'}}
+        The forward method that runs each phase ('winograd': stride 1,
+        dilation 1 and 3-tap kernels, 1-D and 2-D; see the module
         ``convcore.nn._transpose``); 'auto' picks per phase by the forward
         cost model.
 
