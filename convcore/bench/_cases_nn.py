@@ -44,8 +44,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from _runner import Case, Missing, format_time, optional_import, verdict
+from ._runner import Case, Missing, failure_status, optional_import, verdict
+from ._timing import format_time
 
+SUITE = "nn"
 ORDER = 30
 GEOMEAN_TARGETS = {"torch conv": 1.0, "torch bwd": 1.0}
 
@@ -132,13 +134,16 @@ def skip_reason(fn, estimate, limit=MAX_CALL_S, clock=time.perf_counter):
     """Why a method is skipped (``None``: it runs): its modelled seconds per
     call ``estimate`` when known, else a call timed after a first one (which
     makes the plan; the second is timed only when the first exceeds
-    ``limit``)."""
+    ``limit``); a call that raises gives its :func:`failure_status`."""
     if estimate is not None:
         return f"skipped: model {format_time(estimate)}/call > {limit:g} s" \
             if estimate > limit else None
     for _ in range(2):
         t0 = clock()
-        fn()
+        try:
+            fn()
+        except Exception as exc:    # refused geometry: n/a; any other: error
+            return failure_status(exc)
         took = clock() - t0
         if took <= limit:
             return None
@@ -148,7 +153,8 @@ def skip_reason(fn, estimate, limit=MAX_CALL_S, clock=time.perf_counter):
 def competitors(conv, x, w, b, nn, methods, torch, *, estimates=None,
                 limit=MAX_CALL_S, clock=time.perf_counter):
     """``{label: callable or Missing}``: 'auto', every one of ``methods``
-    (skipped by :func:`skip_reason`), torch (a module or a Missing)."""
+    (skipped by :func:`skip_reason`), torch (a module or a Missing; ``None``:
+    no torch row)."""
     fn = getattr(nn, f"conv{conv.rank}d")
     args = conv.args()
     out = {SUBJECT: lambda: fn(x, w, b, *args)}
@@ -157,6 +163,8 @@ def competitors(conv, x, w, b, nn, methods, torch, *, estimates=None,
         why = skip_reason(call, (estimates or {}).get(m), limit, clock)
         out[METHOD_LABEL.format(m)] = Missing(why) if why else call
     label = TORCH_LABEL.format(conv.rank)
+    if torch is None:
+        return out
     if isinstance(torch, Missing):
         out[label] = torch
     else:
@@ -324,7 +332,7 @@ def _backward_case(name, title, conv, kind, target):
                 bytes=nbytes, dtype="float32",
                 input_nbytes=F32 * math.prod(conv.out_shape if kind != "weight"
                                              else conv.x_shape),
-                subject=SUBJECT, targets={BWD_LABEL.format(op): target})
+                subject=SUBJECT, targets={BWD_LABEL.format(op): target}, quick=False)
 
 
 # (name, title, the forward convolution, kind, target vs torch)
@@ -424,7 +432,7 @@ def peak_verdicts(results, targets=None):
 
 
 def section_report(results, machine=None):
-    """``(text, verdicts)`` printed after the section's cases (``run.py``):
+    """``(text, verdicts)`` printed after the section's cases (``_cli``):
     the methods x cases table and the %peak targets."""
     results = [r for r in results if r.case.section == "nn"]
     if not results:
