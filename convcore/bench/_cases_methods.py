@@ -100,6 +100,12 @@ def layer_points():
             for c, side, in_quick in LAYER_SWEEP for k in LAYER_KERNELS]
 
 
+def registered_methods():
+    """The signal API's method names, from its registry, when asked."""
+    from convcore import _signal_methods
+    return list(_signal_methods.METHODS)
+
+
 def skip_reason(estimate, best, limit=MAX_CALL_S):
     """Why a method is not timed (``None``: it is), from its model
     estimate (seconds per call, ``None`` when the model has none) and the
@@ -129,13 +135,11 @@ def _signal_case(p):
 
     def setup():
         import convcore
-        from convcore import _signal_methods
         rng = np.random.default_rng(0)
         x, k = rng.standard_normal(p.in_shape), rng.standard_normal(p.k_shape)
         pick, estimates = convcore.choose_conv_method(x, k, mode="same", explain=True)
         sweep["auto_method"] = pick
-        return signal_competitors(x, k, "same", convcore, list(_signal_methods.METHODS),
-                                  estimates)
+        return signal_competitors(x, k, "same", convcore, registered_methods(), estimates)
 
     dims = "x".join(map(str, p.in_shape))
     return Case(name=p.name, section="methods", setup=setup,
@@ -241,9 +245,8 @@ def regret_summary(results):
     if not rs:
         return "auto regret: no point with 'auto' and a method timed"
     within = sum(v <= 1.2 for v in rs)
-    return (f"auto regret (auto time / fastest method): median {np.median(rs):.2f}x, "
-            f"worst {max(rs):.2f}x; within 1.2x of the fastest on {within} of {len(rs)} "
-            "points")
+    return (f"auto regret: median {np.median(rs):.2f}x, worst {max(rs):.2f}x; "
+            f"within 1.2x of the fastest on {within} of {len(rs)} points")
 
 
 def _rate(r):
@@ -279,8 +282,8 @@ def sweep_table(results):
         out += [f"  {c['line']}: {c['from']} -> {c['to']} between k={c['kernel_below']} "
                 f"and k={c['kernel_above']}" for c in cross]
     out.append(regret_summary(results))
-    out.append("verdict: ok = auto within 1.2x of the fastest method, slow = beyond, "
-               "INVALID = a method computed other numbers")
+    out.append("verdict: ok = auto within 1.2x of the fastest, slow = beyond, "
+               "INVALID = a method gave other numbers")
     return "\n".join(out)
 
 

@@ -72,6 +72,7 @@ _FAMILY_TITLES = {
 
 def _draw_line(ax, rs, colors, cross):
     """One panel: every method's times, 'auto', the crossovers."""
+    from matplotlib.ticker import FuncFormatter
     ks = [r.case.sweep["kernel"] for r in rs]
     for m, color in colors.items():
         pts = [(k, _cases_methods.method_times(r).get(m)) for k, r in zip(ks, rs)]
@@ -92,6 +93,7 @@ def _draw_line(ax, rs, colors, cross):
         ax.annotate(f"{c['from']}\u2192{c['to']}", (x, 1), xycoords=("data", "axes fraction"),
                     rotation=90, va="top", ha="right", fontsize=7)
     ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_yscale("log")
     ax.grid(True, which="major", alpha=0.3)
 

@@ -103,9 +103,13 @@ _DISTRIBUTIONS = {
 def library_versions():
     """``{library: version or None}``: the imported module's
     ``__version__`` when loaded, else the installed distribution's (without
-    importing it), else ``None``."""
+    importing it), else ``None`` (also for a module whose import is
+    blocked, ``sys.modules[name] = None``)."""
     out = {}
     for name, dists in _DISTRIBUTIONS.items():
+        if name in sys.modules and sys.modules[name] is None:   # import blocked: not usable
+            out[name] = None
+            continue
         version = getattr(sys.modules.get(name), "__version__", None)
         for dist in dists if version is None else ():
             try:
