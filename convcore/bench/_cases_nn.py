@@ -121,13 +121,16 @@ def registered_methods(kind="forward"):
     return list(_conv_dweight.METHODS if kind == "weight" else _conv_methods.METHODS)
 
 
+def standard_normal(seed, *shapes):
+    """float32 standard normal arrays of ``shapes``, drawn in order from one
+    generator seeded ``seed``."""
+    rng = np.random.default_rng(seed)
+    return tuple(rng.standard_normal(shape, dtype=np.float32) for shape in shapes)
+
+
 def inputs(conv, seed=0):
     """(x, weight, bias): float32 standard normal, fixed seeds."""
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal(conv.x_shape, dtype=np.float32)
-    w = rng.standard_normal(conv.w_shape, dtype=np.float32)
-    b = rng.standard_normal(conv.c_out, dtype=np.float32)
-    return x, w, b
+    return standard_normal(seed, conv.x_shape, conv.w_shape, conv.c_out)
 
 
 def skip_reason(fn, estimate, limit=MAX_CALL_S, clock=time.perf_counter):
@@ -253,11 +256,7 @@ def weight_target():
 
 def backward_inputs(conv, seed=0):
     """(x, weight, grad_output): float32 standard normal, fixed seeds."""
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal(conv.x_shape, dtype=np.float32)
-    w = rng.standard_normal(conv.w_shape, dtype=np.float32)
-    g = rng.standard_normal(conv.out_shape, dtype=np.float32)
-    return x, w, g
+    return standard_normal(seed, conv.x_shape, conv.w_shape, conv.out_shape)
 
 
 def backward_calls(kind, conv, x, w, g, nn):

@@ -204,21 +204,10 @@ class ContentionResult:
     def _tail(self, i):
         return tail(self.busy_times)[i] if self.busy_times else None
 
-    @property
-    def busy_median(self):
-        return self._tail(0)
-
-    @property
-    def busy_mean(self):
-        return self._tail(1)
-
-    @property
-    def busy_p90(self):
-        return self._tail(2)
-
-    @property
-    def busy_max(self):
-        return self._tail(3)
+    busy_median = property(lambda self: self._tail(0))
+    busy_mean = property(lambda self: self._tail(1))
+    busy_p90 = property(lambda self: self._tail(2))
+    busy_max = property(lambda self: self._tail(3))
 
     @property
     def slowdown(self):
