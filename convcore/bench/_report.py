@@ -218,6 +218,15 @@ def _block(text):
     return "```\n" + text.rstrip() + "\n```\n"
 
 
+CASE_LEGEND = (
+    "Columns: `time` median per call; `spread` inter-quartile range / median; `n` calls "
+    "per sample x samples; `GFLOPS` direct-algorithm flops (2 per multiply-add) / time; "
+    "`%peak` of the dtype's matmul peak; `GB/s` inputs read once + output written once / "
+    "time; `%copy(a)` of a copy of the input's size timed with the case, `%copy(b)` of "
+    "the DRAM copy; `ratio` peer time / convcore time; `result` PASS (ratio >= target), "
+    "FAIL, info (no target) or INVALID (`*`: the peer computes other numbers, no ratio).")
+
+
 def markdown(machine, suites, results, summary_text, reports=(), notices=(), command=""):
     """The text of ``results.md``: the machine, each suite's table, the
     summary, the sections' closing reports and every case's detailed
@@ -236,7 +245,6 @@ def markdown(machine, suites, results, summary_text, reports=(), notices=(), com
     for text in reports:
         if text:
             out += [_block(text)]
-    out += ["## Every case", "", "Columns: see `benchmarks/README.md` (\"The table of a "
-            "case\").", ""]
+    out += ["## Every case", "", CASE_LEGEND, ""]
     out += [_block(format_case(res)) for res in results]
     return "\n".join(out)
