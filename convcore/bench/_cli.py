@@ -24,6 +24,7 @@ of :mod:`convcore.bench._runner`; ``--contention``: of
 :mod:`convcore.bench._report` (results.md), :mod:`convcore.bench._plots`.
 """
 import argparse
+import importlib.util
 import os
 import sys
 import time
@@ -33,7 +34,7 @@ import convcore
 from . import _contention, _machine, _report, _results, _runner
 from ._machine import BUSY
 from ._progress import Progress
-from ._runner import SUITES, Missing, Settings, optional_import
+from ._runner import SUITES, Settings
 
 # (module, what is lost without it), checked at the start of a run
 PEERS = (("cv2", "the OpenCV peer of the signal suite"),
@@ -130,17 +131,23 @@ def settings_of(args):
     return settings
 
 
+def installed(name):
+    """Whether module ``name`` can be found, without importing it (torch
+    takes seconds to import, and cv2 brings its own BLAS into the process:
+    both load only when a case needs them)."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def notices(out=None):
     """One line per optional library missing: its peers or features are
-    left out, the run goes on."""
-    lines = []
+    left out, the run goes on.  (A library found but failing to import
+    shows on its rows as ``not importable: ...``.)"""
     wanted = PEERS + ((("matplotlib", "the plots of --out"),) if out else ())
-    for name, what in wanted:
-        mod = optional_import(name)
-        if isinstance(mod, Missing):
-            lines.append(f"notice: {name} {mod.reason}: without {what} "
-                         "(pip install \"convcore[bench]\")")
-    return lines
+    return [f"notice: {name} not installed: without {what} (pip install \"convcore[bench]\")"
+            for name, what in wanted if not installed(name)]
 
 
 def wait_quiet(settings, log):
@@ -228,7 +235,7 @@ def write_outputs(out, args, argv, settings, machine, notes, sections, results, 
         f.write(_report.markdown(machine, args.suites, results, summary_text, reports, notes,
                                  "python -m convcore.bench " + " ".join(argv)))
     written = ["results.md", "results.json"]
-    if not isinstance(optional_import("matplotlib"), Missing):
+    if installed("matplotlib"):
         from . import _plots
         written += [os.path.basename(p)
                     for p in _plots.write_plots(results, machine, out, args.suites)]
