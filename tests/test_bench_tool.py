@@ -264,6 +264,17 @@ def test_validate_rejects_broken_results(tmp_path):
     assert row["valid"] is False
 
 
+def test_a_case_whose_set_up_fails_is_reported_not_fatal():
+    def setup():
+        raise RuntimeError("no such device")
+    case = Case(name="broken", section="pool", setup=setup, flops=1, bytes=1,
+                dtype="float32", input_nbytes=0)
+    res = _runner.run_case(case, fake_settings(), FakeMachine(), make_copy=None)
+    assert res.row("convcore").status == "error: RuntimeError: no such device"
+    assert res.rows[0].timing is None and res.verdicts() == []
+    assert "convcore (error: RuntimeError: no such device)" in _report.summary([res], 1.0)[0]
+
+
 def test_clean_turns_non_finite_numbers_into_null():
     assert _results.clean({"a": float("inf"), "b": (1, np.float64("nan")), "c": np.int64(3),
                            "d": [float("-inf")]}) == {"a": None, "b": [1, None], "c": 3,

@@ -10,7 +10,8 @@ All competitors of a case run side by side in one process:
 
 1. *Set-up.*  ``case.setup()`` builds the inputs once and returns the
    competitors, ``{label: zero-arg callable}``; a peer whose package is
-   missing is a :class:`Missing` instead of a callable.
+   missing is a :class:`Missing` instead of a callable.  A set-up that
+   raises leaves the case with its subject's error and nothing timed.
 2. *Warm-up and check.*  Each callable is called once.  Its result is
    compared with the subject's (``np.allclose`` with a tolerance scaled by
    dtype and magnitude), so a peer computing other numbers is flagged before
@@ -458,7 +459,10 @@ def run_case(case, settings, machine=None, *, timer=time.perf_counter,
     ``dram_gbps`` for the percentages (``None`` leaves them blank);
     ``settle`` defaults to :func:`settler` of ``settings``.
     """
-    competitors = dict(case.setup())
+    try:
+        competitors = dict(case.setup())
+    except Exception as exc:   # a case that cannot set up is a result, not the run's end
+        competitors = {case.subject: Missing(failure_status(exc))}
     rows = {label: Row(label, role="peer", target=case.targets.get(label))
             for label in competitors}
     if case.subject in rows:
