@@ -16,19 +16,18 @@ relative error, so small and large problems weigh alike.
 import argparse
 import datetime
 import json
-import math
 import os
 import sys
-import time
 
 import numpy as np
 from scipy.optimize import nnls
 
 from run import ROOT, import_convcore
-from _machine import cpu_model
 
 convcore = import_convcore()
 from convcore import _cpu, _dispatch  # noqa: E402
+from convcore.bench._machine import cpu_model  # noqa: E402
+from convcore.bench._timing import best_of  # noqa: E402
 from convcore._signal_methods import METHODS  # noqa: E402
 
 # One dtype per class; 'scalar' stands for every type without SIMD kernels.
@@ -78,22 +77,10 @@ def not_timed(method, cls, p, q, mode):
     return feats[3] > MAX_FFT
 
 
-def seconds(fn, repeats, min_time=2e-3, max_time=0.5):
-    """Seconds per call: the fastest of ``repeats`` loops of enough calls to
-    last ``min_time`` (one call for slow functions)."""
-    t0 = time.perf_counter()
-    fn()
-    first = time.perf_counter() - t0
-    if first * repeats > max_time:
-        return first
-    number = max(1, math.ceil(min_time / max(first, 1e-7)))
-    runs = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        runs.append((time.perf_counter() - t0) / number)
-    return min(runs)  # the least disturbed loop: the machine is shared
+def seconds(fn, repeats):
+    """Seconds per call: the fastest of ``repeats`` loops of 2 ms or more
+    (one call for a function slower than 0.5 s / ``repeats``)."""
+    return best_of(fn, repeats, min_time=2e-3, max_time=0.5)
 
 
 def draw(rng, shape, dtype):

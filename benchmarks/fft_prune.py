@@ -12,7 +12,6 @@ problem and its median per range of transform points.
 """
 import math
 import statistics
-import time
 
 import numpy as np
 
@@ -20,25 +19,8 @@ from run import import_convcore
 
 convcore = import_convcore()
 from convcore import _spectral  # noqa: E402
+from convcore.bench._timing import best_of  # noqa: E402
 from convcore._geometry import crop_window  # noqa: E402
-
-
-def best(f, repeats=15):
-    """Seconds per call of ``f``: the fastest of ``repeats`` loops of 1 ms or more."""
-    f()
-    times = []
-    for _ in range(repeats):
-        reps = 1
-        while True:
-            t0 = time.perf_counter()
-            for _ in range(reps):
-                f()
-            dt = time.perf_counter() - t0
-            if dt > 1e-3:
-                break
-            reps *= 2
-        times.append(dt / reps)
-    return min(times)
 
 
 def problems():
@@ -61,7 +43,7 @@ def main():
             try:
                 for name, threshold in (("whole", 1 << 62), ("pruned", 0)) * 3:
                     _spectral.PRUNE_MIN_POINTS = threshold
-                    res[name].append(best(lambda: convcore.fftconvolve(a, b)))
+                    res[name].append(best_of(lambda: convcore.fftconvolve(a, b), 15, min_time=1e-3))
             finally:
                 _spectral.PRUNE_MIN_POINTS = saved
             w, p = min(res["whole"]), min(res["pruned"])

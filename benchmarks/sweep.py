@@ -33,11 +33,12 @@ import numpy as np
 import scipy.signal as ss
 
 from run import import_convcore
-from _machine import cpu_model
-from _runner import geometric_mean, median, time_interleaved
 
 convcore = import_convcore()
 from convcore import _cpu, _dispatch  # noqa: E402
+from convcore.bench._machine import cpu_model  # noqa: E402
+from convcore.bench._runner import geometric_mean  # noqa: E402
+from convcore.bench._timing import median, time_interleaved  # noqa: E402
 from convcore import _signal_methods  # noqa: E402
 from convcore._signal_methods import METHODS  # noqa: E402
 

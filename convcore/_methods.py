@@ -11,12 +11,12 @@ or else by the cost model.
 A problem is whatever tuple the family passes (the signal API: ``(p, q,
 mode)``); the registry only hands it on to the records' functions.
 """
-import timeit
 from dataclasses import dataclass
 from typing import Callable
 
 from . import _dispatch, _wisdom
 from ._threads import get_num_threads
+from .bench._timing import best_of
 
 
 @dataclass(frozen=True)
@@ -146,19 +146,12 @@ class Registry:
 
 
 def seconds(fn, repeat=3):
-    """Seconds per call of ``fn``: the best of ``repeat`` timings of enough
-    calls to last about 5 ms (scipy's _timeit_fast)."""
-    timer = timeit.Timer(fn)
-    number = 1
-    for p in range(10):
-        number = 10 ** p
-        elapsed = timer.timeit(number)
-        if elapsed >= 5e-4:
-            break
-    if elapsed > 1:
-        return elapsed / number
-    number *= 10
-    return min(timer.repeat(repeat, number)) / number
+    """Seconds per call of ``fn``: the best of ``repeat`` loops of enough
+    calls to last about 5 ms (scipy's _timeit_fast), one call when a call
+    takes a second or more.  The one timer of convcore's benchmark and
+    calibration tools (:func:`convcore.bench._timing.best_of`), so the
+    cost model is fitted with the clock ``measure=True`` reads."""
+    return best_of(fn, repeat, min_time=5e-3, max_time=repeat * 1.0)
 
 
 def time_methods(run, names):

@@ -1,4 +1,4 @@
-"""The benchmark runner's maths on fake clocks and callables (benchmarks/).
+"""The benchmark runner's maths on fake clocks and callables (convcore.bench).
 
 Nothing here times real code: every duration comes from a fake clock that
 the fake competitors advance, so the tests are exact and fast.
@@ -16,14 +16,13 @@ import numpy as np
 import pytest
 from scipy import signal
 
-BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks")
-if BENCH not in sys.path:
-    sys.path.insert(0, BENCH)
+from convcore.bench import _cli, _contention, _machine, _report, _runner, _timing
+from convcore.bench._runner import Case, Missing, Settings
 
-import _contention  # noqa: E402
-import _machine  # noqa: E402
-import _runner  # noqa: E402
-from _runner import Case, Missing, Settings  # noqa: E402
+import convcore
+
+BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(convcore.__file__)))   # this convcore's
 
 
 def _load_run():
@@ -67,33 +66,33 @@ def fake_settings(**kw):
 # ---------------------------------------------------------------- statistics
 
 def test_median_odd_even_and_unsorted():
-    assert _runner.median([3.0]) == 3.0
-    assert _runner.median([5, 1, 3]) == 3
-    assert _runner.median([4, 1, 3, 2]) == 2.5
+    assert _timing.median([3.0]) == 3.0
+    assert _timing.median([5, 1, 3]) == 3
+    assert _timing.median([4, 1, 3, 2]) == 2.5
 
 
 @pytest.mark.parametrize("q", [0, 0.1, 0.25, 0.5, 0.75, 0.9, 1])
 def test_quantile_matches_numpy(q):
     xs = [0.3, 7.0, 1.5, 2.25, 9.0, 4.0]
-    assert _runner.quantile(xs, q) == pytest.approx(np.quantile(xs, q))
+    assert _timing.quantile(xs, q) == pytest.approx(np.quantile(xs, q))
 
 
 def test_spread_is_iqr_over_median():
     xs = [1.0, 2.0, 3.0, 4.0, 5.0]           # q1 2, q3 4, median 3
-    assert _runner.spread(xs) == pytest.approx(2 / 3)
-    assert _runner.spread([2.0]) == 0.0
+    assert _timing.spread(xs) == pytest.approx(2 / 3)
+    assert _timing.spread([2.0]) == 0.0
 
 
 def test_quantile_of_nothing_raises():
     with pytest.raises(ValueError):
-        _runner.quantile([], 0.5)
+        _timing.quantile([], 0.5)
 
 
 # ------------------------------------------------------------------- timing
 
 def test_calibrate_reaches_min_time():
     clock = FakeClock()
-    n, per_call = _runner.calibrate(clock.work(0.5e-3), min_time=2e-3, timer=clock)
+    n, per_call = _timing.calibrate(clock.work(0.5e-3), min_time=2e-3, timer=clock)
     assert n * per_call >= 2e-3
     assert per_call == pytest.approx(0.5e-3)
     assert n == 4 or n == 5     # 1 call, then enough for 1.2 x min_time
@@ -101,12 +100,12 @@ def test_calibrate_reaches_min_time():
 
 def test_calibrate_slow_callable_is_one_call():
     clock = FakeClock()
-    assert _runner.calibrate(clock.work(0.1), min_time=2e-3, timer=clock) == (1, 0.1)
+    assert _timing.calibrate(clock.work(0.1), min_time=2e-3, timer=clock) == (1, 0.1)
 
 
 def test_calibrate_respects_max_inner():
     clock = FakeClock()
-    n, _ = _runner.calibrate(clock.work(1e-9), min_time=2e-3, timer=clock, max_inner=64)
+    n, _ = _timing.calibrate(clock.work(1e-9), min_time=2e-3, timer=clock, max_inner=64)
     assert n == 64
 
 
@@ -114,15 +113,15 @@ def test_sample_is_median_of_inner_loop_after_untimed_call():
     clock = FakeClock()
     # first (untimed warm-up) call is slow, then 1, 9, 2 ms: median 2 ms
     fn = clock.work([50e-3, 1e-3, 9e-3, 2e-3])
-    assert _runner.sample(fn, 3, timer=clock) == pytest.approx(2e-3)
+    assert _timing.sample(fn, 3, timer=clock) == pytest.approx(2e-3)
     fn = clock.work([1e-3, 9e-3, 2e-3])
-    assert _runner.sample(fn, 3, timer=clock, warm=False) == pytest.approx(2e-3)
+    assert _timing.sample(fn, 3, timer=clock, warm=False) == pytest.approx(2e-3)
 
 
 def test_interleaving_is_round_robin():
     clock = FakeClock()
     comps = {"A": clock.work(1e-3, "A"), "B": clock.work(4e-3, "B"), "C": clock.work(3e-3, "C")}
-    timings = _runner.time_interleaved(comps, 3, min_time=2e-3, timer=clock, warm=False)
+    timings = _timing.time_interleaved(comps, 3, min_time=2e-3, timer=clock, warm=False)
     # A: 1 call (1 ms < 2 ms), then ceil(1.2 x 2 ms / 1 ms) = 3 calls; B, C: 1 call
     assert {k: t.inner for k, t in timings.items()} == {"A": 3, "B": 1, "C": 1}
     calibration = ["A"] * 4 + ["B", "C"]
@@ -139,7 +138,7 @@ def test_shuffled_rounds_vary_the_order():
     for _ in range(2):
         clock = FakeClock()
         comps = {k: clock.work(3e-3, k) for k in "ABC"}
-        _runner.time_interleaved(comps, 12, timer=clock, warm=False, shuffle=5)
+        _timing.time_interleaved(comps, 12, timer=clock, warm=False, shuffle=5)
         logs.append(clock.log)
     assert logs[0] == logs[1]
     rounds = [logs[0][3 + 3 * i:6 + 3 * i] for i in range(12)]
@@ -169,7 +168,7 @@ def test_contexts_wrap_calibration_and_samples_of_their_label():
             seen[label].add(state["threads"])
             clock.now += 1e-3 * state["threads"]
         return fn
-    t = _runner.time_interleaved({"A": work("A"), "B": work("B")}, 3, min_time=2e-3,
+    t = _timing.time_interleaved({"A": work("A"), "B": work("B")}, 3, min_time=2e-3,
                                  timer=clock, contexts={"A": one_thread})
     assert seen == {"A": {1}, "B": {2}} and state["threads"] == 2
     assert t["A"].median == pytest.approx(1e-3) and t["B"].median == pytest.approx(2e-3)
@@ -179,7 +178,7 @@ def test_settle_runs_before_every_calibration_and_sample():
     clock = FakeClock()
     calls = []
     comps = {"A": clock.work(3e-3, "A"), "B": clock.work(3e-3, "B")}
-    _runner.time_interleaved(comps, 2, timer=clock, settle=lambda: calls.append(len(clock.log)),
+    _timing.time_interleaved(comps, 2, timer=clock, settle=lambda: calls.append(len(clock.log)),
                              warm=False)
     # before A's and B's calibration, then before each of the 4 samples
     assert calls == [0, 1, 2, 3, 4, 5]
@@ -188,7 +187,7 @@ def test_settle_runs_before_every_calibration_and_sample():
 def test_slow_competitor_limited_by_budget_and_max_rounds():
     clock = FakeClock()
     comps = {"fast": clock.work(3e-3), "slow": clock.work(0.5), "capped": clock.work(3e-3)}
-    t = _runner.time_interleaved(comps, 10, budget=1.0, min_rounds=3,
+    t = _timing.time_interleaved(comps, 10, budget=1.0, min_rounds=3,
                                  max_rounds={"capped": 4}, timer=clock, warm=False)
     assert len(t["fast"].samples) == 10
     assert len(t["slow"].samples) == 3          # budget allows 2: min_rounds wins
@@ -201,9 +200,9 @@ def test_quiesce_waits_while_cpu_is_used():
 
     def sleep(dt):
         state["cpu"] += next(cpu_per_chunk)
-    waited = _runner.quiesce(chunk=5e-3, max_wait=1, cpu=lambda: state["cpu"], sleep=sleep)
+    waited = _timing.quiesce(chunk=5e-3, max_wait=1, cpu=lambda: state["cpu"], sleep=sleep)
     assert waited == pytest.approx(15e-3)
-    busy = _runner.quiesce(chunk=5e-3, max_wait=20e-3, cpu=lambda: state["cpu"],
+    busy = _timing.quiesce(chunk=5e-3, max_wait=20e-3, cpu=lambda: state["cpu"],
                            sleep=lambda dt: state.__setitem__("cpu", state["cpu"] + dt))
     assert busy == pytest.approx(20e-3)
 
@@ -328,18 +327,20 @@ def test_run_case_arithmetic_and_verdicts():
     assert info.ratio == pytest.approx(2.0) and info.verdict == "info"
     assert fast.gflops == pytest.approx(1.0)
 
-    wrong = res.row("wrong peer")
+    wrong = res.row("wrong peer")           # timed, but invalid: no ratio, never a PASS
     assert wrong.matches is False and fast.matches is True
+    assert wrong.timing.median == pytest.approx(3e-3)
+    assert wrong.ratio is None and wrong.verdict == "INVALID"
     assert any("wrong peer computes different numbers" in w for w in res.warnings)
     assert res.row("absent").status == "not installed" and res.row("absent").timing is None
     assert res.row("broken").status.startswith("error: ZeroDivisionError")
     assert sorted(res.verdicts()) == sorted([("fast peer", "FAIL"), ("slow peer", "PASS"),
-                                             ("wrong peer", "PASS"),
+                                             ("wrong peer", "INVALID"),
                                              ("bandwidth vs copy(a)", "PASS")])
 
-    text = _runner.format_case(res)
+    text = _report.format_case(res)
     for needle in ("convcore", "not installed", "FAIL", "PASS", "info", "20.00x", ">=5x",
-                   "WARNING", "wrong peer*", "error: ZeroDivisionError"):
+                   "WARNING", "wrong peer*", "INVALID*", "error: ZeroDivisionError"):
         assert needle in text
     json.dumps(res.to_dict())                                 # serialisable
 
@@ -399,7 +400,8 @@ def test_run_case_without_subject_has_no_ratios():
 # ------------------------------------------------------------ registration
 
 CASES_FOO = '''
-from _runner import Case
+from convcore.bench._runner import Case
+SUITE = "pool"
 ORDER = 5
 CASES = [Case(name="foo_small", section="foo", setup=lambda: {}, flops=1, bytes=1,
               dtype="float32", input_nbytes=1)]
@@ -407,14 +409,15 @@ CASES = [Case(name="foo_small", section="foo", setup=lambda: {}, flops=1, bytes=
 
 
 def test_discover_and_load_section(tmp_path):
+    found = _runner.discover_sections()
+    assert set(found) == {"methods", "signal", "fft", "nn", "local", "pool"}
+    assert found["nn"] == "convcore.bench._cases_nn"
+    assert {_runner.load_section(name, src).suite for name, src in found.items()} == set(
+        _runner.SUITES)
     (tmp_path / "cases_foo.py").write_text(CASES_FOO)
-    (tmp_path / "cases_bar.py").write_text(CASES_FOO.replace('"foo"', '"bar"'))
-    (tmp_path / "helpers.py").write_text("")
-    found = _runner.discover_sections(str(tmp_path))
-    assert list(found) == ["bar", "foo"]
-    sec = _runner.load_section("foo", found["foo"])
+    sec = _runner.load_section("foo", str(tmp_path / "cases_foo.py"))
     assert sec.name == "foo" and sec.order == 5 and [c.name for c in sec.cases] == ["foo_small"]
-    assert sec.geomean_targets == {}
+    assert sec.geomean_targets == {} and sec.suite == "pool" and sec.cases[0].suite == "pool"
 
 
 def test_load_section_reads_geomean_targets(tmp_path):
@@ -434,27 +437,32 @@ def test_load_section_rejects_wrong_section(tmp_path):
         _runner.load_section("baz", str(path))
 
 
-def test_run_select_cases(tmp_path):
-    (tmp_path / "cases_foo.py").write_text(CASES_FOO)
-    (tmp_path / "cases_zed.py").write_text(
+def test_cli_select_cases(tmp_path, monkeypatch):
+    pkg = tmp_path / "fakebenchpkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "_cases_foo.py").write_text(CASES_FOO)
+    (pkg / "_cases_zed.py").write_text(
         CASES_FOO.replace('"foo"', '"zed"').replace("ORDER = 5", "ORDER = 1"))
-    args = run.parse_args([])
-    assert [s.name for s in run.select_cases(args, str(tmp_path))] == ["zed", "foo"]  # ORDER
-    args = run.parse_args(["--section", "foo"])
-    assert [s.name for s in run.select_cases(args, str(tmp_path))] == ["foo"]
-    args = run.parse_args(["--case", "nomatch"])
-    assert run.select_cases(args, str(tmp_path)) == []
+    (pkg / "_cases_sig.py").write_text(
+        CASES_FOO.replace('"foo"', '"sig"').replace('SUITE = "pool"', 'SUITE = "signal"')
+        .replace("dtype=", "quick=False, dtype="))
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def names(argv):
+        return [s.name for s in _cli.select_cases(_cli.parse_args(argv), "fakebenchpkg")]
+    assert names([]) == ["sig", "zed", "foo"]           # suite order, then ORDER
+    assert names(["pool"]) == ["zed", "foo"] == names(["--suite", "pool"])
+    assert names(["--quick"]) == ["zed", "foo"]         # sig's case is not quick
+    assert names(["--case", "nomatch"]) == []
+    assert names(["--case", "foo_sm"]) == ["sig", "zed", "foo"]
+    assert names(["--case", "foo_sm="]) == [] and names(["--case", "foo_small="]) != []
     with pytest.raises(SystemExit):
-        run.select_cases(run.parse_args(["--section", "nope"]), str(tmp_path))
-
-
-def test_signal_section_is_registered():
-    found = _runner.discover_sections(BENCH)
-    assert "signal" in found
+        _cli.parse_args(["nope"])
 
 
 def test_fft_and_pool_sections_load():
-    found = _runner.discover_sections(BENCH)
+    found = _runner.discover_sections()
     fft = _runner.load_section("fft", found["fft"])
     assert len(fft.cases) == 6 and fft.geomean_targets == {}
     assert sum(bool(c.targets) for c in fft.cases) == 4  # the section's four speed targets
@@ -473,7 +481,7 @@ def test_fft_and_pool_sections_load():
 
 
 def test_local_section_cases_and_their_outputs():
-    found = _runner.discover_sections(BENCH)
+    found = _runner.discover_sections()
     local = _runner.load_section("local", found["local"])
     assert [c.name for c in local.cases] == [
         "local_conv2d_3x3_64to64_28_n8", "local_conv2d_input_3x3_64to64_28_n8",
@@ -485,7 +493,7 @@ def test_local_section_cases_and_their_outputs():
         assert c.input_nbytes == 4 * weight and c.bytes == 4 * (weight + x + y)
         assert c.flops == 2 * 8 * 64 * 26 * 26 * 64 * 9
     # the NumPy peer computes the forward's numbers
-    mod = sys.modules["cases_local"]
+    mod = sys.modules["convcore.bench._cases_local"]
     rng = np.random.default_rng(0)
     xs = rng.standard_normal((2, 3, 6, 5), dtype=np.float32)
     w = rng.standard_normal((4, 3, 2, 3, 3, 3), dtype=np.float32)
@@ -497,9 +505,9 @@ def test_local_section_cases_and_their_outputs():
 # ------------------------------------------------------------- section nn
 
 def _nn():
-    """cases_nn, loaded as run.py loads it (sys.modules['cases_nn'])."""
-    found = _runner.discover_sections(BENCH)
-    return _runner.load_section("nn", found["nn"]), sys.modules["cases_nn"]
+    """The nn section and its module."""
+    found = _runner.discover_sections()
+    return _runner.load_section("nn", found["nn"]), sys.modules[found["nn"]]
 
 
 NN_CASES = {   # name: (N, C_in, C_out, spatial, kernel, stride, padding, groups, target)
@@ -681,7 +689,8 @@ def test_nn_section_builds_without_torch(monkeypatch):
     torch_row = res.row("torch conv2d")
     assert torch_row.status == "not installed" and torch_row.ratio is None
     # A stride-2 layer: Winograd's method says why it cannot run it.
-    assert comp["convcore winograd"].reason.startswith("n/a: it needs stride 1")
+    reason = comp["convcore winograd"].reason
+    assert reason.startswith("n/a: ") and "it needs stride 1" in reason
     assert all(res.row(f"convcore {m}").matches for m in mod.registered_methods()
                if m != "winograd")
     g = _runner.section_geomean("nn", "torch", 1.0, [res])
@@ -751,20 +760,20 @@ def test_nn_methods_table_and_peak_target():
     verdicts, _ = mod.peak_verdicts([a], {"conv2d_3x3_64to64_56_n8": 5.0})
     assert verdicts == [("conv2d_3x3_64to64_56_n8", "convcore auto %peak", "FAIL")]
 
-    # run.py prints the section's report after its cases and counts its verdicts
-    text, verdicts = run.section_report(sec, [a, b], FakeMachine())
+    # the run writes the section's report after its cases and counts its verdicts
+    text, verdicts = _cli.section_report(sec, [a, b], FakeMachine())
     assert "methods x cases" in text and "target >=75%: PASS" in text
     assert verdicts == [("conv2d_3x3_64to64_56_n8", "convcore auto %peak", "PASS")]
-    means = run.geomeans([sec], [a, b])
+    means = _cli.geomeans([sec], [a, b])
     assert means[0].value == pytest.approx(math.sqrt(1.5 * 0.25))
-    summary, fails = run.summary([a, b], 1.0, means,
+    summary, fails = _report.summary([a, b], 1.0, means,
                                  [("conv2d_3x3_64to64_56_n8", "convcore auto %peak", "FAIL")])
     assert fails == [("conv2d_1x1_256to64_56_n8", "torch conv2d"),
                      ("conv2d_3x3_64to64_56_n8", "convcore auto %peak"),
                      ("nn", "geomean vs torch conv*")]
     assert "1 PASS, 3 FAIL" in summary
-    pool = _runner.load_section("pool", _runner.discover_sections(BENCH)["pool"])
-    assert run.section_report(pool, [], FakeMachine()) == ("", [])    # no hook: nothing
+    pool = _runner.load_section("pool", _runner.discover_sections()["pool"])
+    assert _cli.section_report(pool, [], FakeMachine()) == ("", [])    # no hook: nothing
 
 
 def test_optional_import_missing():
@@ -791,10 +800,10 @@ def test_import_convcore_falls_back_to_root(tmp_path, monkeypatch):
 # ---------------------------------------------------------------- formatting
 
 def test_format_time_units():
-    assert _runner.format_time(26.4e-6) == "26.4 us"
-    assert _runner.format_time(0.41e-3) == "410.0 us"
-    assert _runner.format_time(19.98e-3) == "19.980 ms"
-    assert _runner.format_time(1.5) == "1.500 s"
+    assert _report.format_time(26.4e-6) == "26.4 us"
+    assert _report.format_time(0.41e-3) == "410.0 us"
+    assert _report.format_time(19.98e-3) == "19.980 ms"
+    assert _report.format_time(1.5) == "1.500 s"
 
 
 def test_summary_lists_failures_and_missing():
@@ -802,9 +811,10 @@ def test_summary_lists_failures_and_missing():
     res = _runner.run_case(_fake_case(clock), fake_settings(), FakeMachine(), timer=clock,
                            make_copy=None)
     res.other_cpus = 1.0
-    text, fails = run.summary([res], 3.0)
-    assert fails == [("fake", "fast peer")]
-    assert "1 FAIL" in text and "absent (not installed)" in text
+    text, fails = _report.summary([res], 3.0)
+    assert fails == [("fake", "fast peer"), ("fake", "wrong peer")]     # FAIL and INVALID
+    assert "1 FAIL, 1 INVALID" in text and "absent (not installed)" in text
+    assert "INVALID fake: wrong peer" in text
     assert "busy machine" in text and "different numbers" in text
 
 
@@ -837,12 +847,12 @@ def test_section_geomean_one_ratio_per_case_against_fastest_matching_peer():
     assert g.ratios == {"a": ("torch x", 2.0), "b": ("torch z", 8.0)}
     assert g.value == pytest.approx(4.0) and g.verdict == "PASS"
     assert g.missing == ["c"]
-    text = _runner.format_geomean(g)
+    text = _report.format_geomean(g)
     assert text == "geomean [pool] vs torch*: 4.00x over 2 cases, target >=3x: PASS (without c)"
     g = _runner.section_geomean("pool", "torch", 5.0, results)
     assert g.verdict == "FAIL"
     none = _runner.section_geomean("pool", "cv2", 2.0, results)
-    assert none.value is None and none.verdict == "" and "no ratio" in _runner.format_geomean(none)
+    assert none.value is None and none.verdict == "" and "no ratio" in _report.format_geomean(none)
     json.dumps(g.to_dict())
 
 
@@ -851,16 +861,16 @@ def test_summary_counts_and_prints_geomeans(tmp_path):
     path.write_text(CASES_FOO.replace('"foo"', '"pool"') + 'GEOMEAN_TARGETS = {"torch": 3}\n')
     sections = [_runner.load_section("pool", str(path))]
     results = [_result("a", "pool", {"torch x": 2.0}), _result("b", "pool", {"torch x": 2.0})]
-    means = run.geomeans(sections, results)
+    means = _cli.geomeans(sections, results)
     assert [(g.section, g.prefix, g.target) for g in means] == [("pool", "torch", 3)]
-    text, fails = run.summary(results, 1.0, means)
+    text, fails = _report.summary(results, 1.0, means)
     assert fails == [("pool", "geomean vs torch*")]
     assert "0 PASS, 1 FAIL" in text
     assert "geomean [pool] vs torch*: 2.00x over 2 cases, target >=3x: FAIL" in text
     results = [_result("a", "pool", {"torch x": 4.0})]
-    text, fails = run.summary(results, 1.0, run.geomeans(sections, results))
+    text, fails = _report.summary(results, 1.0, _cli.geomeans(sections, results))
     assert fails == [] and "1 PASS, 0 FAIL" in text
-    text, _ = run.summary(results, 1.0)                  # no geomean target: no line
+    text, _ = _report.summary(results, 1.0)                  # no geomean target: no line
     assert "geomean" not in text
 
 
@@ -895,7 +905,7 @@ def _gone_within(pid, seconds):
 
 def test_per_call_times_one_by_one():
     clock = FakeClock()
-    times = _runner.per_call_times(clock.work([5e-3, 1e-3, 2e-3]), 3, timer=clock)
+    times = _timing.per_call_times(clock.work([5e-3, 1e-3, 2e-3]), 3, timer=clock)
     assert times == pytest.approx([5e-3, 1e-3, 2e-3])      # each call on its own
 
 
@@ -1095,7 +1105,7 @@ def test_stop_all_stops_every_busy_process():
 _CRASH = """
 import os, sys
 sys.path.insert(0, {bench!r})
-import _contention
+from convcore.bench import _contention
 proc = _contention.start_busy(start=0.05)
 print(proc.pid, flush=True)
 {end}
@@ -1105,7 +1115,7 @@ print(proc.pid, flush=True)
 def test_no_busy_process_left_when_the_runner_crashes():
     """An exception: the atexit hook stops it before the runner exits."""
     out = subprocess.run([sys.executable, "-c", _CRASH.format(
-        bench=BENCH, end="raise RuntimeError('crash')")], capture_output=True, text=True,
+        bench=ROOT, end="raise RuntimeError('crash')")], capture_output=True, text=True,
         timeout=60)
     assert out.returncode == 1 and "crash" in out.stderr
     assert not _alive(int(out.stdout))
@@ -1114,7 +1124,7 @@ def test_no_busy_process_left_when_the_runner_crashes():
 def test_no_busy_process_left_when_the_runner_is_killed():
     """No atexit (os._exit, as a SIGKILL or a crash in a kernel): the busy
     process notices its parent is gone and exits."""
-    out = subprocess.run([sys.executable, "-c", _CRASH.format(bench=BENCH, end="os._exit(7)")],
+    out = subprocess.run([sys.executable, "-c", _CRASH.format(bench=ROOT, end="os._exit(7)")],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 7
     assert _gone_within(int(out.stdout), 5.0)
@@ -1152,7 +1162,7 @@ def _contention_result(name, slowdown, status="ok"):
                 input_nbytes=1)
     res = _contention.ContentionResult(case, 2, status=status)
     if slowdown is not None:
-        res.idle_1 = _runner.Timing([1e-3], 1)
+        res.idle_1 = _timing.Timing([1e-3], 1)
         res.busy_times = [slowdown * 1e-3] * 60
     return res
 
@@ -1161,7 +1171,7 @@ def test_contention_summary():
     results = [_contention_result("a", 1.2), _contention_result("b", 40.0),
                _contention_result("c", None, status="not installed")]
     results[1].warnings.append("busy")
-    text, fails = run.contention_summary(results, 12.0)
+    text, fails = _contention.contention_summary(results, 12.0)
     assert fails == [("b", "busy p90 / idle 1-thread median")]
     assert text.splitlines()[0] == "summary: 1 PASS, 1 FAIL (12 s)"
     assert "FAIL b: busy p90 / idle 1-thread median 40.00x" in text
@@ -1169,31 +1179,31 @@ def test_contention_summary():
     assert "PASS when slowdown <= 1.5x" in text
 
 
-def test_main_contention_end_to_end(tmp_path, capsys):
+def test_main_contention_end_to_end(tmp_path, capsys, monkeypatch):
     """The whole mode on a fake convcore: table, summary, JSON, --strict;
     its busy processes are real, and gone afterwards."""
     state = {"threads": 2}
     convcore = type("FakeConvcore", (), {"threads": staticmethod(_fake_threads(state)),
                                          "get_num_threads": staticmethod(lambda: 2)})
-    machine = type("FakeMachineModule", (), {
-        "describe": staticmethod(lambda cc: _machine.Machine(simd_in_use="avx2", threads=2)),
-        "format_machine": staticmethod(_machine.format_machine),
-        "LoadMeter": _machine.LoadMeter})
+    monkeypatch.setattr(_cli, "convcore", convcore)
     cases = [Case(name=f"case{i}", section="fake", setup=lambda: {"convcore": lambda: None},
                   flops=1, bytes=1, dtype="float64", input_nbytes=1) for i in range(2)]
     sections = [_runner.Section("fake", cases)]
     settings = fake_settings(rounds=2, wait_idle=0, busy_start=0.02, busy_calls=5,
                              min_time=1e-5)
-    path = tmp_path / "out.json"
-    args = run.parse_args(["--contention", "--strict", "--json", str(path)])
+    argv = ["--contention", "--strict", "--out", str(tmp_path / "out")]
+    args = _cli.parse_args(argv)
     assert args.contention
-    code = run.main_contention(args, settings, convcore, machine, sections)
+    code = _cli.main_contention(
+        args, argv, settings, sections,
+        describe=lambda cc: _machine.Machine(simd_in_use="avx2", threads=2))
     out = capsys.readouterr().out
     assert "simd       convcore in use: avx2" in out and "threads    convcore 2" in out
     assert "peak" not in out and "[fake] case0" in out and "[fake] case1" in out
     assert "summary: " in out and "idle 1 thread" in out
-    data = json.loads(path.read_text())
+    data = json.loads((tmp_path / "out" / "results.json").read_text())
     assert data["kind"] == "contention" and data["contention"]["target"] == 1.5
+    assert data["machine"]["dram_gbps"] is None and data["machine"]["peak_gflops"] == {}
     assert [c["name"] for c in data["contention"]["cases"]] == ["case0", "case1"]
     pids = [c["busy"]["pid"] for c in data["contention"]["cases"]]
     assert all(c["busy"]["calls"] == 5 for c in data["contention"]["cases"])

@@ -27,7 +27,7 @@ from convcore.nn import _conv_methods, _conv_winograd, _transpose
 
 from _conv_grad_ref import conv_input_bound, conv_input_ref, conv_transpose_bound
 from _conv_grad_ref import conv_transpose_ref, user_data
-from _conv_ref import (PADDING_MODES, TOL, assert_conv_close, conv_bound, conv_ref,
+from _conv_ref import (PADDING_MODES, assert_conv_close, conv_bound, conv_ref,
                        max_error_ratio, raises, snapshot)
 
 try:

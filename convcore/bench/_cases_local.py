@@ -17,8 +17,9 @@ import math
 
 import numpy as np
 
-from _runner import Case
+from ._runner import Case
 
+SUITE = "nn"
 ORDER = 40
 F32 = 4
 N, C_IN, C_OUT, SIZE, K = 8, 64, 64, 28, 3
@@ -50,7 +51,7 @@ def _case(name, title, call, shapes, nbytes, peer=None):
 
     return Case(name=name, section="local", title=title, setup=setup, flops=2 * MACS,
                 bytes=nbytes, dtype="float32", input_nbytes=F32 * math.prod(W),
-                bandwidth_target=0.5)
+                bandwidth_target=0.5, quick=False)
 
 
 CASES = [

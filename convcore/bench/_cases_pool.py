@@ -16,8 +16,9 @@ import math
 
 import numpy as np
 
-from _runner import Case, Missing, optional_import
+from ._runner import Case, Missing, optional_import
 
+SUITE = "pool"
 ORDER = 20
 GEOMEAN_TARGETS = {"torch": 3.0}
 

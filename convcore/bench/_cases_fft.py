@@ -18,8 +18,9 @@ faster peer; the slower peer's row adds no condition of its own.
 """
 import numpy as np
 
-from _runner import Case, bytes_moved, direct_flops
+from ._runner import Case, bytes_moved, direct_flops
 
+SUITE = "signal"
 ORDER = 10
 
 FFT = "scipy.signal.fftconvolve"
@@ -90,7 +91,7 @@ CASES = [
     _case("oa1d_f64_1M_k1000_full",
           "1-D float64 1,000,000 * 1,000 'full', convcore.oaconvolve",
           (1_000_000,), (1_000,), np.float64, "full", _cc_oa,
-          {OA: _scipy("oaconvolve")}, {},
+          {OA: _scipy("oaconvolve")}, {}, quick=False,
           note="the same algorithm on both sides; effective GFLOPS"),
     _case("fft2d_f64_1024_k64_same",
           "2-D float64 1024x1024 * 64x64 'same', convcore.convolve (auto)",
@@ -100,7 +101,7 @@ CASES = [
     _case("fftconvolve2d_f64_1024_k64_same",
           "2-D float64 1024x1024 * 64x64 'same', convcore.fftconvolve",
           (1024, 1024), (64, 64), np.float64, "same", _cc_fft,
-          {FFT: _scipy("fftconvolve")}, {},
+          {FFT: _scipy("fftconvolve")}, {}, quick=False,
           note="the same algorithm on both sides; effective GFLOPS"),
     _case("auto1d_f64_10k_k10k_full",
           "1-D float64 10,000 * 10,000 'full', convcore.convolve (auto)",

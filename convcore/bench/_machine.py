@@ -8,8 +8,8 @@
   (``2 x nbytes`` moved: read + write), one thread as NumPy copies.
 
 The per-case copy of the case's input size, ``copy(a)``, is timed with the
-case itself (:func:`_runner.run_case`).  :func:`describe` gives the first
-items only (``run.py --contention`` has no use for the peaks).
+case itself (:func:`._runner.run_case`).  :func:`describe` gives the first
+items only (``--contention`` has no use for the peaks).
 """
 import os
 import platform
@@ -19,7 +19,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from _runner import copy_gbps, gflops, make_copy_reference, settler, time_interleaved
+from ._runner import copy_gbps, gflops, make_copy_reference, settler
+from ._timing import time_interleaved
+
+
+BUSY = 0.25     # CPUs used by other processes above which a case is flagged
 
 
 @dataclass

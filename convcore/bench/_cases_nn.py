@@ -44,8 +44,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from _runner import Case, Missing, format_time, optional_import, verdict
+from ._runner import Case, Missing, failure_status, optional_import, verdict
+from ._timing import format_time
 
+SUITE = "nn"
 ORDER = 30
 GEOMEAN_TARGETS = {"torch conv": 1.0, "torch bwd": 1.0}
 
@@ -119,21 +121,23 @@ def registered_methods(kind="forward"):
     return list(_conv_dweight.METHODS if kind == "weight" else _conv_methods.METHODS)
 
 
+def standard_normal(seed, *shapes):
+    """float32 standard normal arrays of ``shapes``, drawn in order from one
+    generator seeded ``seed``."""
+    rng = np.random.default_rng(seed)
+    return tuple(rng.standard_normal(shape, dtype=np.float32) for shape in shapes)
+
+
 def inputs(conv, seed=0):
     """(x, weight, bias): float32 standard normal, fixed seeds."""
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal(conv.x_shape, dtype=np.float32)
-    w = rng.standard_normal(conv.w_shape, dtype=np.float32)
-    b = rng.standard_normal(conv.c_out, dtype=np.float32)
-    return x, w, b
+    return standard_normal(seed, conv.x_shape, conv.w_shape, conv.c_out)
 
 
 def skip_reason(fn, estimate, limit=MAX_CALL_S, clock=time.perf_counter):
     """Why a method is skipped (``None``: it runs): its modelled seconds per
     call ``estimate`` when known, else a call timed after a first one (which
     makes the plan; the second is timed only when the first exceeds
-    ``limit``), or the reason of a method that cannot run the problem (a
-    method the model covers there has an estimate)."""
+    ``limit``); a call that raises gives its :func:`failure_status`."""
     if estimate is not None:
         return f"skipped: model {format_time(estimate)}/call > {limit:g} s" \
             if estimate > limit else None
@@ -141,10 +145,8 @@ def skip_reason(fn, estimate, limit=MAX_CALL_S, clock=time.perf_counter):
         t0 = clock()
         try:
             fn()
-        except ValueError as exc:
-            if "cannot run this problem" not in str(exc):
-                raise
-            return "n/a: " + str(exc).split("cannot run this problem: ", 1)[1]
+        except Exception as exc:    # refused geometry: n/a; any other: error
+            return failure_status(exc)
         took = clock() - t0
         if took <= limit:
             return None
@@ -154,7 +156,8 @@ def skip_reason(fn, estimate, limit=MAX_CALL_S, clock=time.perf_counter):
 def competitors(conv, x, w, b, nn, methods, torch, *, estimates=None,
                 limit=MAX_CALL_S, clock=time.perf_counter):
     """``{label: callable or Missing}``: 'auto', every one of ``methods``
-    (skipped by :func:`skip_reason`), torch (a module or a Missing)."""
+    (skipped by :func:`skip_reason`), torch (a module or a Missing; ``None``:
+    no torch row)."""
     fn = getattr(nn, f"conv{conv.rank}d")
     args = conv.args()
     out = {SUBJECT: lambda: fn(x, w, b, *args)}
@@ -163,6 +166,8 @@ def competitors(conv, x, w, b, nn, methods, torch, *, estimates=None,
         why = skip_reason(call, (estimates or {}).get(m), limit, clock)
         out[METHOD_LABEL.format(m)] = Missing(why) if why else call
     label = TORCH_LABEL.format(conv.rank)
+    if torch is None:
+        return out
     if isinstance(torch, Missing):
         out[label] = torch
     else:
@@ -251,11 +256,7 @@ def weight_target():
 
 def backward_inputs(conv, seed=0):
     """(x, weight, grad_output): float32 standard normal, fixed seeds."""
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal(conv.x_shape, dtype=np.float32)
-    w = rng.standard_normal(conv.w_shape, dtype=np.float32)
-    g = rng.standard_normal(conv.out_shape, dtype=np.float32)
-    return x, w, g
+    return standard_normal(seed, conv.x_shape, conv.w_shape, conv.out_shape)
 
 
 def backward_calls(kind, conv, x, w, g, nn):
@@ -330,7 +331,7 @@ def _backward_case(name, title, conv, kind, target):
                 bytes=nbytes, dtype="float32",
                 input_nbytes=F32 * math.prod(conv.out_shape if kind != "weight"
                                              else conv.x_shape),
-                subject=SUBJECT, targets={BWD_LABEL.format(op): target})
+                subject=SUBJECT, targets={BWD_LABEL.format(op): target}, quick=False)
 
 
 # (name, title, the forward convolution, kind, target vs torch)
@@ -430,7 +431,7 @@ def peak_verdicts(results, targets=None):
 
 
 def section_report(results, machine=None):
-    """``(text, verdicts)`` printed after the section's cases (``run.py``):
+    """``(text, verdicts)`` printed after the section's cases (``_cli``):
     the methods x cases table and the %peak targets."""
     results = [r for r in results if r.case.section == "nn"]
     if not results:

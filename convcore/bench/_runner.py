@@ -1,4 +1,8 @@
-"""Timing, statistics, arithmetic and formatting for convcore's benchmarks.
+"""Cases, their running and arithmetic for ``python -m convcore.bench``.
+
+The clock and the statistics are :mod:`convcore.bench._timing`'s, the text
+and files :mod:`convcore.bench._report`'s, the plots
+:mod:`convcore.bench._plots`'s; the command line is :mod:`convcore.bench._cli`.
 
 How a case is timed
 -------------------
@@ -6,7 +10,8 @@ All competitors of a case run side by side in one process:
 
 1. *Set-up.*  ``case.setup()`` builds the inputs once and returns the
    competitors, ``{label: zero-arg callable}``; a peer whose package is
-   missing is a :class:`Missing` instead of a callable.
+   missing is a :class:`Missing` instead of a callable.  A set-up that
+   raises leaves the case with its subject's error and nothing timed.
 2. *Warm-up and check.*  Each callable is called once.  Its result is
    compared with the subject's (``np.allclose`` with a tolerance scaled by
    dtype and magnitude), so a peer computing other numbers is flagged before
@@ -36,10 +41,10 @@ All competitors of a case run side by side in one process:
 
 A reference copy, ``np.copyto`` between two buffers of the size of the case's
 input, is timed as one more interleaved competitor (``copy(a)``: the cache
-state the case sees); the DRAM copy of :mod:`_machine` (``copy(b)``) is
+state the case sees); the DRAM copy of :mod:`._machine` (``copy(b)``) is
 measured once per run.
 
-Under contention (``run.py --contention``, :mod:`_contention`), only the
+Under contention (``--contention``, :mod:`._contention`), only the
 subject of a case is timed, in two phases:
 
 1. *Idle.*  On a quiet machine, after one untimed call, the subject with
@@ -96,21 +101,35 @@ information) and optionally ``bandwidth_target`` and ``max_rounds``.  A
 callable may return a tuple (values and indices, ...): the check then
 compares it element by element.
 
+Invalid outputs
+---------------
+A peer whose warm-up output differs from the subject's is *invalid* for the
+case: its row keeps its time (``matches`` False) but has no ratio
+(``None``), its verdict is ``INVALID`` whatever its target, and it counts in
+no geometric mean: a wrong answer is never a speed-up.  A competitor that
+raises ``ValueError`` (a method that does not handle the geometry) is
+``n/a``, any other exception ``error: ...``; neither is a failure of the run.
+
 Adding a section
 ----------------
-Create ``benchmarks/cases_<section>.py`` defining ``CASES``, a list of
-:class:`Case` whose ``section`` is ``"<section>"``.  That is the whole
-registration: ``run.py`` discovers every ``cases_*.py`` next to it
-(:func:`discover_sections`), lists it under ``--section``, and imports a
-section's module only when that section runs.  A module may set
-``ORDER = <int>`` to place its section in the run (default 100; ``signal``
-is 0), and ``GEOMEAN_TARGETS = {peer-label prefix: ratio}`` for a target on
-the geometric mean of the section's ratios against those peers (printed in
-the run's summary; e.g. ``{"torch": 3.0}``).  Example::
+Create ``convcore/bench/_cases_<section>.py`` defining ``CASES``, a list of
+:class:`Case` whose ``section`` is ``"<section>"``, and ``SUITE``, the
+suite it belongs to (``methods``, ``signal``, ``nn`` or ``pool``).  That is
+the whole registration: :func:`discover_sections` finds every
+``_cases_*`` module of the package, and a section's module is imported
+only when its suite runs.  A module may set ``ORDER = <int>`` to place its
+section in the run (default 100; ``signal`` is 0),
+``GEOMEAN_TARGETS = {peer-label prefix: ratio}`` for a target on the
+geometric mean of the section's ratios against those peers (printed in the
+run's summary; e.g. ``{"torch": 3.0}``), and ``section_report(results,
+machine)`` returning ``(text, [(case, what, verdict)])`` for a closing
+report of its own (``nn``: the methods x cases table).  Example::
 
-    # benchmarks/cases_pool.py
+    # convcore/bench/_cases_pool.py
     import numpy as np
-    from _runner import Case, Missing, optional_import
+    from ._runner import Case, Missing, optional_import
+
+    SUITE = "pool"
 
     def _setup():                      # runs once, when the case runs
         import convcore.nn as nn
@@ -129,13 +148,12 @@ the run's summary; e.g. ``{"torch": 3.0}``).  Example::
                   input_nbytes=8 * 64 * 112 * 112 * 4,
                   targets={"torch max_pool2d": 2.0})]
 """
-import contextlib
 import dataclasses
-import gc
+import importlib
 import importlib.util
 import math
 import os
-import random
+import pkgutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -143,21 +161,22 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from ._timing import Timing, time_interleaved, quiesce
+
 __all__ = [
-    "Case", "Missing", "Settings", "Timing", "Row", "CaseResult",
-    "median", "quantile", "spread", "per_call_times", "calibrate", "sample",
-    "time_interleaved",
-    "quiesce", "settler",
+    "Case", "Missing", "Settings", "Row", "CaseResult", "settler",
     "gflops", "gbps", "copy_gbps", "ratio", "verdict", "direct_flops",
     "conv_output_shape", "bytes_moved", "outputs_match", "default_rtol",
-    "make_copy_reference", "run_case", "format_bytes",
-    "discover_sections", "load_section", "optional_import", "format_case",
-    "Section", "Geomean", "geometric_mean", "section_geomean", "format_geomean",
-    "format_time", "SUBJECT", "COPY_LABEL",
+    "make_copy_reference", "run_case", "SUITES",
+    "discover_sections", "load_section", "optional_import",
+    "Section", "Geomean", "geometric_mean", "section_geomean",
+    "SUBJECT", "COPY_LABEL", "INVALID",
 ]
 
 SUBJECT = "convcore"
 COPY_LABEL = "np.copyto [copy(a)]"
+INVALID = "INVALID"
+SUITES = ("methods", "signal", "nn", "pool")     # the run order
 
 
 # --------------------------------------------------------------------------
@@ -187,15 +206,19 @@ class Case:
     max_rounds: Mapping[str, int] = field(default_factory=dict)
     rtol: float | None = None
     note: str = ""
+    quick: bool = True              # runs under --quick
+    budget: float | None = None     # seconds of samples per callable, at most (and Settings')
+    sweep: Mapping[str, Any] | None = None   # methods suite: where the case sits in its sweep
+    suite: str = ""                 # set by load_section from the module's SUITE
 
 
 @dataclass
 class Settings:
     """How hard to measure.  ``quick()`` is the README's command."""
-    rounds: int = 21
+    rounds: int = 15
     min_rounds: int = 3
     min_time: float = 2e-3          # seconds per sample (inner loop)
-    budget: float = 6.0             # seconds of samples per callable per case
+    budget: float = 2.0             # seconds of samples per callable per case
     max_inner: int = 100_000
     settle: bool = True             # quiesce() before each sample
     settle_max: float = 0.3         # seconds quiesce() waits at most
@@ -211,30 +234,15 @@ class Settings:
 
     @classmethod
     def quick(cls):
-        return cls(rounds=7, budget=1.0, wait_idle=5.0, peak_rounds=3, dram_rounds=5,
+        return cls(rounds=5, budget=0.4, wait_idle=5.0, peak_rounds=3, dram_rounds=5,
                    mode="quick")
-
-
-@dataclass
-class Timing:
-    """Samples (seconds per call) of one callable and its inner loop count."""
-    samples: list
-    inner: int
-
-    @property
-    def median(self):
-        return median(self.samples)
-
-    @property
-    def spread(self):
-        return spread(self.samples)
 
 
 @dataclass
 class Row:
     """One competitor's line of a case's table."""
     label: str
-    status: str = "ok"              # "ok", "not installed", "error: ..."
+    status: str = "ok"              # "ok", "not installed", "n/a: ...", "error: ..."
     timing: Timing | None = None
     gflops: float | None = None
     gbps: float | None = None
@@ -266,164 +274,34 @@ class CaseResult:
         raise KeyError(label)
 
     def verdicts(self):
-        """Every PASS/FAIL of the case as ``[(what, verdict)]``."""
-        out = [(r.label, r.verdict) for r in self.rows if r.verdict in ("PASS", "FAIL")]
+        """Every PASS/FAIL/INVALID of the case as ``[(what, verdict)]``."""
+        out = [(r.label, r.verdict) for r in self.rows
+               if r.verdict in ("PASS", "FAIL", INVALID)]
         if self.bandwidth_verdict in ("PASS", "FAIL"):
             out.append(("bandwidth vs copy(a)", self.bandwidth_verdict))
         return out
 
     def to_dict(self):
+        """The case as ``results.json`` holds it (:mod:`._results` documents
+        the keys); a figure that was not measured is ``None``."""
         c = self.case
-        d = {"name": c.name, "section": c.section, "title": c.title, "dtype": c.dtype,
-             "flops": c.flops, "bytes": c.bytes, "input_nbytes": c.input_nbytes,
-             "subject": c.subject, "threads": self.threads, "warnings": self.warnings,
+        d = {"name": c.name, "suite": c.suite, "section": c.section, "title": c.title,
+             "dtype": c.dtype, "flops": c.flops, "bytes": c.bytes,
+             "input_nbytes": c.input_nbytes, "subject": c.subject, "threads": self.threads,
+             "sweep": dict(c.sweep) if c.sweep else None, "warnings": self.warnings,
              "other_cpus": self.other_cpus, "steal_cpus": self.steal_cpus,
              "bandwidth_target": c.bandwidth_target, "bandwidth_ratio": self.bandwidth_ratio,
              "bandwidth_verdict": self.bandwidth_verdict, "competitors": {}}
         for r in self.rows:
             e = dataclasses.asdict(r)
             e.pop("label")
-            t = e.pop("timing")
-            if r.timing is not None:
-                e.update(median_s=r.timing.median, spread=r.timing.spread,
-                         inner=t["inner"], samples_s=t["samples"])
+            e.pop("timing")
+            e.pop("matches")
+            t = r.timing
+            e.update(valid=r.matches, median_s=t and t.median, spread=t and t.spread,
+                     inner=t and t.inner, samples_s=t and list(t.samples))
             d["competitors"][r.label] = e
         return d
-
-
-# --------------------------------------------------------------------------
-# Statistics
-
-
-def quantile(values, q):
-    """The ``q``-quantile with linear interpolation (NumPy's default)."""
-    xs = sorted(values)
-    if not xs:
-        raise ValueError("quantile of no values")
-    pos = q * (len(xs) - 1)
-    lo = math.floor(pos)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
-
-
-def median(values):
-    return quantile(values, 0.5)
-
-
-def spread(values):
-    """Inter-quartile range over the median (0 for one value)."""
-    m = median(values)
-    if m == 0:
-        return 0.0
-    return (quantile(values, 0.75) - quantile(values, 0.25)) / m
-
-
-# --------------------------------------------------------------------------
-# Timing
-
-
-def per_call_times(fn, n, timer=time.perf_counter):
-    """Time ``n`` back-to-back calls of ``fn`` one by one (gc off)."""
-    times = []
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for _ in range(n):
-            t0 = timer()
-            fn()
-            times.append(timer() - t0)
-    finally:
-        if enabled:
-            gc.enable()
-    return times
-
-
-def quiesce(chunk=5e-3, max_wait=0.3, cpu=time.process_time, sleep=time.sleep):
-    """Sleep in ``chunk`` steps until this process's threads stop using CPU
-    (less than half a chunk of CPU time in a chunk), at most ``max_wait``
-    seconds.  Returns the seconds waited."""
-    waited = 0.0
-    while True:
-        c0 = cpu()
-        sleep(chunk)
-        waited += chunk
-        if cpu() - c0 < chunk / 2 or waited >= max_wait:
-            return waited
-
-
-def calibrate(fn, min_time=2e-3, timer=time.perf_counter, max_inner=100_000):
-    """Inner loop count: calls that together take at least ``min_time``.
-
-    Returns ``(n, seconds per call)``.
-    """
-    n = 1
-    while True:
-        total = sum(per_call_times(fn, n, timer))
-        if total >= min_time or n >= max_inner:
-            return n, total / n
-        per_call = max(total / n, 1e-9)
-        n = min(max_inner, max(2 * n, math.ceil(1.2 * min_time / per_call)))
-
-
-def sample(fn, n, timer=time.perf_counter, warm=True):
-    """One sample: an untimed call (``warm``), then the median per-call time
-    of an inner loop of ``n`` calls."""
-    if warm:
-        fn()
-    return median(per_call_times(fn, n, timer))
-
-
-def time_interleaved(competitors, rounds, *, min_time=2e-3, budget=math.inf,
-                     min_rounds=3, max_rounds=None, max_inner=100_000,
-                     settle=None, warm=True, timer=time.perf_counter, shuffle=None,
-                     contexts=None):
-    """Time ``{label: callable}`` round-robin; returns ``{label: Timing}``.
-
-    Callables are calibrated once each (in order), then sampled A, B, C, A,
-    B, C, ...; with ``shuffle`` (a seed), each round runs them in an order
-    drawn afresh, so no callable always runs right after the same one (a
-    call leaves the caches, the allocator's free memory or the CPU's clock
-    in a state that helps or hurts the next; rotating the order would keep
-    every callable's predecessor).  A callable stops
-    after ``min(rounds, max_rounds[label], max(min_rounds, budget // sample
-    time))`` samples.  ``settle``, a zero-arg callable (:func:`quiesce`),
-    runs before each calibration and sample.  ``contexts``, ``{label:
-    zero-arg callable returning a context manager}`` (``lambda:
-    convcore.threads(1)``), puts a callable's calibration and each of its
-    samples (untimed call included) inside that context, which is entered
-    and left outside the timed calls.
-    """
-    max_rounds = max_rounds or {}
-    contexts = contexts or {}
-
-    def context(label):
-        make = contexts.get(label)
-        return make() if make is not None else contextlib.nullcontext()
-
-    inner, limit = {}, {}
-    for label, fn in competitors.items():
-        if settle:
-            settle()
-        with context(label):
-            n, per_call = calibrate(fn, min_time, timer, max_inner)
-        inner[label] = n
-        sample_time = max((n + warm) * per_call, 1e-12)
-        by_budget = max(min_rounds, int(budget // sample_time)) if budget < math.inf else rounds
-        limit[label] = max(1, min(rounds, by_budget, max_rounds.get(label, rounds)))
-    samples = {label: [] for label in competitors}
-    labels = list(competitors)
-    order = random.Random(shuffle)
-    for _ in range(rounds):
-        if shuffle is not None:
-            order.shuffle(labels)
-        for label in labels:
-            fn = competitors[label]
-            if len(samples[label]) < limit[label]:
-                if settle:
-                    settle()
-                with context(label):
-                    samples[label].append(sample(fn, inner[label], timer, warm))
-    return {label: Timing(samples[label], inner[label]) for label in competitors}
 
 
 # --------------------------------------------------------------------------
@@ -565,6 +443,14 @@ def settler(settings):
 _FROM_SETTINGS = object()
 
 
+def failure_status(exc):
+    """A competitor's status after ``exc``: ``n/a`` for a ``ValueError`` (the
+    op refuses this geometry, e.g. a method that does not handle it), else
+    ``error``."""
+    kind = "n/a" if isinstance(exc, ValueError) else "error"
+    return f"{kind}: {type(exc).__name__}: {exc}"[:200]
+
+
 def run_case(case, settings, machine=None, *, timer=time.perf_counter,
              settle=_FROM_SETTINGS, make_copy=make_copy_reference, threads=None):
     """Set up, check and time one case; returns a :class:`CaseResult`.
@@ -573,7 +459,10 @@ def run_case(case, settings, machine=None, *, timer=time.perf_counter,
     ``dram_gbps`` for the percentages (``None`` leaves them blank);
     ``settle`` defaults to :func:`settler` of ``settings``.
     """
-    competitors = dict(case.setup())
+    try:
+        competitors = dict(case.setup())
+    except Exception as exc:   # a case that cannot set up is a result, not the run's end
+        competitors = {case.subject: Missing(failure_status(exc))}
     rows = {label: Row(label, role="peer", target=case.targets.get(label))
             for label in competitors}
     if case.subject in rows:
@@ -592,7 +481,7 @@ def run_case(case, settings, machine=None, *, timer=time.perf_counter,
         try:
             outputs[label] = runnable[label]()
         except Exception as exc:  # a peer failing is a result, not a crash
-            rows[label].status = f"error: {type(exc).__name__}: {exc}"[:200]
+            rows[label].status = failure_status(exc)
             del runnable[label]
     rtol = case.rtol or default_rtol(case.dtype)
     ref = outputs.get(case.subject)
@@ -619,7 +508,8 @@ def run_case(case, settings, machine=None, *, timer=time.perf_counter,
         rows[COPY_LABEL] = Row(COPY_LABEL, role="reference")
 
     timings = time_interleaved(
-        runnable, settings.rounds, min_time=settings.min_time, budget=settings.budget,
+        runnable, settings.rounds, min_time=settings.min_time,
+        budget=min(settings.budget, case.budget or math.inf),
         min_rounds=settings.min_rounds, max_rounds=case.max_rounds,
         max_inner=settings.max_inner, timer=timer, shuffle=settings.shuffle,
         settle=settler(settings) if settle is _FROM_SETTINGS else settle)
@@ -642,7 +532,9 @@ def run_case(case, settings, machine=None, *, timer=time.perf_counter,
         r.pct_peak = _div(r.gflops, peak)
         r.pct_copy_a = _div(r.gbps, copy_a)
         r.pct_copy_b = _div(r.gbps, dram)
-        if r.role == "peer":
+        if r.role == "peer" and r.matches is False:
+            r.verdict = INVALID         # timed, but never a speed-up
+        elif r.role == "peer":
             r.ratio = ratio(t.median, subject_t)
             r.verdict = verdict(r.ratio, r.target)
     if case.bandwidth_target is not None and case.subject in timings:
@@ -702,73 +594,77 @@ def section_geomean(section, prefix, target, results):
     return Geomean(section, prefix, target, ratios, missing, value, verdict(value, target))
 
 
-def format_geomean(g):
-    """One summary line, e.g. ``geomean [pool] vs torch*: 3.41x over 5 cases,
-    target >=3x: PASS``."""
-    head = f"geomean [{g.section}] vs {g.prefix}*: "
-    if g.value is None:
-        text = head + "no ratio (no case ran against such a peer)"
-    else:
-        text = (head + f"{g.value:.2f}x over {len(g.ratios)} case"
-                + ("s" if len(g.ratios) != 1 else "") + f", target {_target(g.target)}: "
-                + g.verdict)
-    if g.missing:
-        text += f" (without {', '.join(g.missing)})"
-    return text
-
-
 # --------------------------------------------------------------------------
 # Sections
 
 
-def discover_sections(directory):
-    """``{section: path}`` for every ``cases_<section>.py`` in ``directory``,
-    in run order (module ``ORDER`` is read only when loaded, so the order
-    here is by name; :func:`load_section` returns it)."""
+def discover_sections(package=__package__):
+    """``{section: module name}`` for every ``_cases_<section>`` module of
+    ``package``, by name (module ``ORDER`` is read only when loaded:
+    :func:`load_section` returns it)."""
+    pkg = importlib.import_module(package)
     found = {}
-    for fname in sorted(os.listdir(directory)):
-        if fname.startswith("cases_") and fname.endswith(".py"):
-            found[fname[len("cases_"):-3]] = os.path.join(directory, fname)
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        if info.name.startswith("_cases_"):
+            found[info.name[len("_cases_"):]] = f"{package}.{info.name}"
     return found
 
 
 @dataclass
 class Section:
-    """A loaded ``cases_<name>.py``: its cases, run order and geometric-mean
-    targets (``{peer-label prefix: minimum geometric-mean ratio}``)."""
+    """A loaded ``_cases_<name>`` module: its cases, suite, run order,
+    geometric-mean targets (``{peer-label prefix: minimum geometric-mean
+    ratio}``) and closing report (``section_report`` or ``None``)."""
     name: str
     cases: list
     order: int = 100
     geomean_targets: Mapping[str, float] = field(default_factory=dict)
+    suite: str = ""
+    report: Callable | None = None
 
 
-def load_section(section, path):
-    """Import ``cases_<section>.py``; returns a :class:`Section`."""
-    modname = f"cases_{section}"
+def _import_source(section, source):
+    """The module of ``source``: a dotted module name, or a ``.py`` path
+    (loaded as ``_cases_<section>``)."""
+    if not source.endswith(".py"):
+        return importlib.import_module(source)
+    modname = f"_cases_{section}"
     module = sys.modules.get(modname)
-    if module is None or os.path.abspath(getattr(module, "__file__", "")) != os.path.abspath(path):
-        spec = importlib.util.spec_from_file_location(modname, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[modname] = module
-        try:
-            spec.loader.exec_module(module)
-        except BaseException:
-            del sys.modules[modname]
-            raise
+    if module is not None and os.path.abspath(getattr(module, "__file__", "")) \
+            == os.path.abspath(source):
+        return module
+    spec = importlib.util.spec_from_file_location(modname, source)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[modname] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[modname]
+        raise
+    return module
+
+
+def load_section(section, source):
+    """Import a section's module (a module name or a ``.py`` path); returns
+    a :class:`Section` whose cases carry the module's ``SUITE``."""
+    module = _import_source(section, source)
+    suite = getattr(module, "SUITE", section)
     cases = list(getattr(module, "CASES"))
     for case in cases:
         if not isinstance(case, Case):
-            raise TypeError(f"{path}: CASES holds {type(case).__name__}, not Case")
+            raise TypeError(f"{source}: CASES holds {type(case).__name__}, not Case")
         if case.section != section:
-            raise ValueError(f"{path}: case {case.name!r} has section {case.section!r}, "
+            raise ValueError(f"{source}: case {case.name!r} has section {case.section!r}, "
                              f"expected {section!r}")
+        case.suite = suite
     targets = dict(getattr(module, "GEOMEAN_TARGETS", {}))
     for prefix, target in targets.items():
         if not isinstance(prefix, str) or not prefix or not isinstance(target, (int, float)) \
                 or not target > 0:
-            raise ValueError(f"{path}: GEOMEAN_TARGETS needs {{peer-label prefix: ratio > 0}}, "
+            raise ValueError(f"{source}: GEOMEAN_TARGETS needs {{peer-label prefix: ratio > 0}}, "
                              f"got {prefix!r}: {target!r}")
-    return Section(section, cases, getattr(module, "ORDER", 100), targets)
+    return Section(section, cases, getattr(module, "ORDER", 100), targets, suite,
+                   getattr(module, "section_report", None))
 
 
 def optional_import(name):
@@ -780,85 +676,3 @@ def optional_import(name):
         if not isinstance(exc, ModuleNotFoundError):
             missing = Missing(f"not importable: {exc}"[:120])
         return missing
-
-
-# --------------------------------------------------------------------------
-# Formatting
-
-
-def format_time(seconds):
-    if seconds is None:
-        return "-"
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.1f} us"
-    if seconds < 1:
-        return f"{seconds * 1e3:.3f} ms"
-    return f"{seconds:.3f} s"
-
-
-def format_bytes(n):
-    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if n >= size:
-            return f"{n / size:.1f} {unit}"
-    return f"{int(n)} B"
-
-
-def _num(x, fmt):
-    return "-" if x is None else format(x, fmt)
-
-
-def _pct(x):
-    return "-" if x is None else f"{100 * x:.0f}%"
-
-
-_COLUMNS = (("competitor", 30, "<"), ("time", 11, ">"), ("spread", 7, ">"),
-            ("n", 6, ">"), ("GFLOPS", 8, ">"), ("%peak", 6, ">"), ("GB/s", 7, ">"),
-            ("%copy(a)", 9, ">"), ("%copy(b)", 9, ">"), ("ratio", 9, ">"),
-            ("target", 8, ">"), ("result", 7, "<"))
-
-
-def _line(cells):
-    return "  " + " ".join(format(str(c)[:w] if a == "<" else str(c), f"{a}{w}")
-                           for c, (_, w, a) in zip(cells, _COLUMNS)).rstrip()
-
-
-def format_case(res):
-    """The table of one case as text."""
-    c = res.case
-    head = f"[{c.section}] {c.name}"
-    if c.title:
-        head += f": {c.title}"
-    lines = [head,
-             f"  {c.flops / 1e6:.1f} MFLOP (direct), {format_bytes(c.bytes)} moved, "
-             f"copy(a) = {format_bytes(c.input_nbytes)}, "
-             f"{res.threads if res.threads else '?'} convcore threads"
-             + (f"; {c.note}" if c.note else ""),
-             _line([name for name, _, _ in _COLUMNS])]
-    for r in res.rows:
-        if r.timing is None:
-            lines.append(_line([r.label, r.status, "", "", "", "", "", "", "", "",
-                                _target(r.target), ""]))
-            continue
-        mark = "*" if r.matches is False else ""
-        lines.append(_line([
-            r.label + mark, format_time(r.timing.median), _pct(r.timing.spread),
-            f"{r.timing.inner}x{len(r.timing.samples)}",
-            _num(r.gflops, ".2f"), _pct(r.pct_peak), _num(r.gbps, ".1f"),
-            _pct(r.pct_copy_a), _pct(r.pct_copy_b),
-            "-" if r.ratio is None else f"{r.ratio:.2f}x",
-            _target(r.target) if r.role == "peer" else "", r.verdict + mark]))
-    if c.bandwidth_target is not None:
-        lines.append(_line([f"{c.subject} GB/s / copy(a) GB/s", "", "", "", "", "", "", "",
-                            "", "-" if res.bandwidth_ratio is None
-                            else f"{100 * res.bandwidth_ratio:.0f}%",
-                            f">={100 * c.bandwidth_target:.0f}%", res.bandwidth_verdict]))
-    if res.other_cpus is not None:
-        lines.append(f"  load: other processes used {res.other_cpus:.2f} CPUs, the hypervisor "
-                     f"stole {res.steal_cpus:.2f} CPUs (averages over the case)")
-    for w in res.warnings:
-        lines.append(f"  WARNING: {w}")
-    return "\n".join(lines)
-
-
-def _target(t):
-    return "" if t is None else f">={t:g}x"

@@ -1,10 +1,10 @@
-"""Timing convcore beside one busy process (``run.py --contention``).
+"""Timing convcore beside one busy process (``python -m convcore.bench --contention``).
 
 On a 2-core machine with one other busy process, a kernel that splits its
 work over all cores and joins its threads waits for the helper thread the
 OS has not scheduled: calls take up to tens of times their idle time.  This
 module measures that tail (the method: "Under contention" in the docstring
-of :mod:`_runner`):
+of :mod:`convcore.bench._runner`):
 
 - the busy process: :func:`start_busy`, :func:`stop_busy`,
   :func:`busy_process` (a context manager), :func:`stop_all` (registered
@@ -24,14 +24,15 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from _runner import (Missing, Timing, _FROM_SETTINGS, format_time, median, per_call_times,
-                     quantile, settler, time_interleaved)
+from ._runner import Missing, _FROM_SETTINGS, settler
+from ._timing import (Timing, format_time, median, per_call_times, quantile,
+                      time_interleaved)
 
 __all__ = [
     "TARGET", "BUSY_CODE", "busy_command", "start_busy", "stop_busy", "busy_process",
     "stop_all", "sigterm_exits", "live_busy_processes", "process_cpu_seconds", "tail",
     "slowdown", "contention_verdict", "ContentionResult", "run_contention_case",
-    "load_warnings", "format_contention",
+    "load_warnings", "format_contention", "contention_summary",
 ]
 
 TARGET = 1.5        # busy p90 / idle 1-thread median, at most
@@ -174,7 +175,7 @@ def slowdown(busy_p90, idle_median):
 
 def contention_verdict(value, target=TARGET):
     """``'PASS'`` when ``value <= target``, ``'FAIL'`` above, ``''`` without
-    a value (lower is better here, unlike :func:`_runner.verdict`)."""
+    a value (lower is better here, unlike :func:`._runner.verdict`)."""
     if value is None:
         return ""
     return "PASS" if value <= target else "FAIL"
@@ -187,7 +188,7 @@ def contention_verdict(value, target=TARGET):
 @dataclass
 class ContentionResult:
     """The subject of one case, idle and beside one busy process."""
-    case: object                        # _runner.Case
+    case: object                        # ._runner.Case
     threads: int                        # convcore's default thread count
     target: float = TARGET
     status: str = "ok"                  # "ok", "not installed", "error: ..."
@@ -203,21 +204,10 @@ class ContentionResult:
     def _tail(self, i):
         return tail(self.busy_times)[i] if self.busy_times else None
 
-    @property
-    def busy_median(self):
-        return self._tail(0)
-
-    @property
-    def busy_mean(self):
-        return self._tail(1)
-
-    @property
-    def busy_p90(self):
-        return self._tail(2)
-
-    @property
-    def busy_max(self):
-        return self._tail(3)
+    busy_median = property(lambda self: self._tail(0))
+    busy_mean = property(lambda self: self._tail(1))
+    busy_p90 = property(lambda self: self._tail(2))
+    busy_max = property(lambda self: self._tail(3))
 
     @property
     def slowdown(self):
@@ -228,7 +218,7 @@ class ContentionResult:
         return contention_verdict(self.slowdown, self.target)
 
     def verdicts(self):
-        """``[(what, verdict)]``, as :meth:`_runner.CaseResult.verdicts`."""
+        """``[(what, verdict)]``, as :meth:`._runner.CaseResult.verdicts`."""
         v = self.verdict
         return [("busy p90 / idle 1-thread median", v)] if v in ("PASS", "FAIL") else []
 
@@ -261,7 +251,7 @@ def run_contention_case(case, settings, threads, n_threads, *, timer=time.perf_c
     a context manager running the busy process (:func:`busy_process`);
     ``meter``, when given, a zero-arg callable returning an object with
     ``start()`` and ``stop() -> (other CPUs, steal CPUs)``
-    (``_machine.LoadMeter``).  Returns a :class:`ContentionResult`.
+    (``convcore.bench._machine.LoadMeter``).  Returns a :class:`ContentionResult`.
     """
     res = ContentionResult(case, n_threads, target)
     fn = dict(case.setup()).get(case.subject, Missing(f"{case.subject} not among the "
@@ -365,3 +355,23 @@ def format_contention(res):
     for w in res.warnings:
         lines.append(f"  WARNING: {w}")
     return "\n".join(lines)
+
+
+def contention_summary(results, seconds):
+    """The closing lines of ``--contention``: verdict counts, failures,
+    what did not run; as :func:`summary`."""
+    verdicts = [(r.case.name, what, v) for r in results for what, v in r.verdicts()]
+    fails = [(name, what) for name, what, v in verdicts if v == "FAIL"]
+    lines = [f"summary: {len(verdicts) - len(fails)} PASS, {len(fails)} FAIL ({seconds:.0f} s)"]
+    by_name = {r.case.name: r for r in results}
+    lines += [f"  FAIL {name}: {what} {by_name[name].slowdown:.2f}x" for name, what in fails]
+    missing = [f"{r.case.name} ({r.status})" for r in results if r.status != "ok"]
+    if missing:
+        lines.append(f"  not run: {', '.join(missing)}")
+    noisy = [r.case.name for r in results if r.warnings]
+    if noisy:
+        lines.append(f"  load warnings for {', '.join(noisy)}: see WARNING lines")
+    target = results[0].target if results else TARGET
+    lines.append(f"  slowdown = p90 of the calls beside one busy process / idle 1-thread "
+                 f"median; PASS when slowdown <= {target:g}x")
+    return "\n".join(lines), fails

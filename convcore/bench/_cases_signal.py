@@ -1,5 +1,5 @@
-"""Section ``signal``: convcore.convolve against scipy.signal, scipy.ndimage,
-OpenCV and torch, all cores in use (convcore's default thread count; cv2 and
+"""Section ``signal``: convcore.convolve against scipy.signal (auto and its
+methods), numpy.convolve (1-D), scipy.ndimage, OpenCV and torch, all cores in use (convcore's default thread count; cv2 and
 torch set to the same count; scipy runs single-threaded, as it comes).
 
 Every case convolves uniform [0, 1) random data (fixed seed) and checks,
@@ -7,12 +7,15 @@ before timing, that each peer computes the numbers convcore computes.
 """
 import numpy as np
 
-from _runner import Case, Missing, bytes_moved, direct_flops, optional_import
+from ._runner import Case, Missing, bytes_moved, direct_flops, optional_import
 
+SUITE = "signal"
 ORDER = 0
 
 SS = "scipy.signal.convolve"
 SS_DIRECT = "scipy.signal.convolve(direct)"
+SS_FFT = "scipy.signal.convolve(fft)"
+NP = "numpy.convolve"
 ND = "scipy.ndimage.convolve"
 CV = "cv2.filter2D"
 TORCH = "torch.nn.functional.conv{}d"
@@ -39,6 +42,10 @@ def _convcore(x, k, mode):
 def _scipy_signal(x, k, mode, method="auto"):
     from scipy import signal
     return lambda: signal.convolve(x, k, mode=mode, method=method)
+
+
+def _numpy(x, k, mode):
+    return lambda: np.convolve(x, k, mode=mode)
 
 
 def _ndimage(x, k):
@@ -96,6 +103,7 @@ CASES = [
           lambda x, k, mode: {SS: _scipy_signal(x, k, mode),
                               ND: _ndimage(x, k),
                               SS_DIRECT: _scipy_signal(x, k, mode, "direct"),
+                              SS_FFT: _scipy_signal(x, k, mode, "fft"),
                               CV: _cv2(x, k),
                               TORCH.format(2): _torch(x, k)},
           {SS: 10, ND: 5, SS_DIRECT: 100, CV: 1.5},
@@ -115,7 +123,8 @@ CASES = [
           {CV: 1.5}, bandwidth_target=0.95),
     _case("conv1d_f64_1M_k31_full", "1-D float64 1,000,000 * 31 'full'",
           (1_000_000,), (31,), np.float64, "full",
-          lambda x, k, mode: {SS: _scipy_signal(x, k, mode)},
+          lambda x, k, mode: {SS: _scipy_signal(x, k, mode),
+                              NP: _numpy(x, k, mode)},
           {SS: 5}, note="scipy.signal.convolve calls np.convolve here"),
     _case("conv2d_f64_64_k3_same", "2-D float64 64x64 * 3x3 'same', per call",
           (64, 64), (3, 3), np.float64, "same",
