@@ -27,8 +27,8 @@ from convcore.nn import _conv_methods, _conv_winograd, _transpose
 
 from _conv_grad_ref import conv_input_bound, conv_input_ref, conv_transpose_bound
 from _conv_grad_ref import conv_transpose_ref, user_data
-from _conv_ref import (PADDING_MODES, assert_conv_close, conv_bound, conv_ref,
-                       max_error_ratio, raises, snapshot)
+from _conv_ref import (GROUPS, PADDING_MODES, assert_conv_close, conv_bound, conv_ref,
+                       max_error_ratio, pairwise, raises, snapshot)
 
 try:
     import torch
@@ -185,8 +185,39 @@ def test_public_ops_against_references(case, dtype):
     got = CONV[rank](x, w, b, method="winograd", **kw)
     assert (snapshot(x), snapshot(w), snapshot(b)) == before, "an input was modified"
     check(got, x, w, b, kw, dtype, f"winograd {case}")
+    direct = CONV[rank](x, w, b, method="direct", **kw)
+    assert_conv_close(got, direct, conv_bound(x, w, b, **kw), dtype, "winograd vs direct")
     unbatched = CONV[rank](x[0], w, b, method="winograd", **kw)
     np.testing.assert_array_equal(unbatched, got[0])
+
+
+# The geometries Winograd's method covers, pairwise: rank x padding x padding
+# mode x groups (plain, grouped, depthwise, depthwise x2) x dtype, on sizes
+# its tiles do not divide.
+MATRIX = pairwise({"rank": (1, 2), "padding": ("0", "1", "2", "tuple", "valid", "same"),
+                   "padding_mode": PADDING_MODES, "groups": tuple(GROUPS),
+                   "dtype": ("float32", "float64")},
+                  valid=lambda r: not (r["rank"] == 1 and r["padding"] == "tuple"))
+
+
+def _matrix_problem(row):
+    rank = row["rank"]
+    c_in, c_out, groups = GROUPS[row["groups"]]
+    padding = {"tuple": (2, 0)}.get(row["padding"], row["padding"])
+    padding = int(padding) if isinstance(padding, str) and padding.isdigit() else padding
+    size = (23,) if rank == 1 else (9, 11)
+    return (2, c_in) + size, (c_out, c_in // groups) + (3,) * rank, dict(
+        padding=padding, groups=groups, padding_mode=row["padding_mode"])
+
+
+@pytest.mark.parametrize("row", MATRIX, ids=lambda r: "-".join(map(str, r.values())))
+def test_geometry_matrix(row):
+    x_shape, w_shape, kw = _matrix_problem(row)
+    dtype = np.dtype(row["dtype"]).type
+    rng = np.random.default_rng(hash(str(row)) % 2**32)
+    x, w, b = rand(rng, x_shape, dtype), rand(rng, w_shape, dtype), rand(rng, w_shape[:1], dtype)
+    got = CONV[row["rank"]](x, w, b, method="winograd", **kw)
+    check(got, x, w, b, kw, dtype, str(row))
 
 
 @pytest.mark.parametrize("kind", ["random", "dc", "trend", "range"])
