@@ -18,14 +18,12 @@
  * tiles in (image, tile row, tile column) order, whose region is the whole
  * padded width of the few rows they touch.
  */
-#include <limits.h>
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "cc_parallel.h"
 #include "cc_scratch.h"
 #include "winograd.h"
-#include "winograd_coef.h"
 
 /* Below this many multiply-adds of the direct algorithm a call stays on
  * the calling thread. */
@@ -166,11 +164,11 @@ static cc_index_t block_layout(const wino_ctx *c, cc_index_t b, int32_t *xoffs,
                             d[u] = 0;                                                     \
                         continue;                                                         \
                     }                                                                     \
-                    const T *row = src + sr * W + col0;                                   \
+                    const T *row = src + sr * W;                                          \
                     for (cc_index_t u = 0; u < lo; ++u)                                   \
                         d[u] = 0;                                                         \
                     for (cc_index_t u = lo; u < hi; ++u)                                  \
-                        d[u] = row[u];                                                    \
+                        d[u] = row[col0 + u];                                             \
                     for (cc_index_t u = hi; u < width; ++u)                               \
                         d[u] = 0;                                                         \
                 }                                                                         \
