@@ -44,7 +44,7 @@ def _figure(width, height):
 def _save(fig, machine, path):
     fig.text(0.5, 0.005, caption(machine), ha="center", va="bottom", fontsize=7,
              color="#444444")
-    fig.savefig(path)
+    fig.savefig(path, bbox_inches="tight")  # long case names widen the left margin
     return path
 
 
@@ -148,8 +148,7 @@ def speedup_plots(results, machine, outdir, suites):
         for yi, (_, _, r) in zip(y, bars):
             ax.annotate(f"{r:.2f}x", (r, yi), xytext=(3, 0), textcoords="offset points",
                         va="center", fontsize=7)
-        ax.set_xlabel("speed-up of convcore = peer time / convcore time (x, log scale; "
-                      ">1: convcore faster)")
+        ax.set_xlabel("speed-up = peer time / convcore time (log scale; >1: convcore faster)")
         ax.set_title(f"Suite '{suite}': convcore against each peer", fontsize=10)
         ax.grid(True, axis="x", alpha=0.3)
         fig.tight_layout(rect=(0, 0.03, 1, 1))
