@@ -118,13 +118,17 @@ cdef int _problem(cc_conv_problem *p, cnp.ndarray x, cnp.ndarray w, cnp.ndarray 
 
 
 cdef cc_dtype _forward_arrays(cnp.ndarray x, cnp.ndarray w, bias, cnp.ndarray out,
-                              const void **bp) except *:
-    """The dtype of the forward operands, checked alike; *bp = bias's data
-    (NULL for None)."""
+                              const void **xp, const void **wp, const void **bp,
+                              void **op) except *:
+    """The dtype of the forward operands, checked alike, and their data
+    (*bp NULL for no bias)."""
     cdef cc_dtype dt = _dtype(x, "x", 5)
     cdef cnp.ndarray b
     if _dtype(w, "w", 5) != dt or _dtype(out, "out", 5) != dt:
         raise ValueError("w and out must have x's dtype")
+    xp[0] = cnp.PyArray_DATA(x)
+    wp[0] = cnp.PyArray_DATA(w)
+    op[0] = cnp.PyArray_DATA(out)
     bp[0] = NULL
     if bias is not None:
         b = bias
@@ -140,13 +144,13 @@ def direct(cnp.ndarray x, cnp.ndarray w, bias, cnp.ndarray out, stride, pad, dil
     stride, pad, dilation: 3 ints each (D, H, W); isa caps the kernel level
     (0 scalar reference)."""
     cdef cc_conv_problem p
+    cdef const void *xp
+    cdef const void *wp
     cdef const void *bp
-    cdef cc_dtype dt = _forward_arrays(x, w, bias, out, &bp)
+    cdef void *op
+    cdef cc_dtype dt = _forward_arrays(x, w, bias, out, &xp, &wp, &bp, &op)
     cdef int status
     _problem(&p, x, w, out, stride, pad, dilation, groups, threads)
-    cdef const void *xp = cnp.PyArray_DATA(x)
-    cdef const void *wp = cnp.PyArray_DATA(w)
-    cdef void *op = cnp.PyArray_DATA(out)
     if cnp.PyArray_SIZE(out) == 0:
         return
     with nogil:
@@ -186,18 +190,18 @@ def winograd(cnp.ndarray x, cnp.ndarray w, bias, cnp.ndarray out, pad, tile,
     output tile (m_H, m_W) (m_H 1 for a kernel of one tap along H); isa caps
     the kernel level (0 the plain C kernels)."""
     cdef cc_conv_problem p
+    cdef const void *xp
+    cdef const void *wp
     cdef const void *bp
-    cdef cc_dtype dt = _forward_arrays(x, w, bias, out, &bp)
+    cdef void *op
+    cdef cc_dtype dt = _forward_arrays(x, w, bias, out, &xp, &wp, &bp, &op)
     cdef int m[2]
     cdef int status
     _problem(&p, x, w, out, (1, 1, 1), pad, (1, 1, 1), groups, threads)
     m[0], m[1] = tile
-    cdef const void *xp = cnp.PyArray_DATA(x)
-    cdef const void *wp = cnp.PyArray_DATA(w)
-    cdef void *op = cnp.PyArray_DATA(out)
     if cnp.PyArray_SIZE(out) == 0:
         return
     with nogil:
         status = cc_conv_winograd(dt, &p, m, xp, wp, bp, op, <cc_isa>isa, threads)
     check_status(status, "Winograd convolution",
-                 "for the Winograd convolution's padded input and transformed operands")
+                 "for the Winograd convolution's transformed operands")
