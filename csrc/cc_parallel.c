@@ -6,7 +6,18 @@
  * begun) fails its claim instead of taking a chunk of a job it does not
  * know.  Items done are counted in `done`; the caller waits for that count,
  * never for the helpers themselves.
+ *
+ * Linux: after an idle spell the kernel may wake a helper on the CPU of the
+ * thread that woke it, the caller, and the two then share one core until
+ * the load balancer moves one; on a VM whose other vCPU sleeps that lasts
+ * whole calls (a 2-vCPU EPYC guest ran a third to a half of its 2-thread
+ * calls at one-thread speed).  A helper that starts a job on the caller's
+ * CPU therefore narrows its affinity to the process's CPUs less that one,
+ * which moves it at once (pool_steer).
  */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE  /* sched_getcpu, pthread_setaffinity_np, CPU_SET */
+#endif
 #include "cc_parallel.h"
 
 cc_index_t cc_parallel_chunk(cc_index_t n, int num_threads, int per_thread)
@@ -52,6 +63,7 @@ typedef struct {
     void *ctx;
     cc_index_t n, chunk;
     int want;                  /* helpers 1..want take part */
+    int caller_cpu;            /* the caller's CPU, or -1 */
     _Atomic uint64_t ticket;   /* gen << 32 | next chunk */
     _Atomic cc_index_t done;   /* items done */
 } cc_pool;
@@ -79,9 +91,34 @@ static void pool_after_fork(void)
     pool.helpers = 0;
 }
 
+#if defined(__linux__)
+static cpu_set_t pool_cpus;    /* the process's CPUs when the pool started */
+static int pool_ncpus;
+
+static int current_cpu(void) { return sched_getcpu(); }
+
+/* Moves the calling helper off `caller`'s CPU when it runs there. */
+static void pool_steer(int caller)
+{
+    if (caller < 0 || pool_ncpus < 2 || sched_getcpu() != caller)
+        return;
+    cpu_set_t set = pool_cpus;
+    CPU_CLR(caller, &set);
+    if (CPU_COUNT(&set) > 0)
+        pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+#else
+static int current_cpu(void) { return -1; }
+static void pool_steer(int caller) { (void)caller; }
+#endif
+
 static void pool_init(void)
 {
     pthread_atfork(NULL, NULL, pool_after_fork);
+#if defined(__linux__)
+    if (sched_getaffinity(0, sizeof pool_cpus, &pool_cpus) == 0)
+        pool_ncpus = CPU_COUNT(&pool_cpus);
+#endif
 }
 
 /* Claims the next chunk of job `gen`: 1 and *c, or 0 when the job has
@@ -145,6 +182,9 @@ static void watch_for_job(uint32_t seen)
 static void *helper_main(void *arg)
 {
     const int worker = (int)(intptr_t)arg;
+#if defined(__linux__)
+    pthread_setname_np(pthread_self(), "convcore-pool");  /* as top -H shows it */
+#endif
     pthread_mutex_lock(&pool.lock);
     uint32_t seen = pool.start_gen[worker];
     for (;;) {
@@ -156,7 +196,9 @@ static void *helper_main(void *arg)
         const cc_range_fn fn = pool.fn;
         void *const ctx = pool.ctx;
         const cc_index_t n = pool.n, chunk = pool.chunk;
+        const int caller = pool.caller_cpu;
         pthread_mutex_unlock(&pool.lock);
+        pool_steer(caller);
         work(seen, fn, ctx, n, chunk, worker);
         watch_for_job(seen);
         pthread_mutex_lock(&pool.lock);
@@ -219,6 +261,7 @@ void cc_parallel_for(cc_index_t n, cc_index_t chunk, int num_threads, cc_range_f
     pool.n = n;
     pool.chunk = chunk;
     pool.want = want;
+    pool.caller_cpu = current_cpu();
     atomic_store_explicit(&pool.done, 0, memory_order_relaxed);
     atomic_store_explicit(&pool.ticket, (uint64_t)gen << 32, memory_order_release);
     if (want > 0)

@@ -17,19 +17,24 @@ SANITIZER_RUN = os.environ.get("CONVCORE_SANITIZER_RUN") == "1"
 settings.load_profile("sanitizer" if SANITIZER_RUN else "default")
 
 # torch is a reference, not part of convcore, and it aborts inside its own
-# kernels under the preloaded ASan runtime.  The sanitizer run therefore
-# leaves torch unimportable (its cross-checks run in the normal suite); every
-# NumPy-reference comparison still runs there.  A finder refuses the import
-# (sys.modules stays clean: scipy looks torch up there).
-class _NoTorch(importlib.abc.MetaPathFinder):
+# kernels under the preloaded ASan runtime; so does matplotlib (the
+# benchmark tool's plots, pure Python on convcore's side) while importing
+# its compiled modules.  The sanitizer run therefore leaves both
+# unimportable (their tests run in the normal suite); every NumPy-reference
+# comparison still runs there.  A finder refuses the import (sys.modules
+# stays clean: scipy looks torch up there).
+LEFT_OUT = ("torch", "matplotlib")
+
+
+class _LeftOut(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path, target=None):
-        if name.split(".")[0] == "torch":
+        if name.split(".")[0] in LEFT_OUT:
             raise ModuleNotFoundError(f"{name} is left out of the sanitizer run")
         return None
 
 
 if SANITIZER_RUN:
-    sys.meta_path.insert(0, _NoTorch())
+    sys.meta_path.insert(0, _LeftOut())
 
 
 def pytest_configure(config):

@@ -103,6 +103,52 @@ def test_default_follows_affinity_not_cpu_count(python_subprocess):
     assert info["threads"] == 1
 
 
+_STEER_CHILD = """
+import json, os
+import numpy as np
+import convcore, convcore.nn as nn
+x = np.ones((4, 16, 40, 40), np.float32)
+w = np.ones((16, 16, 3, 3), np.float32)
+
+def helpers():
+    tids = []
+    for tid in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{tid}/comm") as f:
+            if f.read().strip() == "convcore-pool":
+                tids.append(int(tid))
+    return tids
+
+with convcore.threads(2):
+    nn.conv2d(x, w, padding=1, method="direct")  # starts the helper
+    cpus = sorted(os.sched_getaffinity(0))
+    cpu = cpus[0]
+    os.sched_setaffinity(0, {cpu})               # the caller
+    for tid in helpers():
+        os.sched_setaffinity(tid, {cpu})          # and the helper on its CPU
+    # The helper moves when it next starts a job on the caller's CPU.
+    for _ in range(200):
+        nn.conv2d(x, w, padding=1, method="direct")
+        if all(cpu not in os.sched_getaffinity(t) for t in helpers()):
+            break
+    print(json.dumps({"cpu": cpu, "cpus": cpus,
+                      "helpers": [sorted(os.sched_getaffinity(t)) for t in helpers()]}))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="steering threads needs sched_setaffinity (Linux) and 2 CPUs")
+def test_a_helper_that_starts_a_job_on_the_callers_cpu_moves_off_it(python_subprocess):
+    """The pool's helper, put on the caller's CPU, leaves it out of its
+    affinity once it takes a job there (two threads sharing one core would
+    run at one thread's speed)."""
+    proc = python_subprocess(_STEER_CHILD)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    info = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert info["helpers"], "no convcore-pool thread found"
+    for affinity in info["helpers"]:
+        assert affinity == [c for c in info["cpus"] if c != info["cpu"]]
+
+
 def test_omp_num_threads_wins(python_subprocess):
     info = _report(python_subprocess, {"OMP_NUM_THREADS": "3"})
     assert info["threads"] == 3
