@@ -33,12 +33,14 @@ class SpecRegistry(_methods.Registry):
         """The methods that can run ``spec``, in registry order."""
         return [m for m in self if self[m].refuses(spec) is None]
 
-    def check_spec(self, method, spec, op):
+    def check_spec(self, method, spec, op, where=""):
         """ValueError naming ``op`` when ``method`` (a checked name) cannot
-        run ``spec``, with the method's reason."""
+        run ``spec``, with the method's reason (and ``where``, the part of
+        the caller's problem that ``spec`` is)."""
         reason = None if method == "auto" else self[method].refuses(spec)
         if reason is not None:
-            raise ValueError(f"{op}: method={method!r} cannot run this problem: {reason}")
+            raise ValueError(f"{op}: method={method!r} cannot run this problem: "
+                             f"{reason}{where}")
 
     def problem_key(self, spec):
         """The name of a problem for the measured-choice cache (_wisdom)."""

@@ -127,15 +127,12 @@ def choose(spec):
 def check_method(spec, method, op):
     """ValueError naming ``op`` when ``method`` (a checked name) cannot run
     some phase of the adjoint of ``spec``, with the method's reason."""
-    if method == "auto":
+    if method == "auto":  # every phase runs a method that covers it
         return
+    where = "" if spec.stride == (1, 1, 1) else (
+        f" (in a phase of the stride {spec.stride[3 - spec.rank:]})")
     for fwd, *_ in _phases(spec)[0]:
-        reason = _conv_methods.METHODS[method].refuses(fwd)
-        if reason is not None:
-            where = "" if spec.stride == (1, 1, 1) else (
-                f" (in a phase of the stride {spec.stride[3 - spec.rank:]})")
-            raise ValueError(f"{op}: method={method!r} cannot run this problem: "
-                             f"{reason}{where}")
+        _conv_methods.check_spec(method, fwd, op, where)
 
 
 def _plan(spec, method):
